@@ -1,0 +1,93 @@
+# wzip — lossless compression of LLM weights.
+# `make deps` installs Debian packages; `make` builds the CLI + static library
+# (+ CUDA objects when nvcc is present); `make test` runs the CPU tests under
+# ASan+UBSan; `make test-gpu` runs the GPU tests (they skip without a GPU).
+.DELETE_ON_ERROR:
+SHELL := /bin/bash
+
+CC      ?= gcc
+CXX     ?= g++
+NVCC    ?= $(shell command -v nvcc 2>/dev/null || ls /usr/local/cuda/bin/nvcc 2>/dev/null)
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+# The GPU machine has no apt: `make vendor` unpacks Debian's -dev packages
+# (headers + static libs) into .vendor/, which travels with the working tree.
+VENDOR  := .vendor/usr
+VINC    := $(if $(wildcard $(VENDOR)/include/jansson.h),-I$(VENDOR)/include)
+JANSSON := $(if $(wildcard $(VENDOR)/lib/x86_64-linux-gnu/libjansson.a),$(VENDOR)/lib/x86_64-linux-gnu/libjansson.a,-ljansson)
+
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fopenmp -I. $(VINC)
+CXXFLAGS ?= $(OPT) -g
+CXXFLAGS += -std=c++17 -Wall -fopenmp -I. $(VINC)
+LDLIBS  := $(JANSSON) -lm -fopenmp
+
+BUILD   ?= build
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC := $(wildcard common/*.c datasets/*.c analysis/*.c codecs/*.c codecs/*/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CU_SRC  := $(wildcard kernels/*.cu)
+CU_OBJ  := $(if $(NVCC),$(CU_SRC:%.cu=$(BUILD)/%.o))
+NVFLAGS := -O3 -std=c++17 -gencode=arch=compute_90a,code=sm_90a -I. -Xcompiler -fopenmp $(VINC) -lineinfo
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all deps vendor test test-gpu bench fuzz repro clean gpu
+all: $(BUILD)/wzip $(BUILD)/libwzip.a $(CU_OBJ)
+	@echo "nvcc: $(if $(NVCC),✓ $(NVCC) (kernels compiled for sm_90a),✗ (kernels skipped))"
+
+deps:
+	apt-get install -y --no-install-recommends build-essential clang libclang-rt-14-dev \
+	  libcmocka-dev libjansson-dev libxxhash-dev libbenchmark-dev gnuplot-nox python3 ca-certificates
+
+vendor:
+	rm -rf .vendor && mkdir -p .vendor/deb && cd .vendor/deb && apt-get download libjansson-dev libxxhash-dev
+	for f in .vendor/deb/*.deb; do dpkg -x $$f .vendor; done
+
+$(BUILD)/%.o: %.c $(wildcard */*.h */*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/san/%.o: %.c $(wildcard */*.h */*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+
+$(BUILD)/%.o: %.cu $(wildcard */*.h */*/*.h kernels/*.cuh)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVFLAGS) -c $< -o $@
+
+$(BUILD)/libwzip.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/san/libwzip.a: $(LIB_SRC:%.c=$(BUILD)/san/%.o)
+	ar rcs $@ $^
+
+HARNESS_SRC := $(wildcard harness/*.c)
+$(BUILD)/wzip: $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libwzip.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# Tests: one cmocka program per file, built with ASan+UBSan.
+$(BUILD)/san/tests/%: tests/%.c tests/testutil.h $(BUILD)/san/libwzip.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) $< $(BUILD)/san/libwzip.a -o $@ $(LDLIBS) -lcmocka
+
+test: $(BUILD)/wzip $(TEST_BIN) $(CU_OBJ)
+	@fail=0; for t in $(TEST_BIN); do \
+	  echo "== $$t"; WZ_SHARED=$${WZ_SHARED:-../shared} $$t || fail=1; done; \
+	bash tests/cli_errors.sh $(BUILD)/wzip || fail=1; \
+	if [ $$fail = 0 ]; then echo "ALL CPU TESTS PASSED"; else echo "SOME TESTS FAILED"; exit 1; fi
+
+# Fuzzing (libFuzzer, clang): `make fuzz FUZZ_SECS=60` runs every target.
+FUZZ_SECS ?= 30
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fopenmp -I. $(VINC) -fsanitize=fuzzer,address,undefined $< $(LIB_SRC) -o $@ $(LDLIBS)
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+	@for f in $^; do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
+	  $$f -max_total_time=$(FUZZ_SECS) -rss_limit_mb=2048 $(BUILD)/corpus/$$n tests/fuzz/seeds 2>&1 | tail -n 3 || exit 1; done
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,51 @@
+/* analysis.h — empirical entropy of weight tensors under several symbol models.
+ *
+ * The paper's definition: the symbol is the whole stored code (all 16 bits of
+ * a bf16, the byte of an int8/fp8, the nibble of an int4/fp4), one histogram
+ * per weight matrix, H = -sum p log2 p, and a model's entropy is the
+ * parameter-weighted mean over matrices. Beside it we report the field
+ * models a codec can use: exponent, sign+mantissa, mantissa conditioned on
+ * exponent (H(value) = H(exp) + H(sign,mant | exp) exactly), byte planes, and
+ * the mean entropy of T x K tiles with a histogram per tile. */
+#ifndef WZ_ANALYSIS_H
+#define WZ_ANALYSIS_H
+#include <stdint.h>
+#include "datasets/datasets.h"
+
+/* Histograms (OpenMP across the input). `h` is zeroed and filled. */
+void wz_hist16(const uint16_t *x, uint64_t n, uint64_t *h /* [65536] */);
+void wz_hist8(const uint8_t *x, uint64_t n, uint64_t *h /* [256] */);
+/* Shannon entropy in bits of a histogram; 0 for an empty one. */
+double wz_entropy_of_counts(const uint64_t *h, uint64_t nbins);
+/* Entropy of arbitrary 64-bit symbols (sorts a copy; for wide dtypes). */
+wz_err wz_entropy_of_u64(const uint64_t *x, uint64_t n, double *bits, uint64_t *distinct);
+
+typedef enum { WZ_AS_NATIVE = 0, WZ_AS_BF16, WZ_AS_F16 } wz_cast;
+
+typedef struct {
+    wz_cast as;            /* fp32 tensors: analyse as if cast (RNE) */
+    uint32_t tile_rows, tile_cols; /* 0 = no tile analysis */
+} wz_analyze_opts;
+
+#define WZ_NA (-1.0) /* field does not apply to this dtype */
+
+typedef struct {
+    wz_dtype dtype;        /* dtype analysed (after --as) */
+    uint64_t numel;
+    double stored_bits;    /* per element, scales included */
+    double full;           /* H(stored code): the paper's entropy */
+    double exp, sign_mant, sm_given_exp; /* float fields, else WZ_NA */
+    double hi_byte, lo_byte;             /* >= 16-bit codes, else WZ_NA */
+    double tile;           /* mean per-tile H(code), WZ_NA if not computed */
+    double top7_exp;       /* fraction of elements in the 7 most frequent exponents */
+    uint64_t distinct;     /* distinct codes */
+} wz_entropy_report;
+
+/* Analyse one tensor. Works on every dtype the readers produce. */
+wz_err wz_analyze_tensor(const wz_tensor *t, const wz_analyze_opts *o, wz_entropy_report *r);
+
+/* Codes of a 16-bit view of `t` (native bf16/f16/i16/u16, or fp32 cast per
+ * `as`) into a malloc'd buffer the caller frees; *dt gets the dtype. */
+wz_err wz_tensor_u16(const wz_tensor *t, wz_cast as, uint16_t **out, wz_dtype *dt);
+
+#endif

@@ -1,0 +1,27 @@
+/* harness.h — the CLI's shared pieces: subcommands, results JSON, progress. */
+#ifndef WZ_HARNESS_H
+#define WZ_HARNESS_H
+#include <jansson.h>
+#include <stdint.h>
+#include "common/error.h"
+
+/* Each subcommand: argc/argv after the subcommand name; returns exit code. */
+int wz_cmd_scan(int argc, char **argv);
+
+/* Provenance block every results file carries: device, driver, commit,
+ * command, date, host. `dataset`/`real` describe the data. */
+json_t *wz_provenance(const char *dataset, const char *kind /* "real" | "synthetic" | "mixed" */);
+void wz_set_command_line(int argc, char **argv);
+/* Write JSON atomically (tmp + rename); prints the error line on failure. */
+int wz_write_json(json_t *root, const char *path);
+
+/* Progress bar on stderr, silent when stderr is not a terminal. */
+typedef struct { int on; uint64_t total, done; double t0; const char *what; } wz_progress;
+void wz_progress_start(wz_progress *p, const char *what, uint64_t total);
+void wz_progress_step(wz_progress *p, uint64_t k, const char *label);
+void wz_progress_end(wz_progress *p);
+
+/* "wzip: <context>: <detail>" on stderr; returns 1 (the exit code). */
+int wz_report(const char *context, wz_err e);
+double wz_now(void);
+#endif

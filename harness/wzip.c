@@ -1,0 +1,26 @@
+/* wzip.c — the command-line entry point: dispatch to subcommands. */
+#include "harness/harness.h"
+#include <stdio.h>
+#include <string.h>
+
+static const struct { const char *name; int (*fn)(int, char **); const char *help; } k_cmds[] = {
+    {"scan", wz_cmd_scan, "empirical entropy of a checkpoint, per tensor and per model"},
+};
+
+static int usage(FILE *f)
+{
+    fprintf(f, "wzip — lossless compression of LLM weights\nusage: wzip COMMAND [ARGS]\n");
+    for (size_t i = 0; i < sizeof k_cmds / sizeof *k_cmds; i++) fprintf(f, "  %-12s %s\n", k_cmds[i].name, k_cmds[i].help);
+    return f == stderr ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    wz_set_command_line(argc, argv);
+    if (argc < 2) return usage(stderr);
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) return usage(stdout);
+    for (size_t i = 0; i < sizeof k_cmds / sizeof *k_cmds; i++)
+        if (!strcmp(argv[1], k_cmds[i].name)) return k_cmds[i].fn(argc - 2, argv + 2);
+    fprintf(stderr, "wzip: unknown command '%s'\n", argv[1]);
+    return usage(stderr);
+}
