@@ -69,6 +69,13 @@ HARNESS_SRC := $(wildcard harness/*.c)
 $(BUILD)/wzip: $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libwzip.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
+# CPU benchmarks (Google Benchmark): JSON with provenance in results/.
+$(BUILD)/bench_cpu: harness/bench_cpu.cc harness/bench_codecs.cc $(BUILD)/libwzip.a
+	$(CXX) $(CXXFLAGS) -O2 $^ -o $@ $(LDLIBS) -lbenchmark -lpthread
+bench: $(BUILD)/bench_cpu
+	WZ_COMMIT=$$(git rev-parse HEAD) $(BUILD)/bench_cpu --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+	  --benchmark_out=results/cpu-bench.json --benchmark_out_format=json
+
 # Tests: one cmocka program per file, built with ASan+UBSan.
 $(BUILD)/san/tests/%: tests/%.c tests/testutil.h $(BUILD)/san/libwzip.a
 	@mkdir -p $(dir $@)

@@ -21,6 +21,6 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) return usage(stdout);
     for (size_t i = 0; i < sizeof k_cmds / sizeof *k_cmds; i++)
         if (!strcmp(argv[1], k_cmds[i].name)) return k_cmds[i].fn(argc - 2, argv + 2);
-    fprintf(stderr, "wzip: unknown command '%s'\n", argv[1]);
-    return usage(stderr);
+    fprintf(stderr, "wzip: unknown command '%s' (try 'wzip help')\n", argv[1]);
+    return 2;
 }

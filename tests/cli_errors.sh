@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# cli_errors.sh — the CLI prints one clear line and exits non-zero on bad input.
+set -u
+W=${1:-build/wzip}
+d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
+fail=0
+check() { # name expected-substring command...
+    local name=$1 want=$2; shift 2
+    out=$("$@" 2>&1 >/dev/null); rc=$?
+    if [ $rc -eq 0 ] || ! grep -q -- "$want" <<<"$out" || [ "$(wc -l <<<"$out")" -ne 1 ]; then
+        echo "FAIL cli: $name (rc=$rc): $out"; fail=1
+    else echo "ok   cli: $name -> $out"; fi
+}
+printf '\xff\xff\xff\x00\x00\x00\x00\x00{}' > "$d/bad.safetensors"
+printf 'GGUF\x03\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\x0f\x00\x00\x00\x00\x00\x00\x00\x00' > "$d/bad.gguf"
+head -c 1000 /dev/urandom > "$d/x.bin"
+check "header past EOF" "bad.safetensors: header length" "$W" scan "$d/bad.safetensors"
+check "gguf bogus count" "bogus" "$W" scan "$d/bad.gguf"
+check "llama2c garbage" "x.bin" "$W" scan "$d/x.bin"
+check "missing file" "No such file" "$W" scan "$d/nope.safetensors"
+check "unknown command" "unknown command" "$W" frobnicate
+exit $fail

@@ -1,0 +1,153 @@
+/* test_entropy.c — entropies match an independent, naive computation. */
+#include "tests/testutil.h"
+#include <fenv.h>
+#include <math.h>
+#include "analysis/analysis.h"
+
+/* Naive reference: sort, count runs, -sum p log2 p in long double. */
+static int cmp16(const void *a, const void *b) { return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b; }
+static double naive_entropy16(const uint16_t *x, size_t n)
+{
+    uint16_t *s = malloc(n * 2);
+    memcpy(s, x, n * 2);
+    qsort(s, n, 2, cmp16);
+    long double H = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && s[j] == s[i]) j++;
+        long double p = (long double)(j - i) / n;
+        H -= p * log2l(p);
+        i = j;
+    }
+    free(s);
+    return (double)H;
+}
+
+/* Independent fp32 -> bf16: round to 8 significant bits with rint() in the
+ * default to-nearest-even mode, then take the top half of the result. */
+static uint16_t ref_bf16(float f)
+{
+    if (isnan(f) || isinf(f) || f == 0) { uint32_t u; memcpy(&u, &f, 4); return (uint16_t)(u >> 16); }
+    int e;
+    double m = frexp((double)f, &e);             /* f = m 2^e, 0.5 <= |m| < 1 */
+    double r = ldexp(rint(ldexp(m, 8)), e - 8);   /* 8 significant bits */
+    float g = (float)r;
+    uint32_t u;
+    memcpy(&u, &g, 4);
+    return (uint16_t)(u >> 16);
+}
+
+static void test_bf16_cast_matches_reference(void **st)
+{
+    uint64_t s = 7;
+    for (int i = 0; i < 200000; i++) {
+        float f = (float)(rng_gauss(&s) * pow(2, (int)(rng_next(&s) % 60) - 40));
+        assert_int_equal(wz_f32_to_bf16(f), ref_bf16(f));
+    }
+}
+
+static void test_stories_bf16_entropy_matches_naive(void **st)
+{
+    REAL_OR_SKIP(path, "stories260K.bin");
+    /* Read the file without the reader: header, then fp32 tensors. */
+    FILE *f = fopen(path, "rb");
+    int32_t h[7];
+    assert_int_equal(fread(h, 4, 7, f), 7);
+    size_t nfloat = (1056540 - 28) / 4;
+    float *w = malloc(nfloat * 4);
+    assert_int_equal(fread(w, 4, nfloat, f), nfloat);
+    fclose(f);
+    wz_model *m;
+    assert_int_equal(wz_model_open(path, &m), WZ_OK);
+    size_t off = 0;
+    wz_analyze_opts o = {WZ_AS_BF16, 0, 0};
+    for (size_t i = 0; i < wz_model_count(m); i++) {
+        const wz_tensor *t = wz_model_tensor(m, i);
+        assert_int_equal(t->file_offset, 28 + 4 * off);
+        uint16_t *b = malloc(t->numel * 2);
+        for (size_t k = 0; k < t->numel; k++) b[k] = ref_bf16(w[off + k]);
+        wz_entropy_report r;
+        assert_int_equal(wz_analyze_tensor(t, &o, &r), WZ_OK);
+        assert_true(fabs(r.full - naive_entropy16(b, t->numel)) < 1e-6);
+        off += t->numel;
+        free(b);
+    }
+    assert_int_equal(off, nfloat);
+    wz_model_close(m);
+    free(w);
+}
+
+static void test_isnet_fp16_entropy_matches_naive(void **st)
+{
+    REAL_OR_SKIP(path, "isnet-fp16.safetensors");
+    wz_model *m;
+    assert_int_equal(wz_model_open(path, &m), WZ_OK);
+    assert_int_equal(wz_model_count(m), 238);
+    uint64_t params = 0;
+    for (size_t i = 0; i < wz_model_count(m); i++) {
+        const wz_tensor *t = wz_model_tensor(m, i);
+        params += t->numel;
+        uint16_t *b = malloc(t->numel * 2);
+        memcpy(b, t->data, t->numel * 2);
+        wz_entropy_report r;
+        assert_int_equal(wz_analyze_tensor(t, NULL, &r), WZ_OK);
+        assert_true(fabs(r.full - naive_entropy16(b, t->numel)) < 1e-6);
+        free(b);
+    }
+    assert_int_equal(params, 44017990);
+    wz_model_close(m);
+}
+
+/* H(value) = H(exponent) + H(sign,mantissa | exponent) — a bijection. */
+static void test_chain_rule_holds(void **st)
+{
+    uint64_t s = 3, n = 1 << 18;
+    uint16_t *x = malloc(n * 2);
+    for (uint64_t i = 0; i < n; i++) x[i] = wz_f32_to_bf16((float)(0.02 * rng_gauss(&s)));
+    wz_tensor t = {.name = "g", .dtype = WZ_DT_BF16, .ndim = 2, .shape = {512, 512}, .numel = n, .data = (uint8_t *)x, .nbytes = 2 * n};
+    wz_entropy_report r;
+    wz_analyze_opts o = {WZ_AS_NATIVE, 64, 256};
+    assert_int_equal(wz_analyze_tensor(&t, &o, &r), WZ_OK);
+    assert_true(fabs(r.full - (r.exp + r.sm_given_exp)) < 1e-9);
+    assert_true(r.sm_given_exp <= r.sign_mant + 1e-9);
+    assert_true(r.tile <= r.full + 1e-9); /* plug-in entropy of a part is lower on average */
+    assert_true(r.full > 9 && r.full < 13);
+    free(x);
+}
+
+static void test_hist16_parallel_equals_serial(void **st)
+{
+    uint64_t s = 11, n = (1 << 21) + 13;
+    uint16_t *x = malloc(n * 2);
+    for (uint64_t i = 0; i < n; i++) x[i] = (uint16_t)(rng_next(&s) % 3000);
+    uint64_t *h = malloc(65536 * 8), *ref = calloc(65536, 8);
+    wz_hist16(x, n, h);
+    for (uint64_t i = 0; i < n; i++) ref[x[i]]++;
+    assert_memory_equal(h, ref, 65536 * 8);
+    free(x); free(h); free(ref);
+}
+
+static void test_entropy_known_values(void **st)
+{
+    uint64_t h[4] = {1, 1, 1, 1}, g[3] = {2, 1, 1};
+    assert_true(fabs(wz_entropy_of_counts(h, 4) - 2.0) < 1e-12);
+    assert_true(fabs(wz_entropy_of_counts(g, 3) - 1.5) < 1e-12);
+    uint64_t x[5] = {1ull << 40, 5, 5, 1ull << 40, 9}, d;
+    double H;
+    assert_int_equal(wz_entropy_of_u64(x, 5, &H, &d), WZ_OK);
+    assert_int_equal(d, 3);
+    assert_true(fabs(H - (-(0.4 * log2(0.4)) * 2 - 0.2 * log2(0.2))) < 1e-12);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_entropy_known_values),
+        cmocka_unit_test(test_bf16_cast_matches_reference),
+        cmocka_unit_test(test_hist16_parallel_equals_serial),
+        cmocka_unit_test(test_chain_rule_holds),
+        cmocka_unit_test(test_stories_bf16_entropy_matches_naive),
+        cmocka_unit_test(test_isnet_fp16_entropy_matches_naive),
+    };
+    return cmocka_run_group_tests_name("entropy", tests, NULL, NULL);
+}
