@@ -65,7 +65,7 @@ wz_err wz_model_from_buffer(const uint8_t *buf, size_t len, wz_source_kind kind,
 wz_err wz_tensor_codes(const wz_tensor *t, uint8_t *codes, float *scales);
 uint64_t wz_tensor_scale_groups(const wz_tensor *t);
 
-/* Rows x cols view used by tiling: cols = last dim, rows = the rest. */
+/* GEMM view used by tiling: rows = shape[0], cols = numel / rows. */
 void wz_tensor_matrix(const wz_tensor *t, uint64_t *rows, uint64_t *cols);
 
 #endif

@@ -110,9 +110,11 @@ const wz_tensor *wz_model_find(const wz_model *m, const char *name)
 
 void wz_tensor_matrix(const wz_tensor *t, uint64_t *rows, uint64_t *cols)
 {
-    uint64_t c = t->ndim ? (uint64_t)t->shape[t->ndim - 1] : 1;
-    *cols = c ? c : 1;
-    *rows = c ? t->numel / c : 0;
+    /* GEMM view: rows = output dim (shape[0]), cols = everything it reduces
+     * over (in, or in*kh*kw for a convolution). 0/1-D tensors are one row. */
+    uint64_t r = t->ndim >= 2 ? (uint64_t)t->shape[0] : 1;
+    *rows = r;
+    *cols = r ? t->numel / r : 0;
 }
 
 static wz_err parse_file(wz_model *m, int fi)

@@ -1,0 +1,118 @@
+/* codecs.h — the codec registry: one struct per codec, one line to add one.
+ *
+ * A codec turns one tensor's stored codes into a self-describing blob and
+ * back, bit-exactly. Input is the tensor in its stored element format: a
+ * 16-bit array for bf16/fp16 (`elem_bytes` 2) or one byte per element for
+ * byte/nibble formats (int8, u8, fp8, int4/fp4 codes; `elem_bytes` 1),
+ * viewed as rows x cols (cols = the GEMM reduction dim).
+ *
+ * encode() also fills a wz_cost: the exact compressed size split into the
+ * gap terms (see wz_cost), so `wzip bits` can show where every bit went. */
+#ifndef WZ_CODECS_H
+#define WZ_CODECS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "common/dtype.h"
+#include "common/error.h"
+
+typedef struct {
+    wz_dtype dtype;      /* BF16, F16, or a <= 8-bit code format */
+    uint64_t rows, cols;
+    const void *data;    /* rows*cols elements: uint16_t or uint8_t codes */
+} wz_codec_input;
+
+typedef struct {
+    int prob_bits;            /* ANS precision (default 12) */
+    uint32_t tile_rows, tile_cols; /* tile-ans tile (default 64 x 256) */
+    int threads;              /* 0 = all */
+} wz_codec_params;
+
+/* Gap decomposition, all in bits for the whole tensor:
+ *   total = H_full*n + model_loss + table_loss + coder_loss + framing
+ * H_full: entropy of the full stored code (one histogram per tensor);
+ * model_loss: n*(H of the codec's symbol model) - H_full*n (raw planes
+ *   count at their stored width);
+ * table_loss: sum over symbols of -log2 q(s) minus n*H_model's coded part
+ *   (quantised probabilities / Huffman code lengths vs the empirical p);
+ * coder_loss: payload bits actually written (streams, ANS final states,
+ *   word rounding) minus the ideal cost under the quantised table;
+ * framing: headers, tables, tile/offset indexes, padding. */
+typedef struct {
+    uint64_t n;            /* elements */
+    double h_full;         /* bits/element */
+    double model_bits;     /* n * H(symbol model) */
+    double ideal_bits;     /* sum -log2 q(s) + raw bits */
+    double payload_bits;   /* bits of streams written (incl. states) */
+    double total_bits;     /* 8 * blob size */
+} wz_cost;
+
+typedef struct wz_codec {
+    const char *name;
+    const char *summary;
+    int (*supports)(wz_dtype dt);
+    size_t (*bound)(const wz_codec_params *p, const wz_codec_input *in);
+    wz_err (*encode)(const wz_codec_params *p, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost);
+    /* Decode into `out` (rows*cols elements of the input's element size). */
+    wz_err (*decode)(const uint8_t *src, size_t len, void *out, size_t out_bytes);
+} wz_codec;
+
+extern const wz_codec wz_codec_tile_ans, wz_codec_bitmap, wz_codec_neuzip, wz_codec_dfloat11;
+
+size_t wz_codec_count(void);
+const wz_codec *wz_codec_at(size_t i);
+const wz_codec *wz_codec_find(const char *name);
+void wz_codec_params_default(wz_codec_params *p);
+/* Element size of the codec input for a dtype (2 for 16-bit, 1 for codes). */
+int wz_codec_elem_bytes(wz_dtype dt);
+/* Entropy of the full stored code of an input, bits/element. */
+double wz_codec_input_entropy(const wz_codec_input *in);
+
+/* Model loss, table loss, coder loss and framing per element, from a cost. */
+typedef struct { double h_full, model, table, coder, framing, total; } wz_gap;
+wz_gap wz_cost_gap(const wz_cost *c);
+
+/* --- the tile-ans blob, shared with kernels/ (the GPU reads these bytes) --- */
+#define WZ_TA_MAGIC 0x41545a57u /* "WZTA" */
+#define WZ_TA_VERSION 1
+enum { WZ_TA_MODEL_CODES = 0, WZ_TA_MODEL_SPLIT16 = 1 };
+typedef struct {
+    uint32_t magic;
+    uint16_t version;
+    uint8_t dtype, model;      /* model: CODES (symbol = code) or SPLIT16 (symbol + raw byte) */
+    uint8_t prob_bits, lanes, pad[2];
+    uint32_t tile_rows, tile_cols;
+    uint64_t rows, cols;
+    uint32_t tiles_r, tiles_c;
+    uint64_t nwords;           /* 16-bit words in all streams */
+    uint16_t freq[256];        /* rANS table, sums to 2^prob_bits */
+} wz_ta_header;
+/* Layout after the header (all offsets derived, nothing trusted):
+ *   uint32 word_off[ntiles+1]     start of each tile's stream, in words
+ *   uint32 states[ntiles][32]     initial decoder states
+ *   uint16 words[nwords]          (padded to 16 bytes)
+ *   uint8  raw[ntiles][T*K]       SPLIT16 only: raw byte per element, in
+ *                                 lane-blocked order (see tile_ans.c) */
+typedef struct {
+    const wz_ta_header *h;
+    const uint32_t *word_off, *states;
+    const uint16_t *words;
+    const uint8_t *raw;
+    uint64_t ntiles, tile_elems;
+} wz_ta_view;
+/* Validate a blob and locate its parts. */
+wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v);
+/* Byte position of tile element e (e = step*32 + lane) in the raw plane of
+ * its tile: lanes read 16 consecutive steps as one 16-byte vector. */
+static inline uint64_t wz_ta_raw_pos(uint64_t e)
+{
+    uint64_t step = e >> 5, lane = e & 31;
+    return (step >> 4) * 512 + lane * 16 + (step & 15);
+}
+/* SPLIT16 symbol/raw split of a 16-bit code, and the merge back. */
+static inline uint8_t wz_split_sym(uint16_t u, int bf16) { return bf16 ? (uint8_t)(u >> 7) : (uint8_t)(u >> 8); }
+static inline uint8_t wz_split_raw(uint16_t u, int bf16) { return bf16 ? (uint8_t)(((u >> 8) & 0x80) | (u & 0x7f)) : (uint8_t)u; }
+static inline uint16_t wz_split_merge(uint8_t s, uint8_t r, int bf16)
+{
+    return bf16 ? (uint16_t)(((r & 0x80) << 8) | (s << 7) | (r & 0x7f)) : (uint16_t)(s << 8 | r);
+}
+#endif

@@ -1,0 +1,130 @@
+/* rans.c — normalisation, tables, and the 32-lane encoder/decoder (CPU
+ * reference; kernels/ decodes the same bytes). */
+#include "codecs/rans/rans.h"
+#include <math.h>
+#include <string.h>
+
+wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t freq[256])
+{
+    if (prob_bits < WZ_RANS_MIN_BITS || prob_bits > WZ_RANS_MAX_BITS) return wz_fail(WZ_ERR_ARG, "prob_bits %d outside [8,12]", prob_bits);
+    const uint32_t M = 1u << prob_bits;
+    uint64_t N = 0;
+    int present = 0, last = 0;
+    for (int s = 0; s < 256; s++) if (counts[s]) { N += counts[s]; present++; last = s; }
+    memset(freq, 0, 256 * sizeof *freq);
+    if (!present) return WZ_OK;
+    if (present == 1) { /* lone symbol: M-1 slots + a phantom neighbour so freq fits 12 bits */
+        freq[last] = (uint16_t)(M - 1);
+        freq[(last + 1) & 255] = 1;
+        return WZ_OK;
+    }
+    uint32_t sum = 0;
+    for (int s = 0; s < 256; s++) {
+        if (!counts[s]) continue;
+        uint64_t q = (uint64_t)((double)counts[s] * M / (double)N);
+        freq[s] = (uint16_t)(q < 1 ? 1 : q > M - 1 ? M - 1 : q);
+        sum += freq[s];
+    }
+    /* Greedy: add a slot where it saves the most bits, or take one where it
+     * costs the least, until the sum is exactly M. */
+    while (sum < M) {
+        int best = -1; double g = -1;
+        for (int s = 0; s < 256; s++) {
+            if (!counts[s] || freq[s] >= M - 1) continue;
+            double d = (double)counts[s] * log2((freq[s] + 1.0) / freq[s]);
+            if (d > g) { g = d; best = s; }
+        }
+        freq[best]++; sum++;
+    }
+    while (sum > M) {
+        int best = -1; double g = INFINITY;
+        for (int s = 0; s < 256; s++) {
+            if (freq[s] <= 1) continue;
+            double d = (double)counts[s] * log2((double)freq[s] / (freq[s] - 1.0));
+            if (d < g) { g = d; best = s; }
+        }
+        if (best < 0) return wz_fail(WZ_ERR_ARG, "%d symbols do not fit 2^%d slots", present, prob_bits);
+        freq[best]--; sum--;
+    }
+    return WZ_OK;
+}
+
+wz_err wz_rans_table_init(wz_rans_table *t, const uint16_t freq[256], int prob_bits)
+{
+    if (prob_bits < WZ_RANS_MIN_BITS || prob_bits > WZ_RANS_MAX_BITS) return wz_fail(WZ_ERR_CORRUPT, "rANS prob_bits %d invalid", prob_bits);
+    t->prob_bits = prob_bits;
+    uint32_t c = 0;
+    for (int s = 0; s < 256; s++) {
+        if (freq[s] >= (1u << prob_bits)) return wz_fail(WZ_ERR_CORRUPT, "rANS frequency %u too large", freq[s]);
+        t->freq[s] = freq[s];
+        t->cum[s] = (uint16_t)c;
+        c += freq[s];
+    }
+    t->cum[256] = (uint16_t)c;
+    if (c != (1u << prob_bits)) return wz_fail(WZ_ERR_CORRUPT, "rANS frequencies sum to %u, not %u", c, 1u << prob_bits);
+    return WZ_OK;
+}
+
+void wz_rans_dtable_build(const wz_rans_table *t, uint32_t *dt)
+{
+    for (int s = 0; s < 256; s++)
+        for (uint32_t k = 0; k < t->freq[s]; k++)
+            dt[t->cum[s] + k] = (uint32_t)s | (uint32_t)t->freq[s] << 8 | k << 20;
+}
+
+wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t steps, uint16_t *words, size_t *nwords,
+                        uint32_t states[WZ_RANS_LANES])
+{
+    const int b = t->prob_bits;
+    uint32_t x[WZ_RANS_LANES];
+    for (int l = 0; l < WZ_RANS_LANES; l++) x[l] = WZ_RANS_L;
+    size_t n = 0; /* words written, in reverse order */
+    for (int64_t j = (int64_t)steps - 1; j >= 0; j--)
+        for (int l = WZ_RANS_LANES - 1; l >= 0; l--) {
+            uint8_t s = sym[(size_t)j * WZ_RANS_LANES + (size_t)l];
+            uint32_t f = t->freq[s];
+            if (!f) return wz_fail(WZ_ERR_ARG, "symbol %u has zero frequency", s);
+            if (x[l] >= (f << (32 - b))) { words[n++] = (uint16_t)x[l]; x[l] >>= 16; }
+            x[l] = ((x[l] / f) << b) + x[l] % f + t->cum[s];
+        }
+    for (size_t i = 0; i < n / 2; i++) { uint16_t w = words[i]; words[i] = words[n - 1 - i]; words[n - 1 - i] = w; }
+    memcpy(states, x, sizeof x);
+    *nwords = n;
+    return WZ_OK;
+}
+
+wz_err wz_rans32_decode(const uint32_t *dt, int b, const uint16_t *words, size_t nwords, const uint32_t states[WZ_RANS_LANES],
+                        uint32_t steps, uint8_t *sym)
+{
+    uint32_t x[WZ_RANS_LANES];
+    const uint32_t mask = (1u << b) - 1;
+    for (int l = 0; l < WZ_RANS_LANES; l++) {
+        x[l] = states[l];
+        if (x[l] < WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "rANS initial state %u below 2^16", x[l]);
+    }
+    size_t p = 0;
+    for (uint32_t j = 0; j < steps; j++) {
+        uint8_t *out = sym + (size_t)j * WZ_RANS_LANES;
+        for (int l = 0; l < WZ_RANS_LANES; l++) {
+            uint32_t e = dt[x[l] & mask];
+            out[l] = (uint8_t)WZ_RANS_DSYM(e);
+            x[l] = WZ_RANS_DFREQ(e) * (x[l] >> b) + WZ_RANS_DBIAS(e);
+            if (x[l] < WZ_RANS_L) {
+                if (p >= nwords) return wz_fail(WZ_ERR_CORRUPT, "rANS stream overrun at step %u", j);
+                x[l] = x[l] << 16 | words[p++];
+            }
+        }
+    }
+    for (int l = 0; l < WZ_RANS_LANES; l++)
+        if (x[l] != WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "rANS lane %d ends in state %u, not 2^16", l, x[l]);
+    if (p != nwords) return wz_fail(WZ_ERR_CORRUPT, "rANS stream has %zu unread words", nwords - p);
+    return WZ_OK;
+}
+
+double wz_rans_cost_bits(const wz_rans_table *t, const uint64_t counts[256])
+{
+    double bits = 0;
+    for (int s = 0; s < 256; s++)
+        if (counts[s]) bits += (double)counts[s] * (t->prob_bits - log2((double)t->freq[s]));
+    return bits;
+}

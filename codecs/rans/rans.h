@@ -1,0 +1,55 @@
+/* rans.h — 32-lane interleaved rANS, the entropy coder of tile-ans.
+ *
+ * State x in [L, L<<16) with L = 2^16, 32-bit; renormalisation moves one
+ * 16-bit word at a time (DietGPU's choice: with prob_bits <= 12 a decode step
+ * needs at most one word, so a warp's refill is one ballot + popc). 32 lanes
+ * share one word stream: at each step every lane decodes one symbol, then the
+ * lanes that fell below L read the next words in lane order. Symbol e of a
+ * stream belongs to lane e % 32, step e / 32.
+ *
+ * The encoder starts every lane at x = L, so a correct decode ends with every
+ * lane back at L and every word consumed: the decoder checks both, which
+ * catches almost any corruption at no cost.
+ *
+ * Decode table entry (32 bits, so a 4096-slot table is 16 KB of GPU shared
+ * memory): sym (8) | freq (12) | slot-cum (12). freq must fit 12 bits, so a
+ * lone symbol gets 2^b - 1 slots and a phantom symbol 1 (cost 0.0004 bit). */
+#ifndef WZ_RANS_H
+#define WZ_RANS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "common/error.h"
+
+#define WZ_RANS_LANES 32
+#define WZ_RANS_L (1u << 16)
+#define WZ_RANS_MIN_BITS 8
+#define WZ_RANS_MAX_BITS 12
+
+typedef struct {
+    int prob_bits;
+    uint16_t freq[256];
+    uint16_t cum[257];
+} wz_rans_table;
+
+/* Quantise counts to frequencies summing to 2^prob_bits, every present
+ * symbol >= 1, minimising sum c log2(p/q) greedily (exact for the
+ * marginal-gain criterion, which is convex per symbol). */
+wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t freq[256]);
+wz_err wz_rans_table_init(wz_rans_table *t, const uint16_t freq[256], int prob_bits);
+/* Decode table: (1 << prob_bits) packed entries. */
+void wz_rans_dtable_build(const wz_rans_table *t, uint32_t *dtable);
+#define WZ_RANS_DSYM(e) ((e) & 0xffu)
+#define WZ_RANS_DFREQ(e) (((e) >> 8) & 0xfffu)
+#define WZ_RANS_DBIAS(e) ((e) >> 20)
+
+/* Encode steps*32 symbols. Writes at most steps*32 words to `words`,
+ * returns the count in *nwords and the final (= decoder initial) states. */
+wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t steps, uint16_t *words, size_t *nwords,
+                        uint32_t states[WZ_RANS_LANES]);
+/* Decode; fails with WZ_ERR_CORRUPT if a read passes nwords, a state leaves
+ * its range, or the stream does not end exactly at L with all words used. */
+wz_err wz_rans32_decode(const uint32_t *dtable, int prob_bits, const uint16_t *words, size_t nwords,
+                        const uint32_t states[WZ_RANS_LANES], uint32_t steps, uint8_t *sym);
+/* Ideal code length of the symbols under the table, in bits. */
+double wz_rans_cost_bits(const wz_rans_table *t, const uint64_t counts[256]);
+#endif
