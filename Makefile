@@ -36,7 +36,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps vendor test test-gpu bench fuzz repro clean gpu
-all: $(BUILD)/wzip $(BUILD)/libwzip.a $(CU_OBJ)
+all: $(BUILD)/wzip $(BUILD)/libwzip.a $(CU_OBJ) $(if $(NVCC),$(BUILD)/gpu_bench $(BUILD)/gpu_test)
 	@echo "nvcc: $(if $(NVCC),✓ $(NVCC) (kernels compiled for sm_90a),✗ (kernels skipped))"
 
 deps:
@@ -68,6 +68,16 @@ $(BUILD)/san/libwzip.a: $(LIB_SRC:%.c=$(BUILD)/san/%.o)
 HARNESS_SRC := $(wildcard harness/*.c)
 $(BUILD)/wzip: $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libwzip.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+# GPU benchmark driver (builds without a GPU; runs only where one is present).
+$(BUILD)/gpu_bench: harness/gpu_bench.cu $(CU_OBJ) $(BUILD)/libwzip.a
+	$(NVCC) $(NVFLAGS) $^ -o $@ -lcublas $(JANSSON) -lgomp
+$(BUILD)/gpu_test: tests/gpu_test.cu $(CU_OBJ) $(BUILD)/libwzip.a
+	$(NVCC) $(NVFLAGS) $^ -o $@ $(JANSSON) -lgomp
+test-gpu: $(BUILD)/gpu_test
+	$(BUILD)/gpu_test
+gpu: $(BUILD)/gpu_bench
+	WZ_COMMIT=$$(git rev-parse HEAD 2>/dev/null || echo $${WZ_COMMIT:-unknown}) $(BUILD)/gpu_bench --json $${OUT:-results}/gpu-bench.json
 
 # CPU benchmarks (Google Benchmark): JSON with provenance in results/.
 $(BUILD)/bench_cpu: harness/bench_cpu.cc harness/bench_codecs.cc $(BUILD)/libwzip.a

@@ -3,12 +3,17 @@
  *
  * Why this shape: a tile is what one warp of the GPU kernel consumes, so
  * tiles must decode independently (own states, own word range) and in the
- * order the kernel multiplies: tile element e (row-major within the T x K
- * tile) is symbol `step = e/32` of lane `e%32`, so at each step a warp
- * decodes 32 consecutive weights of one row. Every lane has the same static
+ * order the kernel multiplies. Tile element e is symbol `step = e/32` of
+ * lane `e%32`; step j covers column j % K of row group j / K, and lane l
+ * holds row 32*(j/K) + l. So at every step the 32 lanes decode one column
+ * of 32 consecutive rows: in a GEMV every lane multiplies by the same
+ * activation and keeps its own row's sum (no cross-lane reduction), and 16
+ * consecutive steps give each lane 16 consecutive weights of its row (one
+ * 32-byte store in the standalone decoder). Every lane has the same static
  * symbol count (T*K/32), so output positions need no index — the reason
- * DFloat11 needs a second pass disappears. Edge tiles are padded with the
- * most frequent symbol; the decoder drops the padding.
+ * DFloat11 needs a second pass disappears. T is a multiple of 32, K of 16.
+ * Edge tiles are padded with the most frequent symbol; the decoder drops
+ * the padding.
  *
  * Symbol model for 16-bit floats (SPLIT16): the exponent is rANS-coded and
  * sign+mantissa travel raw. Measured on real weights (see README / results
@@ -48,15 +53,15 @@ static int ta_layout_of(uint64_t tr, uint64_t tc, uint64_t te, uint64_t nwords, 
 
 /* Tile actually used: the requested T x K when the matrix is a multiple of
  * it (every LLM linear layer), else the shape with T'<=T, K'<=K, K' a
- * multiple of 32, T'K' a multiple of 512, that minimises padding plus
+ * multiple of 16, T' of 32, that minimises padding plus
  * per-tile cost (~9 bits per padded element, ~1100 bits per tile). */
 static void choose_tile(uint64_t rows, uint64_t cols, uint32_t T, uint32_t K, uint32_t *to, uint32_t *ko)
 {
     *to = T; *ko = K;
     if (rows % T == 0 && cols % K == 0) return;
     double best = -1;
-    for (uint32_t k = 32; k <= K; k += 32)
-        for (uint32_t t = 1; t <= T; t++) {
+    for (uint32_t k = 16; k <= K; k += 16)
+        for (uint32_t t = 32; t <= T; t += 32) {
             if ((uint64_t)t * k % 512) continue;
             uint64_t tr = (rows + t - 1) / t, tc = (cols + k - 1) / k;
             double c = 9.0 * (double)(tr * t * tc * k - rows * cols) + 1100.0 * (double)(tr * tc);
@@ -87,7 +92,7 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     if (h->model != (split ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_CODES)) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: model %u does not fit dtype", h->model);
     if (h->lanes != WZ_RANS_LANES) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: %u lanes", h->lanes);
     uint64_t T = h->tile_rows, K = h->tile_cols, te = T * K;
-    if (!T || !K || te % 512 || te > (1u << 20)) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llux%llu invalid", (unsigned long long)T, (unsigned long long)K);
+    if (!T || !K || T % 32 || K % 16 || te > (1u << 20)) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llux%llu invalid", (unsigned long long)T, (unsigned long long)K);
     if (!h->rows || !h->cols || h->rows > (1ull << 40) || h->cols > (1ull << 40) || h->rows * h->cols > (1ull << 48))
         return wz_fail(WZ_ERR_CORRUPT, "tile-ans: shape invalid");
     if (h->tiles_r != (h->rows + T - 1) / T || h->tiles_c != (h->cols + K - 1) / K) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile grid does not match shape");
@@ -114,7 +119,8 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
 /* Code of element e of tile (ti, tj), or -1 if it is padding. */
 static inline int64_t elem_index(const wz_ta_header *h, uint64_t ti, uint64_t tj, uint64_t e)
 {
-    uint64_t r = ti * h->tile_rows + e / h->tile_cols, c = tj * h->tile_cols + e % h->tile_cols;
+    uint64_t j = e >> 5, K = h->tile_cols;
+    uint64_t r = ti * h->tile_rows + (j / K) * 32 + (e & 31), c = tj * K + j % K;
     return (r < h->rows && c < h->cols) ? (int64_t)(r * h->cols + c) : -1;
 }
 
@@ -123,7 +129,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     int eb = wz_codec_elem_bytes(in->dtype), split = eb == 2, bf16 = in->dtype == WZ_DT_BF16;
     if (!eb) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: dtype %s not supported", wz_dtype_info_of(in->dtype)->name);
     uint64_t n = in->rows * in->cols, T = p->tile_rows, K = p->tile_cols, te = T * K;
-    if (!T || !K || te % 512 || te > (1u << 20) || K % 32) return wz_fail(WZ_ERR_ARG, "tile-ans: tile %llux%llu must hold a multiple of 512 elements (<= 2^20), K a multiple of 32",
+    if (!T || !K || T % 32 || K % 16 || te > (1u << 20)) return wz_fail(WZ_ERR_ARG, "tile-ans: tile %llux%llu must hold a multiple of 512 elements (<= 2^20), T a multiple of 32, K of 16",
                                                              (unsigned long long)T, (unsigned long long)K);
     uint32_t t32, k32;
     choose_tile(in->rows, in->cols, (uint32_t)T, (uint32_t)K, &t32, &k32);

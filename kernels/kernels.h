@@ -1,0 +1,41 @@
+/* kernels.h — GPU decoders and fused decode+GEMV for tile-ans blobs.
+ *
+ * The GPU reads exactly the bytes the CPU codec wrote (codecs/codecs.h,
+ * wz_ta_*). wz_gpu_ta_upload() validates the blob on the host with the same
+ * parser the CPU decoder uses (offsets, sizes, table, states) before any
+ * launch; kernels additionally clamp every word read to the tile's range
+ * and report, through an error flag, any tile whose stream does not end
+ * exactly at its last word with every lane back at state 2^16.
+ * All functions return wz_err; CUDA failures map to WZ_ERR_IO with the CUDA
+ * error string as detail. */
+#ifndef WZ_KERNELS_H
+#define WZ_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "common/error.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wz_gpu_ta wz_gpu_ta; /* a tile-ans matrix resident on the GPU */
+
+/* 1 if a CUDA device is usable, else 0 (and a reason in *why). */
+int wz_gpu_available(const char **why);
+wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **out);
+void wz_gpu_ta_free(wz_gpu_ta *g);
+void wz_gpu_ta_shape(const wz_gpu_ta *g, uint64_t *rows, uint64_t *cols);
+size_t wz_gpu_ta_bytes(const wz_gpu_ta *g); /* compressed bytes on the device */
+
+/* Standalone decode to a bf16/fp16 row-major matrix in device memory. */
+wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream);
+/* Fused Y[M, rows] = X[M, cols] . W^T, bf16 in/out, fp32 accumulation.
+ * d_acc: M*rows floats of scratch. M <= WZ_GPU_GEMV_MAX_M. */
+#define WZ_GPU_GEMV_MAX_M 8
+wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
+/* Check the error flag the kernels raise on a corrupt stream (syncs). */
+wz_err wz_gpu_ta_check(const wz_gpu_ta *g);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

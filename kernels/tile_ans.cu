@@ -1,0 +1,330 @@
+// tile_ans.cu — GPU decode of tile-ans blobs: standalone and fused GEMV.
+//
+// One warp owns one tile: 32 rANS lanes, one per warp lane, one 16-bit
+// word stream shared by the warp (see codecs/tile_ans/tile_ans.c for the
+// element order). Per step and lane: one shared-memory table lookup, one
+// multiply-add for the state, a ballot + popc to hand out the words the
+// lanes that fell below 2^16 need. Words come from a 96-word register
+// window (three 32-word slices, the next two already in flight), so the
+// state chain never waits on a global load that was not issued ~6 steps
+// earlier. Raw sign+mantissa bytes arrive 16 at a time as one 16-byte load.
+//
+// CPU reference: codecs/tile_ans/tile_ans.c (ta_decode). NOTES.md has the
+// floors and each version's time.
+#include <cuda_runtime.h>
+#include <cuda_bf16.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+extern "C" {
+#include "codecs/codecs.h"
+#include "codecs/rans/rans.h"
+#include "kernels/kernels.h"
+}
+
+struct wz_gpu_ta {
+    wz_ta_header h;
+    uint8_t *d_blob;
+    size_t len;
+    uint32_t *d_dtable;
+    const uint32_t *d_word_off, *d_states;
+    const uint16_t *d_words;
+    const uint8_t *d_raw;
+    uint64_t ntiles;
+    int *d_err;
+};
+
+static wz_err cuda_fail(cudaError_t e, const char *what)
+{
+    return wz_fail(WZ_ERR_IO, "CUDA %s: %s", what, cudaGetErrorString(e));
+}
+#define CU(x, what) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) return cuda_fail(e_, what); } while (0)
+
+extern "C" int wz_gpu_available(const char **why)
+{
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess || n == 0) {
+        if (why) *why = e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device";
+        return 0;
+    }
+    return 1;
+}
+
+extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **out)
+{
+    *out = NULL;
+    wz_ta_view v;
+    WZ_TRY(wz_ta_parse(blob, len, &v));
+    if (v.h->model != WZ_TA_MODEL_SPLIT16) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: only 16-bit formats so far");
+    wz_rans_table t;
+    WZ_TRY(wz_rans_table_init(&t, v.h->freq, v.h->prob_bits));
+    uint32_t dt[1 << WZ_RANS_MAX_BITS];
+    wz_rans_dtable_build(&t, dt);
+    wz_gpu_ta *g = (wz_gpu_ta *)calloc(1, sizeof *g);
+    if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
+    g->h = *v.h;
+    g->len = len;
+    g->ntiles = v.ntiles;
+    cudaError_t e = cudaMalloc(&g->d_blob, len);
+    if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
+    if (e == cudaSuccess) e = cudaMalloc(&g->d_dtable, sizeof dt);
+    if (e == cudaSuccess) e = cudaMemcpy(g->d_dtable, dt, sizeof(uint32_t) << v.h->prob_bits, cudaMemcpyHostToDevice);
+    if (e == cudaSuccess) e = cudaMalloc(&g->d_err, sizeof(int));
+    if (e == cudaSuccess) e = cudaMemset(g->d_err, 0, sizeof(int));
+    if (e != cudaSuccess) { wz_gpu_ta_free(g); return cuda_fail(e, "upload"); }
+    g->d_word_off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.word_off - blob));
+    g->d_states = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.states - blob));
+    g->d_words = (const uint16_t *)(g->d_blob + ((const uint8_t *)v.words - blob));
+    g->d_raw = g->d_blob + (v.raw - blob);
+    *out = g;
+    return WZ_OK;
+}
+
+extern "C" void wz_gpu_ta_free(wz_gpu_ta *g)
+{
+    if (!g) return;
+    cudaFree(g->d_blob); cudaFree(g->d_dtable); cudaFree(g->d_err);
+    free(g);
+}
+extern "C" void wz_gpu_ta_shape(const wz_gpu_ta *g, uint64_t *r, uint64_t *c) { *r = g->h.rows; *c = g->h.cols; }
+extern "C" size_t wz_gpu_ta_bytes(const wz_gpu_ta *g) { return g->len; }
+
+struct TaArgs {
+    const uint32_t *word_off, *states, *dtable;
+    const uint16_t *words;
+    const uint8_t *raw;
+    uint64_t rows, cols, ntiles;
+    uint32_t T, K, tiles_c, prob_bits, bf16;
+    int *err;
+};
+
+// Per-warp decoder state and the word window.
+struct WarpDec {
+    uint32_t x, w0, w1, w2, pos, next, end, used;
+};
+
+__device__ __forceinline__ uint32_t ld_word(const uint16_t *words, uint32_t i, uint32_t end)
+{
+    return i < end ? (uint32_t)__ldg(words + i) : 0u;
+}
+
+__device__ __forceinline__ void dec_begin(WarpDec &d, const TaArgs &a, uint64_t k, int lane)
+{
+    uint32_t base = a.word_off[k];
+    d.end = a.word_off[k + 1];
+    d.x = a.states[k * 32 + lane];
+    d.w0 = ld_word(a.words, base + lane, d.end);
+    d.w1 = ld_word(a.words, base + 32 + lane, d.end);
+    d.w2 = ld_word(a.words, base + 64 + lane, d.end);
+    d.next = base + 96;
+    d.pos = 0;
+    d.used = base;
+}
+
+// One rANS step for the whole warp; returns this lane's symbol.
+__device__ __forceinline__ uint32_t dec_step(WarpDec &d, const uint16_t *words, const uint32_t *tab, uint32_t b, uint32_t lt,
+                                             int lane)
+{
+    uint32_t e = tab[d.x & ((1u << b) - 1)];
+    d.x = ((e >> 8) & 0xfffu) * (d.x >> b) + (e >> 20);
+    bool need = d.x < WZ_RANS_L;
+    uint32_t ball = __ballot_sync(0xffffffffu, need);
+    uint32_t off = d.pos + __popc(ball & lt); // < 64: pos < 32 and at most 31 lanes before us
+    uint32_t wa = __shfl_sync(0xffffffffu, d.w0, off & 31), wb = __shfl_sync(0xffffffffu, d.w1, off & 31);
+    if (need) d.x = (d.x << 16) | (off < 32 ? wa : wb);
+    uint32_t c = __popc(ball);
+    d.pos += c;
+    d.used += c;
+    if (d.pos >= 32) { // warp-uniform: slide the window, issue the load two slices ahead
+        d.w0 = d.w1; d.w1 = d.w2;
+        d.w2 = ld_word(words, d.next + lane, d.end);
+        d.next += 32;
+        d.pos -= 32;
+    }
+    return e & 0xffu;
+}
+
+// A tile's stream must end exactly at its last word with every lane at L.
+__device__ __forceinline__ void dec_end(const WarpDec &d, const TaArgs &a)
+{
+    bool bad = d.x != WZ_RANS_L || d.used != d.end;
+    if (__any_sync(0xffffffffu, bad) && (threadIdx.x & 31) == 0) atomicOr(a.err, 1);
+}
+
+__device__ __forceinline__ uint32_t byte_of(uint4 v, int s)
+{
+    uint32_t w = s < 4 ? v.x : s < 8 ? v.y : s < 12 ? v.z : v.w;
+    return (w >> (8 * (s & 3))) & 0xffu;
+}
+
+// bf16 bits from exponent symbol and raw sign|mantissa byte (fp16: high|low byte).
+__device__ __forceinline__ uint32_t merge16(uint32_t sym, uint32_t r, uint32_t bf16)
+{
+    return bf16 ? ((r & 0x80u) << 8) | (sym << 7) | (r & 0x7fu) : (sym << 8) | r;
+}
+
+__device__ __forceinline__ void load_table(uint32_t *tab, const uint32_t *g, uint32_t b)
+{
+    for (uint32_t i = threadIdx.x; i < (1u << b); i += blockDim.x) tab[i] = g[i];
+    __syncthreads();
+}
+
+#define WARPS 8
+
+// v1: standalone decode. Warp w of block b takes tiles b*WARPS+w, +grid*WARPS...
+// Each 16-step group gives each lane 16 consecutive weights of its row:
+// two 16-byte stores when aligned and in bounds, else element stores.
+__global__ void __launch_bounds__(WARPS * 32) ta_decode_kernel(TaArgs a, uint16_t *out)
+{
+    __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
+    load_table(tab, a.dtable, a.prob_bits);
+    int lane = threadIdx.x & 31;
+    uint32_t lt = (1u << lane) - 1;
+    uint32_t steps = a.T * a.K / 32, groups_per_rg = a.K / 16;
+    for (uint64_t k = (uint64_t)blockIdx.x * WARPS + threadIdx.x / 32; k < a.ntiles; k += (uint64_t)gridDim.x * WARPS) {
+        WarpDec d;
+        dec_begin(d, a, k, lane);
+        uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
+        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+        uint4 rv = __ldg(raw + lane);
+        for (uint32_t q = 0; q < steps / 16; q++) {
+            uint4 rn = q + 1 < steps / 16 ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            uint32_t v[16];
+#pragma unroll
+            for (int s = 0; s < 16; s++) v[s] = merge16(dec_step(d, a.words, tab, a.prob_bits, lt, lane), byte_of(rv, s), a.bf16);
+            uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane, col = tj * a.K + (q % groups_per_rg) * 16;
+            if (row < a.rows) {
+                uint16_t *o = out + row * a.cols + col;
+                if (col + 16 <= a.cols && ((uintptr_t)o & 15) == 0) {
+                    uint4 p0 = make_uint4(v[0] | v[1] << 16, v[2] | v[3] << 16, v[4] | v[5] << 16, v[6] | v[7] << 16);
+                    uint4 p1 = make_uint4(v[8] | v[9] << 16, v[10] | v[11] << 16, v[12] | v[13] << 16, v[14] | v[15] << 16);
+                    ((uint4 *)o)[0] = p0;
+                    ((uint4 *)o)[1] = p1;
+                } else {
+                    for (int s = 0; s < 16; s++) if (col + s < a.cols) o[s] = (uint16_t)v[s];
+                }
+            }
+            rv = rn;
+        }
+        dec_end(d, a);
+    }
+}
+
+// v1 fused GEMV: the same decode, each weight multiplied by the M
+// activations of its column (broadcast through a shuffle from the 16 values
+// the warp loaded for the group), one fp32 partial sum per lane (= row) and
+// m; flushed with one atomicAdd per row group and m (split-K over tiles).
+template <int M>
+__global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
+{
+    __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
+    load_table(tab, a.dtable, a.prob_bits);
+    int lane = threadIdx.x & 31;
+    uint32_t lt = (1u << lane) - 1;
+    uint32_t steps = a.T * a.K / 32, groups_per_rg = a.K / 16;
+    for (uint64_t k = (uint64_t)blockIdx.x * WARPS + threadIdx.x / 32; k < a.ntiles; k += (uint64_t)gridDim.x * WARPS) {
+        WarpDec d;
+        dec_begin(d, a, k, lane);
+        uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
+        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+        uint4 rv = __ldg(raw + lane);
+        float s[M];
+#pragma unroll
+        for (int m = 0; m < M; m++) s[m] = 0.f;
+        for (uint32_t q = 0; q < steps / 16; q++) {
+            uint4 rn = q + 1 < steps / 16 ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            uint64_t col0 = tj * a.K + (q % groups_per_rg) * 16, c = col0 + (lane & 15);
+            float xv[M];
+#pragma unroll
+            for (int m = 0; m < M; m++)
+                xv[m] = c < a.cols ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
+#pragma unroll
+            for (int st = 0; st < 16; st++) {
+                uint32_t h = merge16(dec_step(d, a.words, tab, a.prob_bits, lt, lane), byte_of(rv, st), 1);
+                float w = __uint_as_float(h << 16);
+#pragma unroll
+                for (int m = 0; m < M; m++) s[m] = fmaf(w, __shfl_sync(0xffffffffu, xv[m], st), s[m]);
+            }
+            rv = rn;
+            if ((q + 1) % groups_per_rg == 0) { // row group done
+                uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane;
+                if (row < a.rows)
+#pragma unroll
+                    for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s[m]);
+#pragma unroll
+                for (int m = 0; m < M; m++) s[m] = 0.f;
+            }
+        }
+        dec_end(d, a);
+    }
+}
+
+__global__ void f32_to_bf16_kernel(const float *in, uint16_t *out, uint64_t n)
+{
+    for (uint64_t i = blockIdx.x * (uint64_t)blockDim.x + threadIdx.x; i < n; i += (uint64_t)gridDim.x * blockDim.x) {
+        __nv_bfloat16 b = __float2bfloat16_rn(in[i]);
+        out[i] = *(uint16_t *)&b;
+    }
+}
+
+static TaArgs args_of(const wz_gpu_ta *g)
+{
+    TaArgs a;
+    a.word_off = g->d_word_off; a.states = g->d_states; a.dtable = g->d_dtable;
+    a.words = g->d_words; a.raw = g->d_raw;
+    a.rows = g->h.rows; a.cols = g->h.cols; a.ntiles = g->ntiles;
+    a.T = g->h.tile_rows; a.K = g->h.tile_cols; a.tiles_c = g->h.tiles_c; a.prob_bits = g->h.prob_bits;
+    a.bf16 = g->h.dtype == WZ_DT_BF16;
+    a.err = g->d_err;
+    return a;
+}
+
+static int grid_for(uint64_t ntiles)
+{
+    static int sms = 0;
+    if (!sms) { int dev = 0; cudaGetDevice(&dev); cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev); if (!sms) sms = 1; }
+    uint64_t blocks = (ntiles + WARPS - 1) / WARPS, cap = (uint64_t)sms * 8; // 8 blocks x 8 warps = 64 warps/SM max
+    return (int)(blocks < cap ? blocks : cap);
+}
+
+extern "C" wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream)
+{
+    TaArgs a = args_of(g);
+    ta_decode_kernel<<<grid_for(a.ntiles), WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
+    CU(cudaGetLastError(), "ta_decode_kernel launch");
+    return WZ_OK;
+}
+
+extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream)
+{
+    if (g->h.dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_UNSUPPORTED, "fused GEMV: bf16 only");
+    cudaStream_t s = (cudaStream_t)stream;
+    TaArgs a = args_of(g);
+    CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
+    int grid = grid_for(a.ntiles);
+    switch (M) {
+    case 1: ta_gemv_kernel<1><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    case 2: ta_gemv_kernel<2><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    case 4: ta_gemv_kernel<4><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    case 8: ta_gemv_kernel<8><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    default: return wz_fail(WZ_ERR_ARG, "fused GEMV: M=%d not in {1,2,4,8}", M);
+    }
+    CU(cudaGetLastError(), "ta_gemv_kernel launch");
+    uint64_t n = (uint64_t)M * a.rows;
+    f32_to_bf16_kernel<<<(int)((n + 255) / 256 < 4096 ? (n + 255) / 256 : 4096), 256, 0, s>>>(d_acc, d_y, n);
+    CU(cudaGetLastError(), "convert launch");
+    return WZ_OK;
+}
+
+extern "C" wz_err wz_gpu_ta_check(const wz_gpu_ta *g)
+{
+    int err = 0;
+    CU(cudaDeviceSynchronize(), "sync");
+    CU(cudaMemcpy(&err, g->d_err, sizeof err, cudaMemcpyDeviceToHost), "read error flag");
+    if (err) {
+        cudaMemset(g->d_err, 0, sizeof(int));
+        return wz_fail(WZ_ERR_CORRUPT, "GPU tile-ans: a tile's stream failed its end-of-stream check");
+    }
+    return WZ_OK;
+}
