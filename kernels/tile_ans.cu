@@ -172,9 +172,13 @@ __device__ __forceinline__ void load_table(uint32_t *tab, const uint32_t *g, uin
 
 #define WARPS 8
 
-// v1: standalone decode. Warp w of block b takes tiles b*WARPS+w, +grid*WARPS...
-// Each 16-step group gives each lane 16 consecutive weights of its row:
-// two 16-byte stores when aligned and in bounds, else element stores.
+// Standalone decode. Warp w of block b takes ILP consecutive tiles and
+// decodes them interleaved, step by step: ILP independent state chains hide
+// the latency of one chain (table lookup -> state update -> ballot -> word
+// shuffle -> next lookup, ~150 cycles). Each 16-step group gives each lane
+// 16 consecutive weights of its row: two 16-byte stores when aligned and in
+// bounds, else element stores.
+template <int ILP>
 __global__ void __launch_bounds__(WARPS * 32) ta_decode_kernel(TaArgs a, uint16_t *out)
 {
     __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
@@ -182,40 +186,56 @@ __global__ void __launch_bounds__(WARPS * 32) ta_decode_kernel(TaArgs a, uint16_
     int lane = threadIdx.x & 31;
     uint32_t lt = (1u << lane) - 1;
     uint32_t steps = a.T * a.K / 32, groups_per_rg = a.K / 16;
-    for (uint64_t k = (uint64_t)blockIdx.x * WARPS + threadIdx.x / 32; k < a.ntiles; k += (uint64_t)gridDim.x * WARPS) {
-        WarpDec d;
-        dec_begin(d, a, k, lane);
-        uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
-        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
-        uint4 rv = __ldg(raw + lane);
-        for (uint32_t q = 0; q < steps / 16; q++) {
-            uint4 rn = q + 1 < steps / 16 ? __ldg(raw + (q + 1) * 32 + lane) : rv;
-            uint32_t v[16];
+    uint64_t nwarps = (uint64_t)gridDim.x * WARPS;
+    for (uint64_t k0 = ((uint64_t)blockIdx.x * WARPS + threadIdx.x / 32) * ILP; k0 < a.ntiles; k0 += nwarps * ILP) {
+        WarpDec d[ILP];
+        const uint4 *raw[ILP];
+        uint4 rv[ILP];
 #pragma unroll
-            for (int s = 0; s < 16; s++) v[s] = merge16(dec_step(d, a.words, tab, a.prob_bits, lt, lane), byte_of(rv, s), a.bf16);
-            uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane, col = tj * a.K + (q % groups_per_rg) * 16;
-            if (row < a.rows) {
-                uint16_t *o = out + row * a.cols + col;
-                if (col + 16 <= a.cols && ((uintptr_t)o & 15) == 0) {
-                    uint4 p0 = make_uint4(v[0] | v[1] << 16, v[2] | v[3] << 16, v[4] | v[5] << 16, v[6] | v[7] << 16);
-                    uint4 p1 = make_uint4(v[8] | v[9] << 16, v[10] | v[11] << 16, v[12] | v[13] << 16, v[14] | v[15] << 16);
-                    ((uint4 *)o)[0] = p0;
-                    ((uint4 *)o)[1] = p1;
-                } else {
-                    for (int s = 0; s < 16; s++) if (col + s < a.cols) o[s] = (uint16_t)v[s];
-                }
-            }
-            rv = rn;
+        for (int i = 0; i < ILP; i++) {
+            uint64_t k = k0 + i < a.ntiles ? k0 + i : k0; // a missing partner re-decodes k0, results discarded
+            dec_begin(d[i], a, k, lane);
+            raw[i] = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+            rv[i] = __ldg(raw[i] + lane);
         }
-        dec_end(d, a);
+        for (uint32_t q = 0; q < steps / 16; q++) {
+            uint4 rn[ILP];
+            uint32_t v[ILP][16];
+#pragma unroll
+            for (int i = 0; i < ILP; i++) rn[i] = q + 1 < steps / 16 ? __ldg(raw[i] + (q + 1) * 32 + lane) : rv[i];
+#pragma unroll
+            for (int s = 0; s < 16; s++)
+#pragma unroll
+                for (int i = 0; i < ILP; i++) v[i][s] = merge16(dec_step(d[i], a.words, tab, a.prob_bits, lt, lane), byte_of(rv[i], s), a.bf16);
+#pragma unroll
+            for (int i = 0; i < ILP; i++) {
+                if (k0 + i >= a.ntiles) continue;
+                uint64_t k = k0 + i, ti = k / a.tiles_c, tj = k % a.tiles_c;
+                uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane, col = tj * a.K + (q % groups_per_rg) * 16;
+                if (row < a.rows) {
+                    uint16_t *o = out + row * a.cols + col;
+                    if (col + 16 <= a.cols && ((uintptr_t)o & 15) == 0) {
+                        uint4 p0 = make_uint4(v[i][0] | v[i][1] << 16, v[i][2] | v[i][3] << 16, v[i][4] | v[i][5] << 16, v[i][6] | v[i][7] << 16);
+                        uint4 p1 = make_uint4(v[i][8] | v[i][9] << 16, v[i][10] | v[i][11] << 16, v[i][12] | v[i][13] << 16, v[i][14] | v[i][15] << 16);
+                        ((uint4 *)o)[0] = p0;
+                        ((uint4 *)o)[1] = p1;
+                    } else {
+                        for (int s = 0; s < 16; s++) if (col + s < a.cols) o[s] = (uint16_t)v[i][s];
+                    }
+                }
+                rv[i] = rn[i];
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < ILP; i++) dec_end(d[i], a);
     }
 }
 
-// v1 fused GEMV: the same decode, each weight multiplied by the M
-// activations of its column (broadcast through a shuffle from the 16 values
-// the warp loaded for the group), one fp32 partial sum per lane (= row) and
-// m; flushed with one atomicAdd per row group and m (split-K over tiles).
-template <int M>
+// Fused GEMV: the same decode, each weight multiplied by the M activations
+// of its column (broadcast through a shuffle from the 16 values the warp
+// loaded for the group), one fp32 partial sum per lane (= row), tile and m;
+// flushed with one atomicAdd per row group and m (split-K over tiles).
+template <int M, int ILP>
 __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
@@ -223,40 +243,57 @@ __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uin
     int lane = threadIdx.x & 31;
     uint32_t lt = (1u << lane) - 1;
     uint32_t steps = a.T * a.K / 32, groups_per_rg = a.K / 16;
-    for (uint64_t k = (uint64_t)blockIdx.x * WARPS + threadIdx.x / 32; k < a.ntiles; k += (uint64_t)gridDim.x * WARPS) {
-        WarpDec d;
-        dec_begin(d, a, k, lane);
-        uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
-        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
-        uint4 rv = __ldg(raw + lane);
-        float s[M];
+    uint64_t nwarps = (uint64_t)gridDim.x * WARPS;
+    for (uint64_t k0 = ((uint64_t)blockIdx.x * WARPS + threadIdx.x / 32) * ILP; k0 < a.ntiles; k0 += nwarps * ILP) {
+        WarpDec d[ILP];
+        const uint4 *raw[ILP];
+        uint4 rv[ILP];
+        float s[ILP][M];
+        uint64_t kk[ILP];
 #pragma unroll
-        for (int m = 0; m < M; m++) s[m] = 0.f;
+        for (int i = 0; i < ILP; i++) {
+            kk[i] = k0 + i < a.ntiles ? k0 + i : k0;
+            dec_begin(d[i], a, kk[i], lane);
+            raw[i] = (const uint4 *)(a.raw + kk[i] * (uint64_t)a.T * a.K);
+            rv[i] = __ldg(raw[i] + lane);
+#pragma unroll
+            for (int m = 0; m < M; m++) s[i][m] = 0.f;
+        }
         for (uint32_t q = 0; q < steps / 16; q++) {
-            uint4 rn = q + 1 < steps / 16 ? __ldg(raw + (q + 1) * 32 + lane) : rv;
-            uint64_t col0 = tj * a.K + (q % groups_per_rg) * 16, c = col0 + (lane & 15);
-            float xv[M];
+            uint4 rn[ILP];
+            float xv[ILP][M];
 #pragma unroll
-            for (int m = 0; m < M; m++)
-                xv[m] = c < a.cols ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
+            for (int i = 0; i < ILP; i++) {
+                rn[i] = q + 1 < steps / 16 ? __ldg(raw[i] + (q + 1) * 32 + lane) : rv[i];
+                uint64_t c = (kk[i] % a.tiles_c) * a.K + (q % groups_per_rg) * 16 + (lane & 15);
 #pragma unroll
-            for (int st = 0; st < 16; st++) {
-                uint32_t h = merge16(dec_step(d, a.words, tab, a.prob_bits, lt, lane), byte_of(rv, st), 1);
-                float w = __uint_as_float(h << 16);
-#pragma unroll
-                for (int m = 0; m < M; m++) s[m] = fmaf(w, __shfl_sync(0xffffffffu, xv[m], st), s[m]);
+                for (int m = 0; m < M; m++)
+                    xv[i][m] = c < a.cols ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
             }
-            rv = rn;
-            if ((q + 1) % groups_per_rg == 0) { // row group done
-                uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane;
-                if (row < a.rows)
 #pragma unroll
-                    for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s[m]);
+            for (int st = 0; st < 16; st++)
 #pragma unroll
-                for (int m = 0; m < M; m++) s[m] = 0.f;
+                for (int i = 0; i < ILP; i++) {
+                    uint32_t h = merge16(dec_step(d[i], a.words, tab, a.prob_bits, lt, lane), byte_of(rv[i], st), 1);
+                    float w = __uint_as_float(h << 16);
+#pragma unroll
+                    for (int m = 0; m < M; m++) s[i][m] = fmaf(w, __shfl_sync(0xffffffffu, xv[i][m], st), s[i][m]);
+                }
+#pragma unroll
+            for (int i = 0; i < ILP; i++) {
+                rv[i] = rn[i];
+                if ((q + 1) % groups_per_rg == 0) { // row group done
+                    uint64_t row = (kk[i] / a.tiles_c) * a.T + (q / groups_per_rg) * 32 + lane;
+                    if (row < a.rows && k0 + i < a.ntiles)
+#pragma unroll
+                        for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s[i][m]);
+#pragma unroll
+                    for (int m = 0; m < M; m++) s[i][m] = 0.f;
+                }
             }
         }
-        dec_end(d, a);
+#pragma unroll
+        for (int i = 0; i < ILP; i++) dec_end(d[i], a);
     }
 }
 
@@ -280,8 +317,12 @@ static TaArgs args_of(const wz_gpu_ta *g)
     return a;
 }
 
+static int g_ilp = 2;
+extern "C" void wz_gpu_set_ilp(int ilp) { g_ilp = ilp == 1 || ilp == 2 || ilp == 4 ? ilp : 2; }
+
 static int grid_for(uint64_t ntiles)
 {
+    ntiles = (ntiles + g_ilp - 1) / g_ilp; // warps needed
     static int sms = 0;
     if (!sms) { int dev = 0; cudaGetDevice(&dev); cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev); if (!sms) sms = 1; }
     uint64_t blocks = (ntiles + WARPS - 1) / WARPS, cap = (uint64_t)sms * 8; // 8 blocks x 8 warps = 64 warps/SM max
@@ -291,7 +332,11 @@ static int grid_for(uint64_t ntiles)
 extern "C" wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream)
 {
     TaArgs a = args_of(g);
-    ta_decode_kernel<<<grid_for(a.ntiles), WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
+    int grid = grid_for(a.ntiles);
+    cudaStream_t s = (cudaStream_t)stream;
+    if (g_ilp == 1) ta_decode_kernel<1><<<grid, WARPS * 32, 0, s>>>(a, d_out);
+    else if (g_ilp == 2) ta_decode_kernel<2><<<grid, WARPS * 32, 0, s>>>(a, d_out);
+    else ta_decode_kernel<4><<<grid, WARPS * 32, 0, s>>>(a, d_out);
     CU(cudaGetLastError(), "ta_decode_kernel launch");
     return WZ_OK;
 }
@@ -303,13 +348,18 @@ extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M,
     TaArgs a = args_of(g);
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = grid_for(a.ntiles);
+#define GEMV(MM)                                                                        \
+    if (g_ilp == 1) ta_gemv_kernel<MM, 1><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc);   \
+    else if (g_ilp == 2) ta_gemv_kernel<MM, 2><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); \
+    else ta_gemv_kernel<MM, 4><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc);
     switch (M) {
-    case 1: ta_gemv_kernel<1><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
-    case 2: ta_gemv_kernel<2><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
-    case 4: ta_gemv_kernel<4><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
-    case 8: ta_gemv_kernel<8><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    case 1: GEMV(1); break;
+    case 2: GEMV(2); break;
+    case 4: GEMV(4); break;
+    case 8: GEMV(8); break;
     default: return wz_fail(WZ_ERR_ARG, "fused GEMV: M=%d not in {1,2,4,8}", M);
     }
+#undef GEMV
     CU(cudaGetLastError(), "ta_gemv_kernel launch");
     uint64_t n = (uint64_t)M * a.rows;
     f32_to_bf16_kernel<<<(int)((n + 255) / 256 < 4096 ? (n + 255) / 256 : 4096), 256, 0, s>>>(d_acc, d_y, n);
