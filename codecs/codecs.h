@@ -115,4 +115,23 @@ static inline uint16_t wz_split_merge(uint8_t s, uint8_t r, int bf16)
 {
     return bf16 ? (uint16_t)(((r & 0x80) << 8) | (s << 7) | (r & 0x7f)) : (uint16_t)(s << 8 | r);
 }
+
+/* --- the bitmap blob (codecs/bitmap/bitmap.c), shared with kernels/ --- */
+#define WZ_BM_MAGIC 0x4d425a57u /* "WZBM" */
+typedef struct {
+    uint32_t magic;
+    uint16_t version;
+    uint8_t dtype, base;   /* window = exponents base .. base+6 */
+    uint8_t pad[8];
+    uint64_t rows, cols;
+    uint64_t nesc;         /* escaped weights (exponent bytes in the list) */
+} wz_bm_header;
+typedef struct {
+    const wz_bm_header *h;
+    const uint32_t *esc_off; /* [nblocks+1] */
+    const uint8_t *blocks;   /* [nblocks][3*128 + 1024] */
+    const uint8_t *esc;      /* [nesc] */
+    uint64_t nblocks;
+} wz_bm_view;
+wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v);
 #endif

@@ -6,6 +6,7 @@
 
 static const wz_codec *const k_codecs[] = {
     &wz_codec_tile_ans,
+    &wz_codec_bitmap,
 };
 
 size_t wz_codec_count(void) { return sizeof k_codecs / sizeof *k_codecs; }

@@ -84,19 +84,20 @@ static double rel_err(const std::vector<uint16_t> &y, const std::vector<double> 
 int main(int argc, char **argv)
 {
     const char *out_path = "gpu-bench.json";
-    int reps = 30, quick = 0, ilp_default = 2;
+    int reps = 30, ilp_default = 2;
     const char *only = NULL;
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
     wz_codec_params cp; wz_codec_params_default(&cp);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json") && i + 1 < argc) out_path = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--quick")) { quick = 1; Ms = {1, 4, 64}; reps = 10; }
+        else if (!strcmp(argv[i], "--quick")) { Ms = {1, 4, 64}; reps = 10; }
         else if (!strcmp(argv[i], "--ilp") && i + 1 < argc) ilp_default = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--tile TxK]\n"); return 2; }
     }
+    setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
     if (!wz_gpu_available(&why)) { printf("gpu-bench: SKIP: %s\n", why); return 0; }
     cudaDeviceProp prop; CK(cudaGetDeviceProperties(&prop, 0));
@@ -112,7 +113,8 @@ int main(int argc, char **argv)
     printf("copy bandwidth: %.0f GB/s (read+write)\n", copy_bw / 1e9);
     cublasHandle_t h; CB(cublasCreate(&h));
     json_t *jshapes = json_array();
-    std::vector<double> layer_cublas(Ms.size(), 0), layer_fused(Ms.size(), 0), layer_floor(Ms.size(), 0);
+    std::vector<double> layer_cublas(Ms.size(), 0), layer_fused(Ms.size(), 0), layer_floor(Ms.size(), 0), layer_bm(Ms.size(), 0),
+        layer_bfloor(Ms.size(), 0);
     int all_exact = 1;
     double max_err_fused = 0, max_err_cublas = 0;
     wz_gpu_set_ilp(ilp_default);
@@ -130,6 +132,13 @@ int main(int argc, char **argv)
         double enc_s = omp_get_wtime() - t0;
         wz_gap gap = wz_cost_gap(&cost);
         wz_gpu_ta *g; WZ(wz_gpu_ta_upload(blob.data(), len, &g));
+        // The bitmap (ZipServ-style) baseline on the same weights.
+        size_t bcap = wz_codec_bitmap.bound(&cp, &in), blen;
+        std::vector<uint8_t> bblob(bcap);
+        wz_cost bcost;
+        WZ(wz_codec_bitmap.encode(&cp, &in, bblob.data(), bcap, &blen, &bcost));
+        wz_gap bgap = wz_cost_gap(&bcost);
+        wz_gpu_bm *gb; WZ(wz_gpu_bm_upload(bblob.data(), blen, &gb));
         uint16_t *dW, *dDec; CK(cudaMalloc(&dW, n * 2)); CK(cudaMalloc(&dDec, n * 2));
         CK(cudaMemcpy(dW, W.data(), n * 2, cudaMemcpyHostToDevice));
         // 1. Bit-exact decode (output poisoned first).
@@ -164,6 +173,16 @@ int main(int argc, char **argv)
         double dec_us = tm.median_us([&] { wz_gpu_ta_decode(g, dDec, 0); }, reps);
         WZ(wz_gpu_ta_check(g));
         double dec_bytes = (double)len + 2.0 * n; // compressed read + bf16 written
+        CK(cudaMemset(dDec, 0xff, n * 2));
+        WZ(wz_gpu_bm_decode(gb, dDec, 0));
+        CK(cudaDeviceSynchronize());
+        CK(cudaMemcpy(back.data(), dDec, n * 2, cudaMemcpyDeviceToHost));
+        int bexact = memcmp(back.data(), W.data(), n * 2) == 0;
+        all_exact &= bexact;
+        double bdec_us = tm.median_us([&] { wz_gpu_bm_decode(gb, dDec, 0); }, reps);
+        double bdec_bytes = (double)blen + 2.0 * n;
+        printf("%-8s bitmap %.4f bits/w | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name, bgap.total,
+               bexact ? "bit-exact" : "MISMATCH", bdec_us, 2.0 * n / bdec_us / 1e3, 100.0 * (bdec_bytes / copy_bw * 1e6) / bdec_us);
         printf("%-8s %6llux%-6llu %.4f bits/w (H %.4f) enc %.2fs | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name,
                (unsigned long long)S.out, (unsigned long long)S.in, gap.total, gap.h_full, enc_s, exact ? "bit-exact" : "MISMATCH", dec_us,
                2.0 * n / dec_us / 1e3, 100.0 * (dec_bytes / copy_bw * 1e6) / dec_us);
@@ -186,6 +205,10 @@ int main(int argc, char **argv)
                 if (fused_ok) wz_gpu_ta_gemv(g, dX, M, dY, dAcc, 0);
                 else { wz_gpu_ta_decode(g, dDec, 0); cublas(dDec); }
             };
+            auto bfused = [&] {
+                if (fused_ok) wz_gpu_bm_gemv(gb, dX, M, dY, dAcc, 0);
+                else { wz_gpu_bm_decode(gb, dDec, 0); cublas(dDec); }
+            };
             // Correctness vs fp64 reference on a sample of rows (all rows for small M).
             uint64_t rstep = M <= 16 ? 1 : 97;
             std::vector<double> ref;
@@ -200,10 +223,10 @@ int main(int argc, char **argv)
                     for (uint64_t c = 0; c < S.in; c++) s += (double)bf(wr[c]) * bf(xr[c]);
                     ref[ri * M + m] = s;
                 }
-            double errs[2];
-            for (int which = 0; which < 2; which++) {
+            double errs[3];
+            for (int which = 0; which < 3; which++) {
                 CK(cudaMemset(dY, 0xff, (size_t)M * S.out * 2)); // poison
-                if (which == 0) fused(); else cublas(dW);
+                if (which == 0) fused(); else if (which == 1) cublas(dW); else bfused();
                 WZ(wz_gpu_ta_check(g));
                 std::vector<uint16_t> Y((size_t)M * S.out);
                 CK(cudaMemcpy(Y.data(), dY, Y.size() * 2, cudaMemcpyDeviceToHost));
@@ -211,35 +234,45 @@ int main(int argc, char **argv)
                 for (size_t ri = 0; ri < rows_s.size(); ri++) for (int m = 0; m < M; m++) ys[ri * M + m] = Y[(size_t)m * S.out + rows_s[ri]];
                 errs[which] = rel_err(ys, ref);
             }
-            max_err_fused = std::max(max_err_fused, errs[0]); max_err_cublas = std::max(max_err_cublas, errs[1]);
+            max_err_fused = std::max(max_err_fused, std::max(errs[0], errs[2])); max_err_cublas = std::max(max_err_cublas, errs[1]);
             double t_cublas = tm.median_us([&] { cublas(dW); }, reps);
             double t_fused = tm.median_us(fused, reps);
+            double t_bm = tm.median_us(bfused, reps);
             WZ(wz_gpu_ta_check(g));
             // Memory floor: compressed bytes at the measured copy rate (bytes
             // read + written per second, i.e. what HBM moves in total).
             double floor_us = (double)len / copy_bw * 1e6;
+            double bfloor_us = (double)blen / copy_bw * 1e6;
             layer_cublas[mi] += t_cublas; layer_fused[mi] += t_fused; layer_floor[mi] += floor_us;
-            printf("  M=%-5d cuBLAS %8.1f us | tile-ans %-13s %8.1f us (%.2fx) | rel.err fused %.2e cublas %.2e\n", M, t_cublas, path, t_fused,
-                   t_cublas / t_fused, errs[0], errs[1]);
-            json_array_append_new(jm, json_pack("{s:i, s:f, s:f, s:s, s:f, s:f, s:f, s:f}", "M", M, "cublas_us", t_cublas, "tile_ans_us", t_fused,
-                                                "tile_ans_path", path, "speedup", t_cublas / t_fused, "rel_err_tile_ans", errs[0],
-                                                "rel_err_cublas", errs[1], "floor_us", floor_us));
+            layer_bm[mi] += t_bm; layer_bfloor[mi] += bfloor_us;
+            printf("  M=%-5d cuBLAS %8.1f | tile-ans %-13s %8.1f (%.2fx) | bitmap %8.1f (%.2fx) | rel.err %.2e %.2e %.2e\n", M, t_cublas, path, t_fused,
+                   t_cublas / t_fused, t_bm, t_cublas / t_bm, errs[0], errs[2], errs[1]);
+            json_array_append_new(jm, json_pack("{s:i, s:f, s:f, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "M", M, "cublas_us", t_cublas,
+                                                "tile_ans_us", t_fused, "path", path, "speedup", t_cublas / t_fused, "rel_err_tile_ans", errs[0],
+                                                "rel_err_cublas", errs[1], "floor_us", floor_us, "bitmap_us", t_bm, "bitmap_speedup", t_cublas / t_bm,
+                                                "rel_err_bitmap", errs[2], "bitmap_floor_us", bfloor_us));
             CK(cudaFree(dX)); CK(cudaFree(dY)); CK(cudaFree(dAcc));
         }
-        json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:o}", "name", S.name, "out", (json_int_t)S.out,
+        json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:b, s:f, s:o, s:f, s:f, s:f, s:o}", "name", S.name, "out", (json_int_t)S.out,
                                                  "in", (json_int_t)S.in, "bits_per_weight", gap.total, "entropy_bits", gap.h_full,
                                                  "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us, "ilp_sweep", jilp,
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
                                                  100.0 * (dec_bytes / copy_bw * 1e6) / dec_us, "encode_s", enc_s, "by_M", jm));
+        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "bitmap",
+                            json_pack("{s:f, s:I, s:b, s:f, s:f}", "bits_per_weight", bgap.total, "compressed_bytes", (json_int_t)blen, "decode_bit_exact",
+                                      bexact, "decode_us", bdec_us, "decode_pct_copy_roofline", 100.0 * (bdec_bytes / copy_bw * 1e6) / bdec_us));
+        wz_gpu_bm_free(gb);
         wz_gpu_ta_free(g); CK(cudaFree(dW)); CK(cudaFree(dDec));
     }
-    printf("\nQwen2.5-14B layer (qkv+o+gate_up+down), %s, copy %.0f GB/s\n%6s %12s %12s %9s %12s\n", prop.name, copy_bw / 1e9, "M", "cuBLAS us",
-           "tile-ans us", "speedup", "floor us");
+    printf("\nQwen2.5-14B layer (qkv+o+gate_up+down), %s, copy %.0f GB/s\n%6s %10s %12s %8s %10s %10s %8s %10s\n", prop.name, copy_bw / 1e9, "M",
+           "cuBLAS", "tile-ans", "speedup", "floor", "bitmap", "speedup", "floor");
     json_t *jl = json_array();
     for (size_t mi = 0; mi < Ms.size(); mi++) {
-        printf("%6d %12.1f %12.1f %8.2fx %12.1f\n", Ms[mi], layer_cublas[mi], layer_fused[mi], layer_cublas[mi] / layer_fused[mi], layer_floor[mi]);
-        json_array_append_new(jl, json_pack("{s:i, s:f, s:f, s:f, s:f}", "M", Ms[mi], "cublas_us", layer_cublas[mi], "tile_ans_us", layer_fused[mi],
-                                            "speedup", layer_cublas[mi] / layer_fused[mi], "floor_us", layer_floor[mi]));
+        printf("%6d %10.1f %12.1f %7.2fx %10.1f %10.1f %7.2fx %10.1f\n", Ms[mi], layer_cublas[mi], layer_fused[mi], layer_cublas[mi] / layer_fused[mi],
+               layer_floor[mi], layer_bm[mi], layer_cublas[mi] / layer_bm[mi], layer_bfloor[mi]);
+        json_array_append_new(jl, json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "M", Ms[mi], "cublas_us", layer_cublas[mi], "tile_ans_us",
+                                            layer_fused[mi], "speedup", layer_cublas[mi] / layer_fused[mi], "floor_us", layer_floor[mi], "bitmap_us",
+                                            layer_bm[mi], "bitmap_speedup", layer_cublas[mi] / layer_bm[mi], "bitmap_floor_us", layer_bfloor[mi]));
     }
     printf("all decoders bit-exact: %s; max rel.err fused %.2e, cuBLAS %.2e\n", all_exact ? "yes" : "NO", max_err_fused, max_err_cublas);
     char date[64]; time_t now = time(NULL); strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -252,6 +285,5 @@ int main(int argc, char **argv)
                              all_exact, "reps", reps, "ilp", ilp_default, "tile", cp.tile_rows, cp.tile_cols, "shapes", jshapes, "layer", jl);
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);
-    (void)quick;
-    return all_exact ? 0 : 1;
+        return all_exact ? 0 : 1;
 }

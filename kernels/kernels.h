@@ -37,6 +37,14 @@ void wz_gpu_set_ilp(int ilp);
 /* Check the error flag the kernels raise on a corrupt stream (syncs). */
 wz_err wz_gpu_ta_check(const wz_gpu_ta *g);
 
+/* The bitmap (ZipServ-style) codec on the GPU: same contract. */
+typedef struct wz_gpu_bm wz_gpu_bm;
+wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out);
+void wz_gpu_bm_free(wz_gpu_bm *g);
+size_t wz_gpu_bm_bytes(const wz_gpu_bm *g);
+wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream);
+wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,7 @@ extern "C" {
 #include "codecs/rans/rans.h"
 #include "kernels/kernels.h"
 }
+#include "kernels/gpu_common.cuh"
 
 struct wz_gpu_ta {
     wz_ta_header h;
@@ -34,11 +35,6 @@ struct wz_gpu_ta {
     int *d_err;
 };
 
-static wz_err cuda_fail(cudaError_t e, const char *what)
-{
-    return wz_fail(WZ_ERR_IO, "CUDA %s: %s", what, cudaGetErrorString(e));
-}
-#define CU(x, what) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) return cuda_fail(e_, what); } while (0)
 
 extern "C" int wz_gpu_available(const char **why)
 {
@@ -72,7 +68,7 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     if (e == cudaSuccess) e = cudaMemcpy(g->d_dtable, dt, sizeof(uint32_t) << v.h->prob_bits, cudaMemcpyHostToDevice);
     if (e == cudaSuccess) e = cudaMalloc(&g->d_err, sizeof(int));
     if (e == cudaSuccess) e = cudaMemset(g->d_err, 0, sizeof(int));
-    if (e != cudaSuccess) { wz_gpu_ta_free(g); return cuda_fail(e, "upload"); }
+    if (e != cudaSuccess) { wz_gpu_ta_free(g); return wz_cuda_fail(e, "upload"); }
     g->d_word_off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.word_off - blob));
     g->d_states = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.states - blob));
     g->d_words = (const uint16_t *)(g->d_blob + ((const uint8_t *)v.words - blob));
@@ -259,17 +255,24 @@ __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uin
 #pragma unroll
             for (int m = 0; m < M; m++) s[i][m] = 0.f;
         }
-        for (uint32_t q = 0; q < steps / 16; q++) {
-            uint4 rn[ILP];
-            float xv[ILP][M];
+        // Activations for group q are loaded one group ahead (xn), so the
+        // first shuffle of a group never waits on L2.
+        float xv[ILP][M], xn[ILP][M];
+        auto load_x = [&](uint32_t q, float (&dst)[ILP][M]) {
 #pragma unroll
             for (int i = 0; i < ILP; i++) {
-                rn[i] = q + 1 < steps / 16 ? __ldg(raw[i] + (q + 1) * 32 + lane) : rv[i];
                 uint64_t c = (kk[i] % a.tiles_c) * a.K + (q % groups_per_rg) * 16 + (lane & 15);
 #pragma unroll
                 for (int m = 0; m < M; m++)
-                    xv[i][m] = c < a.cols ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
+                    dst[i][m] = c < a.cols && q < steps / 16 ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
             }
+        };
+        load_x(0, xv);
+        for (uint32_t q = 0; q < steps / 16; q++) {
+            uint4 rn[ILP];
+            load_x(q + 1, xn);
+#pragma unroll
+            for (int i = 0; i < ILP; i++) rn[i] = q + 1 < steps / 16 ? __ldg(raw[i] + (q + 1) * 32 + lane) : rv[i];
 #pragma unroll
             for (int st = 0; st < 16; st++)
 #pragma unroll
@@ -282,6 +285,8 @@ __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uin
 #pragma unroll
             for (int i = 0; i < ILP; i++) {
                 rv[i] = rn[i];
+#pragma unroll
+                for (int m = 0; m < M; m++) xv[i][m] = xn[i][m];
                 if ((q + 1) % groups_per_rg == 0) { // row group done
                     uint64_t row = (kk[i] / a.tiles_c) * a.T + (q / groups_per_rg) * 32 + lane;
                     if (row < a.rows && k0 + i < a.ntiles)
@@ -297,12 +302,19 @@ __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uin
     }
 }
 
-__global__ void f32_to_bf16_kernel(const float *in, uint16_t *out, uint64_t n)
+__global__ void wz_f32_to_bf16_kernel(const float *in, uint16_t *out, uint64_t n)
 {
     for (uint64_t i = blockIdx.x * (uint64_t)blockDim.x + threadIdx.x; i < n; i += (uint64_t)gridDim.x * blockDim.x) {
         __nv_bfloat16 b = __float2bfloat16_rn(in[i]);
         out[i] = *(uint16_t *)&b;
     }
+}
+
+wz_err wz_launch_f32_to_bf16(const float *in, uint16_t *out, uint64_t n, cudaStream_t s)
+{
+    wz_f32_to_bf16_kernel<<<(int)((n + 255) / 256 < 4096 ? (n + 255) / 256 : 4096), 256, 0, s>>>(in, out, n);
+    CU(cudaGetLastError(), "convert launch");
+    return WZ_OK;
 }
 
 static TaArgs args_of(const wz_gpu_ta *g)
@@ -323,8 +335,7 @@ extern "C" void wz_gpu_set_ilp(int ilp) { g_ilp = ilp == 1 || ilp == 2 || ilp ==
 static int grid_for(uint64_t ntiles)
 {
     ntiles = (ntiles + g_ilp - 1) / g_ilp; // warps needed
-    static int sms = 0;
-    if (!sms) { int dev = 0; cudaGetDevice(&dev); cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev); if (!sms) sms = 1; }
+    int sms = wz_sm_count();
     uint64_t blocks = (ntiles + WARPS - 1) / WARPS, cap = (uint64_t)sms * 8; // 8 blocks x 8 warps = 64 warps/SM max
     return (int)(blocks < cap ? blocks : cap);
 }
@@ -361,10 +372,7 @@ extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M,
     }
 #undef GEMV
     CU(cudaGetLastError(), "ta_gemv_kernel launch");
-    uint64_t n = (uint64_t)M * a.rows;
-    f32_to_bf16_kernel<<<(int)((n + 255) / 256 < 4096 ? (n + 255) / 256 : 4096), 256, 0, s>>>(d_acc, d_y, n);
-    CU(cudaGetLastError(), "convert launch");
-    return WZ_OK;
+    return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
 }
 
 extern "C" wz_err wz_gpu_ta_check(const wz_gpu_ta *g)

@@ -99,6 +99,47 @@ static void test_hostile()
     EXPECT(flagged >= 18, "only %d of 20 corrupted streams detected", flagged);
 }
 
+static void test_bitmap(uint64_t r, uint64_t c, double sigma)
+{
+    std::vector<uint16_t> w(r * c);
+    for (auto &x : w) x = wz_f32_to_bf16((float)(sigma * gauss()));
+    wz_codec_params p; wz_codec_params_default(&p);
+    wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
+    std::vector<uint8_t> b(wz_codec_bitmap.bound(&p, &in));
+    size_t len;
+    EXPECT(wz_codec_bitmap.encode(&p, &in, b.data(), b.size(), &len, NULL) == WZ_OK, "bitmap encode");
+    wz_gpu_bm *g;
+    EXPECT(wz_gpu_bm_upload(b.data(), len - 1, &g) == WZ_ERR_CORRUPT, "truncated bitmap blob accepted");
+    EXPECT(wz_gpu_bm_upload(b.data(), len, &g) == WZ_OK, "bitmap upload %s", wz_err_detail());
+    uint16_t *d; cudaMalloc(&d, r * c * 2); cudaMemset(d, 0xff, r * c * 2);
+    EXPECT(wz_gpu_bm_decode(g, d, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess, "bitmap decode");
+    std::vector<uint16_t> back(r * c);
+    cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
+    EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "bitmap decode %llux%llu not bit-exact", (unsigned long long)r, (unsigned long long)c);
+    for (int M : {1, 4, 8}) {
+        std::vector<uint16_t> X(M * c), Y(M * r);
+        for (auto &x : X) x = wz_f32_to_bf16((float)gauss());
+        uint16_t *dx, *dy; float *acc;
+        cudaMalloc(&dx, X.size() * 2); cudaMalloc(&dy, Y.size() * 2); cudaMalloc(&acc, Y.size() * 4);
+        cudaMemcpy(dx, X.data(), X.size() * 2, cudaMemcpyHostToDevice);
+        cudaMemset(dy, 0xff, Y.size() * 2);
+        EXPECT(wz_gpu_bm_gemv(g, dx, M, dy, acc, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess, "bitmap gemv");
+        cudaMemcpy(Y.data(), dy, Y.size() * 2, cudaMemcpyDeviceToHost);
+        double num = 0, den = 0;
+        for (int m = 0; m < M; m++)
+            for (uint64_t i = 0; i < r; i++) {
+                double s = 0;
+                for (uint64_t k = 0; k < c; k++) s += (double)wz_bf16_to_f32(w[i * c + k]) * wz_bf16_to_f32(X[m * c + k]);
+                double y = wz_bf16_to_f32(Y[m * r + i]);
+                num += isfinite(y) ? (y - s) * (y - s) : INFINITY; den += s * s;
+            }
+        EXPECT(sqrt(num / den) < 1e-2, "bitmap gemv M=%d rel.err %.3e", M, sqrt(num / den));
+        cudaFree(dx); cudaFree(dy); cudaFree(acc);
+    }
+    cudaFree(d);
+    wz_gpu_bm_free(g);
+}
+
 int main()
 {
     const char *why;
@@ -108,6 +149,10 @@ int main()
     test_decode_exact(1024, 1024, 128, 128, 1e-3);
     test_decode_exact(64, 4096, 32, 512, 0.02);
     test_hostile();
+    test_bitmap(256, 512, 0.02);
+    test_bitmap(100, 300, 3.0); // edge blocks, many escapes
+    for (int ilp : {1, 4}) { wz_gpu_set_ilp(ilp); test_decode_exact(96, 272, 64, 256, 0.5); }
+    wz_gpu_set_ilp(2);
     printf("gpu_test: %s (%d failures)\n", fails ? "FAILED" : "all passed", fails);
     return fails ? 1 : 0;
 }

@@ -1,0 +1,150 @@
+/* bitmap.c — ZipServ-style fixed-length exponent code, the cheap-to-decode
+ * baseline: a 3-bit code per bf16 weight indexes a window of 7 consecutive
+ * exponents chosen per tensor (the window that covers most weights); code 7
+ * escapes to an exponent byte in a side list. Sign+mantissa travel raw.
+ *
+ * Layout (GEMV-friendly, same lane mapping as tile-ans): the matrix is cut
+ * into 32x32 blocks; lane l of a warp owns row l of a block, bit s of its
+ * words is column s. A block is 3 bit-planes (3 x 32 x u32, plane-major so
+ * a warp loads each plane as one 128-byte line) followed by 32 x 32 raw
+ * bytes (lane-major: each lane loads its 32 bytes as two 16-byte vectors).
+ * Escapes are listed per block in (lane, column) order; esc_off[b] is where
+ * block b's list starts, so a lane finds its escapes with a warp prefix sum
+ * of popc(escape mask). No serial dependency anywhere: decode is a handful
+ * of bit operations per weight. */
+#include "codecs/codecs.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define BM_BLOCK_BYTES (3 * 128 + 1024)
+
+static int bm_supports(wz_dtype dt) { return dt == WZ_DT_BF16; }
+
+static uint64_t nblocks_of(uint64_t rows, uint64_t cols) { return ((rows + 31) / 32) * ((cols + 31) / 32); }
+
+static size_t bm_layout(uint64_t nb, uint64_t nesc, size_t *blocks_off, size_t *esc_off)
+{
+    *blocks_off = (sizeof(wz_bm_header) + (nb + 1) * 4 + 15) & ~(size_t)15;
+    *esc_off = *blocks_off + nb * BM_BLOCK_BYTES;
+    return *esc_off + nesc;
+}
+
+static size_t bm_bound(const wz_codec_params *p, const wz_codec_input *in)
+{
+    size_t a, b;
+    uint64_t nb = nblocks_of(in->rows, in->cols);
+    return bm_layout(nb, nb * 1024, &a, &b);
+}
+
+wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v)
+{
+    const wz_bm_header *h = (const wz_bm_header *)src;
+    if (len < sizeof *h) return wz_fail(WZ_ERR_CORRUPT, "bitmap blob of %zu bytes is shorter than its header", len);
+    if (h->magic != WZ_BM_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "bitmap: bad magic");
+    if (h->version != 1) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap: version %u", h->version);
+    if (!h->rows || !h->cols || h->rows > (1ull << 40) || h->cols > (1ull << 40) || h->rows * h->cols > (1ull << 48))
+        return wz_fail(WZ_ERR_CORRUPT, "bitmap: shape invalid");
+    if (h->base > 255 - 6) return wz_fail(WZ_ERR_CORRUPT, "bitmap: window base %u invalid", h->base);
+    uint64_t nb = nblocks_of(h->rows, h->cols);
+    if (h->nesc > nb * 1024) return wz_fail(WZ_ERR_CORRUPT, "bitmap: %llu escapes for %llu blocks", (unsigned long long)h->nesc, (unsigned long long)nb);
+    size_t bo, eo;
+    if (bm_layout(nb, h->nesc, &bo, &eo) != len) return wz_fail(WZ_ERR_CORRUPT, "bitmap: blob is %zu bytes, header implies another size (truncated?)", len);
+    v->h = h;
+    v->nblocks = nb;
+    v->esc_off = (const uint32_t *)(src + sizeof *h);
+    v->blocks = src + bo;
+    v->esc = src + eo;
+    if (v->esc_off[0] != 0 || v->esc_off[nb] != h->nesc) return wz_fail(WZ_ERR_CORRUPT, "bitmap: escape index does not span the list");
+    for (uint64_t b = 0; b < nb; b++) {
+        if (v->esc_off[b + 1] < v->esc_off[b] || v->esc_off[b + 1] - v->esc_off[b] > 1024)
+            return wz_fail(WZ_ERR_CORRUPT, "bitmap: block %llu escape range invalid", (unsigned long long)b);
+        /* The planes must announce exactly as many escapes as the index. */
+        const uint32_t *pl = (const uint32_t *)(v->blocks + b * BM_BLOCK_BYTES);
+        uint32_t cnt = 0;
+        for (int l = 0; l < 32; l++) cnt += (uint32_t)__builtin_popcount(pl[l] & pl[32 + l] & pl[64 + l]);
+        if (cnt != v->esc_off[b + 1] - v->esc_off[b]) return wz_fail(WZ_ERR_CORRUPT, "bitmap: block %llu escape count mismatch", (unsigned long long)b);
+    }
+    return WZ_OK;
+}
+
+static wz_err bm_encode(const wz_codec_params *p, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost)
+{
+    if (in->dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap: bf16 only");
+    const uint16_t *x = in->data;
+    uint64_t n = in->rows * in->cols, hist[256] = {0};
+    for (uint64_t i = 0; i < n; i++) hist[wz_split_sym(x[i], 1)]++;
+    int base = 0;
+    uint64_t best = 0;
+    for (int b = 0; b <= 249; b++) {
+        uint64_t c = 0;
+        for (int k = 0; k < 7; k++) c += hist[b + k];
+        if (c > best) { best = c; base = b; }
+    }
+    uint64_t nb = nblocks_of(in->rows, in->cols), bc = (in->cols + 31) / 32, nesc = n - best;
+    size_t bo, eo, total = bm_layout(nb, nesc, &bo, &eo);
+    if (total > cap) return wz_fail(WZ_ERR_DST_SIZE, "bitmap: output buffer too small");
+    wz_bm_header h = {WZ_BM_MAGIC, 1, (uint8_t)in->dtype, (uint8_t)base, {0}, in->rows, in->cols, nesc};
+    memset(dst, 0, bo);
+    memcpy(dst, &h, sizeof h);
+    uint32_t *eoff = (uint32_t *)(dst + sizeof h);
+    uint8_t *esc = dst + eo;
+    uint64_t e = 0;
+    for (uint64_t b = 0; b < nb; b++) {
+        uint8_t *blk = dst + bo + b * BM_BLOCK_BYTES;
+        uint32_t *pl = (uint32_t *)blk;
+        memset(blk, 0, BM_BLOCK_BYTES);
+        eoff[b] = (uint32_t)e;
+        uint64_t r0 = b / bc * 32, c0 = b % bc * 32;
+        for (int l = 0; l < 32; l++)
+            for (int s = 0; s < 32; s++) {
+                uint64_t r = r0 + l, c = c0 + s;
+                if (r >= in->rows || c >= in->cols) continue;
+                uint16_t u = x[r * in->cols + c];
+                int ex = wz_split_sym(u, 1), code = ex - base;
+                if (code < 0 || code > 6) { code = 7; esc[e++] = (uint8_t)ex; }
+                for (int k = 0; k < 3; k++) pl[32 * k + l] |= (uint32_t)((code >> k) & 1) << s;
+                blk[384 + l * 32 + s] = wz_split_raw(u, 1);
+            }
+    }
+    eoff[nb] = (uint32_t)e;
+    *len = total;
+    if (cost) {
+        cost->n = n;
+        cost->h_full = wz_codec_input_entropy(in);
+        cost->model_bits = 11.0 * n + 8.0 * nesc; /* fixed-length: model = ideal = payload */
+        cost->ideal_bits = cost->model_bits;
+        cost->payload_bits = cost->model_bits;
+        cost->total_bits = 8.0 * total;
+    }
+    return WZ_OK;
+}
+
+static wz_err bm_decode(const uint8_t *src, size_t len, void *out, size_t out_bytes)
+{
+    wz_bm_view v;
+    WZ_TRY(wz_bm_parse(src, len, &v));
+    const wz_bm_header *h = v.h;
+    if (out_bytes != h->rows * h->cols * 2) return wz_fail(WZ_ERR_DST_SIZE, "bitmap: output is %zu bytes, need %llu", out_bytes,
+                                                            (unsigned long long)(h->rows * h->cols * 2));
+    uint16_t *y = out;
+    uint64_t bc = (h->cols + 31) / 32;
+    #pragma omp parallel for schedule(static)
+    for (int64_t b = 0; b < (int64_t)v.nblocks; b++) {
+        const uint8_t *blk = v.blocks + (uint64_t)b * BM_BLOCK_BYTES;
+        const uint32_t *pl = (const uint32_t *)blk;
+        uint32_t e = v.esc_off[b];
+        uint64_t r0 = (uint64_t)b / bc * 32, c0 = (uint64_t)b % bc * 32;
+        for (int l = 0; l < 32; l++)
+            for (int s = 0; s < 32; s++) {
+                int code = (int)(((pl[l] >> s) & 1) | ((pl[32 + l] >> s) & 1) << 1 | ((pl[64 + l] >> s) & 1) << 2);
+                int ex = code == 7 ? v.esc[e++] : h->base + code;
+                uint64_t r = r0 + l, c = c0 + s;
+                if (r < h->rows && c < h->cols) y[r * h->cols + c] = wz_split_merge((uint8_t)ex, blk[384 + l * 32 + s], 1);
+            }
+    }
+    return WZ_OK;
+}
+
+const wz_codec wz_codec_bitmap = {
+    "bitmap", "ZipServ-style 3-bit window of 7 exponents + escapes, raw sign/mantissa", bm_supports, bm_bound, bm_encode, bm_decode,
+};

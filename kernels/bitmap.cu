@@ -1,0 +1,199 @@
+// bitmap.cu — GPU decode of the bitmap (ZipServ-style) codec: standalone and
+// fused GEMV. No serial dependency: each lane owns one row of a 32x32 block
+// and rebuilds its 32 weights from three bit-planes, 32 raw bytes and (for
+// code 7) an escape byte found by a warp prefix sum. A warp walks BM_CHUNK
+// blocks along one block-row, loading block i+1 while it computes block i.
+// CPU reference: codecs/bitmap/bitmap.c (bm_decode).
+#include <stdio.h>
+#include <stdlib.h>
+extern "C" {
+#include "codecs/codecs.h"
+#include "kernels/kernels.h"
+}
+#include "kernels/gpu_common.cuh"
+
+#define BM_WARPS 8
+#define BM_CHUNK 8 /* blocks (of 32 columns) per warp unit: 256 columns */
+#define BM_BLOCK_BYTES (3 * 128 + 1024)
+
+struct wz_gpu_bm {
+    wz_bm_header h;
+    uint8_t *d_blob;
+    size_t len;
+    const uint32_t *d_esc_off;
+    const uint8_t *d_blocks, *d_esc;
+    uint64_t nblocks;
+};
+
+extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out)
+{
+    *out = NULL;
+    wz_bm_view v;
+    WZ_TRY(wz_bm_parse(blob, len, &v)); // validates index, counts and sizes before any launch
+    wz_gpu_bm *g = (wz_gpu_bm *)calloc(1, sizeof *g);
+    if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
+    g->h = *v.h; g->len = len; g->nblocks = v.nblocks;
+    cudaError_t e = cudaMalloc(&g->d_blob, len);
+    if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
+    if (e != cudaSuccess) { cudaFree(g->d_blob); free(g); return wz_cuda_fail(e, "upload"); }
+    g->d_esc_off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.esc_off - blob));
+    g->d_blocks = g->d_blob + (v.blocks - blob);
+    g->d_esc = g->d_blob + (v.esc - blob);
+    *out = g;
+    return WZ_OK;
+}
+extern "C" void wz_gpu_bm_free(wz_gpu_bm *g) { if (g) { cudaFree(g->d_blob); free(g); } }
+extern "C" size_t wz_gpu_bm_bytes(const wz_gpu_bm *g) { return g->len; }
+
+struct BmArgs {
+    const uint32_t *esc_off;
+    const uint8_t *blocks, *esc;
+    uint64_t rows, cols, bc; /* bc = blocks per block-row */
+    uint32_t base;
+};
+
+struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
+
+__device__ __forceinline__ BmBlock bm_load(const BmArgs &a, uint64_t b, int lane)
+{
+    const uint8_t *blk = a.blocks + b * BM_BLOCK_BYTES;
+    const uint32_t *pl = (const uint32_t *)blk;
+    const uint4 *rw = (const uint4 *)(blk + 384);
+    BmBlock k;
+    k.p0 = __ldg(pl + lane); k.p1 = __ldg(pl + 32 + lane); k.p2 = __ldg(pl + 64 + lane);
+    k.r0 = __ldg(rw + 2 * lane); k.r1 = __ldg(rw + 2 * lane + 1);
+    return k;
+}
+
+// fp32 bits of weight s of this lane's row in block k.
+__device__ __forceinline__ uint32_t bm_weight(const BmBlock &k, int s, uint32_t base, uint32_t esc, const uint8_t *myesc)
+{
+    uint32_t code = ((k.p0 >> s) & 1u) | (((k.p1 >> s) & 1u) << 1) | (((k.p2 >> s) & 1u) << 2);
+    uint32_t ex = base + code;
+    if (code == 7u) ex = __ldg(myesc + __popc(esc & ((1u << s) - 1u)));
+    uint32_t w4 = s < 16 ? (s < 8 ? (s < 4 ? k.r0.x : k.r0.y) : (s < 12 ? k.r0.z : k.r0.w))
+                         : (s < 24 ? (s < 20 ? k.r1.x : k.r1.y) : (s < 28 ? k.r1.z : k.r1.w));
+    uint32_t r = (w4 >> (8 * (s & 3))) & 0xffu;
+    return ((r & 0x80u) << 24) | (ex << 23) | ((r & 0x7fu) << 16);
+}
+
+// Escape list start for this lane: block start + exclusive warp prefix of popc(esc).
+__device__ __forceinline__ const uint8_t *bm_esc_base(const BmArgs &a, uint64_t b, uint32_t esc, int lane)
+{
+    uint32_t c = __popc(esc), incl = c;
+#pragma unroll
+    for (int d = 1; d < 32; d <<= 1) { uint32_t t = __shfl_up_sync(0xffffffffu, incl, d); if (lane >= d) incl += t; }
+    return a.esc + a.esc_off[b] + (incl - c);
+}
+
+__global__ void __launch_bounds__(BM_WARPS * 32) bm_decode_kernel(BmArgs a, uint16_t *out)
+{
+    int lane = threadIdx.x & 31;
+    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
+        uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+        uint64_t row = br * 32 + lane;
+        BmBlock nx = bm_load(a, br * a.bc + bc0, lane);
+        for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
+            uint64_t b = br * a.bc + bcx;
+            BmBlock k = nx;
+            if (bcx + 1 < bc1) nx = bm_load(a, b + 1, lane);
+            uint32_t esc = k.p0 & k.p1 & k.p2;
+            const uint8_t *myesc = __any_sync(0xffffffffu, esc) ? bm_esc_base(a, b, esc, lane) : a.esc;
+            uint32_t v[32];
+#pragma unroll
+            for (int s = 0; s < 32; s++) v[s] = bm_weight(k, s, a.base, esc, myesc) >> 16;
+            uint64_t col = bcx * 32;
+            if (row < a.rows) {
+                uint16_t *o = out + row * a.cols + col;
+                if (col + 32 <= a.cols && ((uintptr_t)o & 15) == 0) {
+#pragma unroll
+                    for (int j = 0; j < 4; j++)
+                        ((uint4 *)o)[j] = make_uint4(v[8 * j] | v[8 * j + 1] << 16, v[8 * j + 2] | v[8 * j + 3] << 16, v[8 * j + 4] | v[8 * j + 5] << 16,
+                                                     v[8 * j + 6] | v[8 * j + 7] << 16);
+                } else {
+                    for (int s = 0; s < 32; s++) if (col + s < a.cols) o[s] = (uint16_t)v[s];
+                }
+            }
+        }
+    }
+}
+
+template <int M>
+__global__ void __launch_bounds__(BM_WARPS * 32) bm_gemv_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
+{
+    int lane = threadIdx.x & 31;
+    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
+        uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+        float s_[M], xv[M], xn[M];
+#pragma unroll
+        for (int m = 0; m < M; m++) s_[m] = 0.f;
+        auto load_x = [&](uint64_t bcx, float (&dst)[M]) {
+            uint64_t c = bcx * 32 + lane;
+#pragma unroll
+            for (int m = 0; m < M; m++) dst[m] = c < a.cols ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
+        };
+        BmBlock nx = bm_load(a, br * a.bc + bc0, lane);
+        load_x(bc0, xn);
+        for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
+            uint64_t b = br * a.bc + bcx;
+            BmBlock k = nx;
+#pragma unroll
+            for (int m = 0; m < M; m++) xv[m] = xn[m];
+            if (bcx + 1 < bc1) { nx = bm_load(a, b + 1, lane); load_x(bcx + 1, xn); }
+            uint32_t esc = k.p0 & k.p1 & k.p2;
+            const uint8_t *myesc = __any_sync(0xffffffffu, esc) ? bm_esc_base(a, b, esc, lane) : a.esc;
+#pragma unroll
+            for (int s = 0; s < 32; s++) {
+                float w = __uint_as_float(bm_weight(k, s, a.base, esc, myesc));
+#pragma unroll
+                for (int m = 0; m < M; m++) s_[m] = fmaf(w, __shfl_sync(0xffffffffu, xv[m], s), s_[m]);
+            }
+        }
+        uint64_t row = br * 32 + lane;
+        if (row < a.rows)
+#pragma unroll
+            for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s_[m]);
+    }
+}
+
+static BmArgs bm_args(const wz_gpu_bm *g)
+{
+    BmArgs a;
+    a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc;
+    a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base;
+    return a;
+}
+
+static int bm_grid(const BmArgs &a)
+{
+    uint64_t units = ((a.rows + 31) / 32) * ((a.bc + BM_CHUNK - 1) / BM_CHUNK), blocks = (units + BM_WARPS - 1) / BM_WARPS;
+    uint64_t cap = (uint64_t)wz_sm_count() * 16;
+    return (int)(blocks < cap ? blocks : cap);
+}
+
+extern "C" wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream)
+{
+    BmArgs a = bm_args(g);
+    bm_decode_kernel<<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
+    CU(cudaGetLastError(), "bm_decode_kernel launch");
+    return WZ_OK;
+}
+
+extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream)
+{
+    cudaStream_t s = (cudaStream_t)stream;
+    BmArgs a = bm_args(g);
+    CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
+    int grid = bm_grid(a);
+    switch (M) {
+    case 1: bm_gemv_kernel<1><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    case 2: bm_gemv_kernel<2><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    case 4: bm_gemv_kernel<4><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    case 8: bm_gemv_kernel<8><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    default: return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d not in {1,2,4,8}", M);
+    }
+    CU(cudaGetLastError(), "bm_gemv_kernel launch");
+    return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
+}
