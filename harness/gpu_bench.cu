@@ -84,7 +84,7 @@ static double rel_err(const std::vector<uint16_t> &y, const std::vector<double> 
 int main(int argc, char **argv)
 {
     const char *out_path = "gpu-bench.json";
-    int reps = 30, ilp_default = 2;
+    int reps = 30, ilp_default = 1;
     const char *only = NULL;
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
     wz_codec_params cp; wz_codec_params_default(&cp);

@@ -9,10 +9,6 @@ make -j16 build/gpu_bench build/gpu_test 2>&1 | grep -E "error|warning" ; true
 ./build/gpu_test 2>&1 | tee "$OUT/gpu-test.log" || echo "GPU TESTS FAILED"
 ./build/gpu_bench --json "$OUT/gpu-bench.json" "$@" 2>&1 | tee "$OUT/gpu-bench.log"
 if [ "${WZ_PROFILE:-0}" = 1 ]; then
-  cuobjdump -sass build/kernels/tile_ans.o > "$OUT/tile_ans.sass" 2>/dev/null
-  for ilp in 1 2; do
-    ncu --kernel-name regex:ta_decode --launch-skip 3 --launch-count 1 --section WarpStateStats --section Occupancy --section SchedulerStats \
-        --section ComputeWorkloadAnalysis ./build/gpu_bench --only qkv --quick --ilp $ilp --json /tmp/p.json > "$OUT/ncu-decode-ilp$ilp.txt" 2>&1
-    tail -60 "$OUT/ncu-decode-ilp$ilp.txt"
-  done
+  bash kernels/profile.sh ta_gemv "$OUT/src-ta-gemv1.csv" --only qkv
+  bash kernels/profile.sh bm_gemv "$OUT/src-bm-gemv1.csv" --only qkv
 fi
