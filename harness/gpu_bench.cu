@@ -84,7 +84,7 @@ static double rel_err(const std::vector<uint16_t> &y, const std::vector<double> 
 int main(int argc, char **argv)
 {
     const char *out_path = "gpu-bench.json";
-    int reps = 30, ilp_default = 1;
+    int reps = 30;
     const char *only = NULL;
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
     wz_codec_params cp; wz_codec_params_default(&cp);
@@ -92,7 +92,6 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--json") && i + 1 < argc) out_path = argv[++i];
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick")) { Ms = {1, 4, 64}; reps = 10; }
-        else if (!strcmp(argv[i], "--ilp") && i + 1 < argc) ilp_default = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--tile TxK]\n"); return 2; }
@@ -117,7 +116,6 @@ int main(int argc, char **argv)
         layer_bfloor(Ms.size(), 0);
     int all_exact = 1;
     double max_err_fused = 0, max_err_cublas = 0;
-    wz_gpu_set_ilp(ilp_default);
     for (const Shape &S : k_qwen14b) {
         if (only && strcmp(only, S.name)) continue;
         uint64_t n = S.out * S.in;
@@ -148,28 +146,6 @@ int main(int argc, char **argv)
         CK(cudaMemcpy(back.data(), dDec, n * 2, cudaMemcpyDeviceToHost));
         int exact = memcmp(back.data(), W.data(), n * 2) == 0;
         all_exact &= exact;
-        // ILP sweep: tiles decoded together per warp (decode and M=1 GEMV).
-        json_t *jilp = json_array();
-        {
-            uint16_t *dx1, *dy1; float *acc1;
-            CK(cudaMalloc(&dx1, S.in * 2)); CK(cudaMalloc(&dy1, S.out * 2)); CK(cudaMalloc(&acc1, S.out * 4));
-            CK(cudaMemset(dx1, 0x3c, S.in * 2));
-            for (int ilp : {1, 2, 4}) {
-                wz_gpu_set_ilp(ilp);
-                CK(cudaMemset(dDec, 0xff, n * 2));
-                WZ(wz_gpu_ta_decode(g, dDec, 0)); WZ(wz_gpu_ta_check(g));
-                CK(cudaMemcpy(back.data(), dDec, n * 2, cudaMemcpyDeviceToHost));
-                int ex = memcmp(back.data(), W.data(), n * 2) == 0;
-                all_exact &= ex;
-                double td = tm.median_us([&] { wz_gpu_ta_decode(g, dDec, 0); }, reps);
-                double tg = tm.median_us([&] { wz_gpu_ta_gemv(g, dx1, 1, dy1, acc1, 0); }, reps);
-                WZ(wz_gpu_ta_check(g));
-                printf("  ilp=%d decode %.1f us (%s) gemv M=1 %.1f us\n", ilp, td, ex ? "bit-exact" : "MISMATCH", tg);
-                json_array_append_new(jilp, json_pack("{s:i, s:f, s:f, s:b}", "ilp", ilp, "decode_us", td, "gemv1_us", tg, "bit_exact", ex));
-            }
-            wz_gpu_set_ilp(ilp_default);
-            CK(cudaFree(dx1)); CK(cudaFree(dy1)); CK(cudaFree(acc1));
-        }
         double dec_us = tm.median_us([&] { wz_gpu_ta_decode(g, dDec, 0); }, reps);
         WZ(wz_gpu_ta_check(g));
         double dec_bytes = (double)len + 2.0 * n; // compressed read + bf16 written
@@ -255,7 +231,7 @@ int main(int argc, char **argv)
         }
         json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:b, s:f, s:o, s:f, s:f, s:f, s:o}", "name", S.name, "out", (json_int_t)S.out,
                                                  "in", (json_int_t)S.in, "bits_per_weight", gap.total, "entropy_bits", gap.h_full,
-                                                 "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us, "ilp_sweep", jilp,
+                                                 "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us,
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
                                                  100.0 * (dec_bytes / copy_bw * 1e6) / dec_us, "encode_s", enc_s, "by_M", jm));
         json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "bitmap",
@@ -281,8 +257,8 @@ int main(int argc, char **argv)
     json_t *prov = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s}", "device", prop.name, "sms", prop.multiProcessorCount,
                              "driver", drv, "runtime", rt, "sm_clock_khz", clk, "mem_clock_khz", memclk, "commit", commit ? commit : "unknown",
                              "command", cmd.c_str(), "date", date, "data", "synthetic (Qwen2.5-14B layer shapes, gaussian rows with lognormal scales and outlier columns)");
-    json_t *root = json_pack("{s:o, s:f, s:b, s:i, s:i, s:[i,i], s:o, s:o}", "provenance", prov, "copy_bandwidth_gbps", copy_bw / 1e9, "all_bit_exact",
-                             all_exact, "reps", reps, "ilp", ilp_default, "tile", cp.tile_rows, cp.tile_cols, "shapes", jshapes, "layer", jl);
+    json_t *root = json_pack("{s:o, s:f, s:b, s:i, s:[i,i], s:o, s:o}", "provenance", prov, "copy_bandwidth_gbps", copy_bw / 1e9, "all_bit_exact",
+                             all_exact, "reps", reps, "tile", cp.tile_rows, cp.tile_cols, "shapes", jshapes, "layer", jl);
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);
         return all_exact ? 0 : 1;

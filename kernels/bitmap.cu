@@ -55,7 +55,7 @@ struct BmArgs {
 // One 32x32 block as one lane sees it: its row's three plane words, its 32
 // raw bytes and (after bm_prep) its escape mask, first 4 escape bytes and
 // where the rest start.
-struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; uint32_t esc, e4; const uint8_t *eptr; };
+struct BmBlock { uint32_t p0, p1, p2, eo; uint4 r0, r1; uint32_t esc, e0, e1, e2, e3; const uint8_t *eptr; };
 
 __device__ __forceinline__ BmBlock bm_load(const BmArgs &a, uint64_t b, int lane)
 {
@@ -65,6 +65,7 @@ __device__ __forceinline__ BmBlock bm_load(const BmArgs &a, uint64_t b, int lane
     BmBlock k;
     k.p0 = __ldg(pl + lane); k.p1 = __ldg(pl + 32 + lane); k.p2 = __ldg(pl + 64 + lane);
     k.r0 = __ldg(rw + 2 * lane); k.r1 = __ldg(rw + 2 * lane + 1);
+    k.eo = __ldg(a.esc_off + b); // used a block later by bm_prep
     return k;
 }
 
@@ -77,7 +78,7 @@ __device__ __forceinline__ uint32_t bm_weight(const BmBlock &k, int s, uint32_t 
     uint32_t ex = base + code;
     if (code == 7u) {
         uint32_t idx = __popc(k.esc & ((1u << s) - 1u));
-        ex = idx < 4 ? (k.e4 >> (8 * idx)) & 0xffu : __ldg(k.eptr + idx);
+        ex = idx == 0 ? k.e0 : idx == 1 ? k.e1 : idx == 2 ? k.e2 : idx == 3 ? k.e3 : __ldg(k.eptr + idx);
     }
     uint32_t w4 = s < 16 ? (s < 8 ? (s < 4 ? k.r0.x : k.r0.y) : (s < 12 ? k.r0.z : k.r0.w))
                          : (s < 24 ? (s < 20 ? k.r1.x : k.r1.y) : (s < 28 ? k.r1.z : k.r1.w));
@@ -90,15 +91,16 @@ __device__ __forceinline__ uint32_t bm_weight(const BmBlock &k, int s, uint32_t 
 __device__ __forceinline__ void bm_prep(const BmArgs &a, uint64_t b, BmBlock &k, int lane)
 {
     k.esc = k.p0 & k.p1 & k.p2;
-    k.e4 = 0;
     k.eptr = a.esc;
     if (!__any_sync(0xffffffffu, k.esc)) return;
     uint32_t c = __popc(k.esc), incl = c;
 #pragma unroll
     for (int d = 1; d < 32; d <<= 1) { uint32_t t = __shfl_up_sync(0xffffffffu, incl, d); if (lane >= d) incl += t; }
-    k.eptr = a.esc + __ldg(a.esc_off + b) + (incl - c);
-#pragma unroll
-    for (int j = 0; j < 4; j++) if ((uint32_t)j < c) k.e4 |= (uint32_t)__ldg(k.eptr + j) << (8 * j);
+    k.eptr = a.esc + k.eo + (incl - c);
+    // Loads issued now, consumed a block later: kept in separate registers
+    // so nothing waits on them here.
+    k.e0 = c > 0 ? __ldg(k.eptr) : 0; k.e1 = c > 1 ? __ldg(k.eptr + 1) : 0;
+    k.e2 = c > 2 ? __ldg(k.eptr + 2) : 0; k.e3 = c > 3 ? __ldg(k.eptr + 3) : 0;
 }
 
 __global__ void __launch_bounds__(BM_WARPS * 32) bm_decode_kernel(BmArgs a, uint16_t *out)

@@ -32,8 +32,6 @@ wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream);
  * d_acc: M*rows floats of scratch. M <= WZ_GPU_GEMV_MAX_M. */
 #define WZ_GPU_GEMV_MAX_M 8
 wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
-/* Tiles decoded together per warp (1, 2 or 4; default 1). */
-void wz_gpu_set_ilp(int ilp);
 /* Check the error flag the kernels raise on a corrupt stream (syncs). */
 wz_err wz_gpu_ta_check(const wz_gpu_ta *g);
 

@@ -8,6 +8,7 @@
 // window (three 32-word slices, the next two already in flight), so the
 // state chain never waits on a global load that was not issued ~6 steps
 // earlier. Raw sign+mantissa bytes arrive 16 at a time as one 16-byte load.
+// (v3: the register window was replaced by a shared-memory ring.)
 //
 // CPU reference: codecs/tile_ans/tile_ans.c (ta_decode). NOTES.md has the
 // floors and each version's time.
@@ -90,53 +91,68 @@ struct TaArgs {
     const uint32_t *word_off, *states, *dtable;
     const uint16_t *words;
     const uint8_t *raw;
-    uint64_t rows, cols, ntiles;
+    uint64_t rows, cols, ntiles, nwords;
     uint32_t T, K, tiles_c, prob_bits, bf16;
     int *err;
 };
 
-// Per-warp decoder state and the word window.
+// Per-warp decoder state. The tile's word stream is staged through a
+// 512-word ring in shared memory (4 chunks of 128 words), filled by
+// cp.async three chunks ahead of the read position: no register ever waits
+// on a global load inside the step loop (v2's register window made the
+// slide MOV wait on a load issued only one slide earlier; see NOTES.md).
+#define RING_WORDS 512
+#define CHUNK_WORDS 128
 struct WarpDec {
-    uint32_t x, w0, w1, w2, pos, next, end, used;
+    uint32_t x;        // this lane's rANS state
+    uint32_t abase;    // tile's first word, rounded down to 4 words (8-byte cp.async)
+    uint32_t rel;      // words consumed, counted from abase
+    uint32_t chunk;    // next chunk to fetch
+    uint32_t end;      // tile's end word (absolute)
+    uint16_t *ring;    // this warp's ring
 };
 
-__device__ __forceinline__ uint32_t ld_word(const uint16_t *words, uint32_t i, uint32_t end)
+__device__ __forceinline__ void ring_fetch(WarpDec &d, const uint16_t *words, uint64_t nwords, int lane)
 {
-    return i < end ? (uint32_t)__ldg(words + i) : 0u;
+    uint64_t gi = (uint64_t)d.abase + (uint64_t)d.chunk * CHUNK_WORDS + 4 * lane; // 4 words per lane
+    int bytes = gi >= nwords ? 0 : (int)(nwords - gi >= 4 ? 8 : 2 * (nwords - gi));
+    const uint16_t *src = words + (bytes ? gi : 0);
+    uint32_t dst = (uint32_t)__cvta_generic_to_shared(d.ring + (d.chunk % 4) * CHUNK_WORDS + 4 * lane);
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(dst), "l"(src), "r"(bytes));
+    asm volatile("cp.async.commit_group;\n" ::);
+    d.chunk++;
 }
 
-__device__ __forceinline__ void dec_begin(WarpDec &d, const TaArgs &a, uint64_t k, int lane)
+__device__ __forceinline__ void dec_begin(WarpDec &d, const TaArgs &a, uint64_t k, int lane, uint16_t *ring)
 {
     uint32_t base = a.word_off[k];
     d.end = a.word_off[k + 1];
     d.x = a.states[k * 32 + lane];
-    d.w0 = ld_word(a.words, base + lane, d.end);
-    d.w1 = ld_word(a.words, base + 32 + lane, d.end);
-    d.w2 = ld_word(a.words, base + 64 + lane, d.end);
-    d.next = base + 96;
-    d.pos = 0;
-    d.used = base;
+    d.abase = base & ~3u;
+    d.rel = base - d.abase;
+    d.chunk = 0;
+    d.ring = ring;
+    __syncwarp(); // previous tile's reads of the ring are done before we refill it
+    for (int c = 0; c < 4; c++) ring_fetch(d, a.words, a.nwords, lane);
+    asm volatile("cp.async.wait_group 3;\n" ::);
+    __syncwarp();
 }
 
 // One rANS step for the whole warp; returns this lane's symbol.
-__device__ __forceinline__ uint32_t dec_step(WarpDec &d, const uint16_t *words, const uint32_t *tab, uint32_t b, uint32_t lt,
-                                             int lane)
+__device__ __forceinline__ uint32_t dec_step(WarpDec &d, const TaArgs &a, const uint32_t *tab, uint32_t lt, int lane)
 {
+    const uint32_t b = a.prob_bits;
     uint32_t e = tab[d.x & ((1u << b) - 1)];
     d.x = ((e >> 8) & 0xfffu) * (d.x >> b) + (e >> 20);
     bool need = d.x < WZ_RANS_L;
     uint32_t ball = __ballot_sync(0xffffffffu, need);
-    uint32_t off = d.pos + __popc(ball & lt); // < 64: pos < 32 and at most 31 lanes before us
-    uint32_t wa = __shfl_sync(0xffffffffu, d.w0, off & 31), wb = __shfl_sync(0xffffffffu, d.w1, off & 31);
-    if (need) d.x = (d.x << 16) | (off < 32 ? wa : wb);
-    uint32_t c = __popc(ball);
-    d.pos += c;
-    d.used += c;
-    if (d.pos >= 32) { // warp-uniform: slide the window, issue the load two slices ahead
-        d.w0 = d.w1; d.w1 = d.w2;
-        d.w2 = ld_word(words, d.next + lane, d.end);
-        d.next += 32;
-        d.pos -= 32;
+    if (need) d.x = (d.x << 16) | d.ring[(d.rel + __popc(ball & lt)) % RING_WORDS];
+    uint32_t before = d.rel / CHUNK_WORDS;
+    d.rel += __popc(ball);
+    if (d.rel / CHUNK_WORDS != before) { // warp-uniform: chunk `before` is consumed
+        ring_fetch(d, a.words, a.nwords, lane);
+        asm volatile("cp.async.wait_group 3;\n" ::); // the chunk we now read has landed
+        __syncwarp();
     }
     return e & 0xffu;
 }
@@ -144,8 +160,9 @@ __device__ __forceinline__ uint32_t dec_step(WarpDec &d, const uint16_t *words, 
 // A tile's stream must end exactly at its last word with every lane at L.
 __device__ __forceinline__ void dec_end(const WarpDec &d, const TaArgs &a)
 {
-    bool bad = d.x != WZ_RANS_L || d.used != d.end;
+    bool bad = d.x != WZ_RANS_L || d.abase + d.rel != d.end;
     if (__any_sync(0xffffffffu, bad) && (threadIdx.x & 31) == 0) atomicOr(a.err, 1);
+    asm volatile("cp.async.wait_group 0;\n" ::); // no copy may outlive the tile
 }
 
 __device__ __forceinline__ uint32_t byte_of(uint4 v, int s)
@@ -168,137 +185,95 @@ __device__ __forceinline__ void load_table(uint32_t *tab, const uint32_t *g, uin
 
 #define WARPS 8
 
-// Standalone decode. Warp w of block b takes ILP consecutive tiles and
-// decodes them interleaved, step by step: ILP independent state chains hide
-// the latency of one chain (table lookup -> state update -> ballot -> word
-// shuffle -> next lookup, ~150 cycles). Each 16-step group gives each lane
-// 16 consecutive weights of its row: two 16-byte stores when aligned and in
-// bounds, else element stores.
-template <int ILP>
+// Standalone decode: warp w of block b takes tiles b*WARPS+w, +grid*WARPS...
+// Each 16-step group gives each lane 16 consecutive weights of its row:
+// two 16-byte stores when aligned and in bounds, else element stores.
 __global__ void __launch_bounds__(WARPS * 32) ta_decode_kernel(TaArgs a, uint16_t *out)
 {
     __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
+    __shared__ __align__(16) uint16_t rings[WARPS][RING_WORDS];
     load_table(tab, a.dtable, a.prob_bits);
-    int lane = threadIdx.x & 31;
+    int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint32_t lt = (1u << lane) - 1;
     uint32_t steps = a.T * a.K / 32, groups_per_rg = a.K / 16;
-    uint64_t nwarps = (uint64_t)gridDim.x * WARPS;
-    for (uint64_t k0 = ((uint64_t)blockIdx.x * WARPS + threadIdx.x / 32) * ILP; k0 < a.ntiles; k0 += nwarps * ILP) {
-        WarpDec d[ILP];
-        const uint4 *raw[ILP];
-        uint4 rv[ILP];
-#pragma unroll
-        for (int i = 0; i < ILP; i++) {
-            uint64_t k = k0 + i < a.ntiles ? k0 + i : k0; // a missing partner re-decodes k0, results discarded
-            dec_begin(d[i], a, k, lane);
-            raw[i] = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
-            rv[i] = __ldg(raw[i] + lane);
-        }
+    for (uint64_t k = (uint64_t)blockIdx.x * WARPS + warp; k < a.ntiles; k += (uint64_t)gridDim.x * WARPS) {
+        WarpDec d;
+        dec_begin(d, a, k, lane, rings[warp]);
+        uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
+        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+        uint4 rv = __ldg(raw + lane);
         for (uint32_t q = 0; q < steps / 16; q++) {
-            uint4 rn[ILP];
-            uint32_t v[ILP][16];
+            uint4 rn = q + 1 < steps / 16 ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            uint32_t v[16];
 #pragma unroll
-            for (int i = 0; i < ILP; i++) rn[i] = q + 1 < steps / 16 ? __ldg(raw[i] + (q + 1) * 32 + lane) : rv[i];
-#pragma unroll
-            for (int s = 0; s < 16; s++)
-#pragma unroll
-                for (int i = 0; i < ILP; i++) v[i][s] = merge16(dec_step(d[i], a.words, tab, a.prob_bits, lt, lane), byte_of(rv[i], s), a.bf16);
-#pragma unroll
-            for (int i = 0; i < ILP; i++) {
-                if (k0 + i >= a.ntiles) continue;
-                uint64_t k = k0 + i, ti = k / a.tiles_c, tj = k % a.tiles_c;
-                uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane, col = tj * a.K + (q % groups_per_rg) * 16;
-                if (row < a.rows) {
-                    uint16_t *o = out + row * a.cols + col;
-                    if (col + 16 <= a.cols && ((uintptr_t)o & 15) == 0) {
-                        uint4 p0 = make_uint4(v[i][0] | v[i][1] << 16, v[i][2] | v[i][3] << 16, v[i][4] | v[i][5] << 16, v[i][6] | v[i][7] << 16);
-                        uint4 p1 = make_uint4(v[i][8] | v[i][9] << 16, v[i][10] | v[i][11] << 16, v[i][12] | v[i][13] << 16, v[i][14] | v[i][15] << 16);
-                        ((uint4 *)o)[0] = p0;
-                        ((uint4 *)o)[1] = p1;
-                    } else {
-                        for (int s = 0; s < 16; s++) if (col + s < a.cols) o[s] = (uint16_t)v[i][s];
-                    }
+            for (int s = 0; s < 16; s++) v[s] = merge16(dec_step(d, a, tab, lt, lane), byte_of(rv, s), a.bf16);
+            uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane, col = tj * a.K + (q % groups_per_rg) * 16;
+            if (row < a.rows) {
+                uint16_t *o = out + row * a.cols + col;
+                if (col + 16 <= a.cols && ((uintptr_t)o & 15) == 0) {
+                    ((uint4 *)o)[0] = make_uint4(v[0] | v[1] << 16, v[2] | v[3] << 16, v[4] | v[5] << 16, v[6] | v[7] << 16);
+                    ((uint4 *)o)[1] = make_uint4(v[8] | v[9] << 16, v[10] | v[11] << 16, v[12] | v[13] << 16, v[14] | v[15] << 16);
+                } else {
+                    for (int s = 0; s < 16; s++) if (col + s < a.cols) o[s] = (uint16_t)v[s];
                 }
-                rv[i] = rn[i];
             }
+            rv = rn;
         }
-#pragma unroll
-        for (int i = 0; i < ILP; i++) dec_end(d[i], a);
+        dec_end(d, a);
     }
 }
 
 // Fused GEMV: the same decode, each weight multiplied by the M activations
 // of its column (broadcast through a shuffle from the 16 values the warp
-// loaded for the group), one fp32 partial sum per lane (= row), tile and m;
+// loaded one group ahead), one fp32 partial sum per lane (= row) and m;
 // flushed with one atomicAdd per row group and m (split-K over tiles).
-template <int M, int ILP>
+template <int M>
 __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
+    __shared__ __align__(16) uint16_t rings[WARPS][RING_WORDS];
     load_table(tab, a.dtable, a.prob_bits);
-    int lane = threadIdx.x & 31;
+    int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint32_t lt = (1u << lane) - 1;
     uint32_t steps = a.T * a.K / 32, groups_per_rg = a.K / 16;
-    uint64_t nwarps = (uint64_t)gridDim.x * WARPS;
-    for (uint64_t k0 = ((uint64_t)blockIdx.x * WARPS + threadIdx.x / 32) * ILP; k0 < a.ntiles; k0 += nwarps * ILP) {
-        WarpDec d[ILP];
-        const uint4 *raw[ILP];
-        uint4 rv[ILP];
-        float s[ILP][M];
-        uint64_t kk[ILP];
+    for (uint64_t k = (uint64_t)blockIdx.x * WARPS + warp; k < a.ntiles; k += (uint64_t)gridDim.x * WARPS) {
+        WarpDec d;
+        dec_begin(d, a, k, lane, rings[warp]);
+        uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
+        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+        uint4 rv = __ldg(raw + lane);
+        float s[M], xv[M], xn[M];
+        auto load_x = [&](uint32_t q, float (&dst)[M]) {
+            uint64_t c = tj * a.K + (q % groups_per_rg) * 16 + (lane & 15);
 #pragma unroll
-        for (int i = 0; i < ILP; i++) {
-            kk[i] = k0 + i < a.ntiles ? k0 + i : k0;
-            dec_begin(d[i], a, kk[i], lane);
-            raw[i] = (const uint4 *)(a.raw + kk[i] * (uint64_t)a.T * a.K);
-            rv[i] = __ldg(raw[i] + lane);
-#pragma unroll
-            for (int m = 0; m < M; m++) s[i][m] = 0.f;
-        }
-        // Activations for group q are loaded one group ahead (xn), so the
-        // first shuffle of a group never waits on L2.
-        float xv[ILP][M], xn[ILP][M];
-        auto load_x = [&](uint32_t q, float (&dst)[ILP][M]) {
-#pragma unroll
-            for (int i = 0; i < ILP; i++) {
-                uint64_t c = (kk[i] % a.tiles_c) * a.K + (q % groups_per_rg) * 16 + (lane & 15);
-#pragma unroll
-                for (int m = 0; m < M; m++)
-                    dst[i][m] = c < a.cols && q < steps / 16 ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
-            }
+            for (int m = 0; m < M; m++)
+                dst[m] = c < a.cols && q < steps / 16 ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
         };
+#pragma unroll
+        for (int m = 0; m < M; m++) s[m] = 0.f;
         load_x(0, xv);
         for (uint32_t q = 0; q < steps / 16; q++) {
-            uint4 rn[ILP];
+            uint4 rn = q + 1 < steps / 16 ? __ldg(raw + (q + 1) * 32 + lane) : rv;
             load_x(q + 1, xn);
 #pragma unroll
-            for (int i = 0; i < ILP; i++) rn[i] = q + 1 < steps / 16 ? __ldg(raw[i] + (q + 1) * 32 + lane) : rv[i];
+            for (int st = 0; st < 16; st++) {
+                float w = __uint_as_float(merge16(dec_step(d, a, tab, lt, lane), byte_of(rv, st), 1) << 16);
 #pragma unroll
-            for (int st = 0; st < 16; st++)
+                for (int m = 0; m < M; m++) s[m] = fmaf(w, __shfl_sync(0xffffffffu, xv[m], st), s[m]);
+            }
+            rv = rn;
 #pragma unroll
-                for (int i = 0; i < ILP; i++) {
-                    uint32_t h = merge16(dec_step(d[i], a.words, tab, a.prob_bits, lt, lane), byte_of(rv[i], st), 1);
-                    float w = __uint_as_float(h << 16);
+            for (int m = 0; m < M; m++) xv[m] = xn[m];
+            if ((q + 1) % groups_per_rg == 0) { // row group done
+                uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane;
+                if (row < a.rows)
 #pragma unroll
-                    for (int m = 0; m < M; m++) s[i][m] = fmaf(w, __shfl_sync(0xffffffffu, xv[i][m], st), s[i][m]);
-                }
+                    for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s[m]);
 #pragma unroll
-            for (int i = 0; i < ILP; i++) {
-                rv[i] = rn[i];
-#pragma unroll
-                for (int m = 0; m < M; m++) xv[i][m] = xn[i][m];
-                if ((q + 1) % groups_per_rg == 0) { // row group done
-                    uint64_t row = (kk[i] / a.tiles_c) * a.T + (q / groups_per_rg) * 32 + lane;
-                    if (row < a.rows && k0 + i < a.ntiles)
-#pragma unroll
-                        for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s[i][m]);
-#pragma unroll
-                    for (int m = 0; m < M; m++) s[i][m] = 0.f;
-                }
+                for (int m = 0; m < M; m++) s[m] = 0.f;
             }
         }
-#pragma unroll
-        for (int i = 0; i < ILP; i++) dec_end(d[i], a);
+        dec_end(d, a);
     }
 }
 
@@ -322,19 +297,15 @@ static TaArgs args_of(const wz_gpu_ta *g)
     TaArgs a;
     a.word_off = g->d_word_off; a.states = g->d_states; a.dtable = g->d_dtable;
     a.words = g->d_words; a.raw = g->d_raw;
-    a.rows = g->h.rows; a.cols = g->h.cols; a.ntiles = g->ntiles;
+    a.rows = g->h.rows; a.cols = g->h.cols; a.ntiles = g->ntiles; a.nwords = g->h.nwords;
     a.T = g->h.tile_rows; a.K = g->h.tile_cols; a.tiles_c = g->h.tiles_c; a.prob_bits = g->h.prob_bits;
     a.bf16 = g->h.dtype == WZ_DT_BF16;
     a.err = g->d_err;
     return a;
 }
 
-static int g_ilp = 1; /* measured best on H100 (NOTES.md, v2) */
-extern "C" void wz_gpu_set_ilp(int ilp) { g_ilp = ilp == 1 || ilp == 2 || ilp == 4 ? ilp : 1; }
-
 static int grid_for(uint64_t ntiles)
 {
-    ntiles = (ntiles + g_ilp - 1) / g_ilp; // warps needed
     int sms = wz_sm_count();
     uint64_t blocks = (ntiles + WARPS - 1) / WARPS, cap = (uint64_t)sms * 8; // 8 blocks x 8 warps = 64 warps/SM max
     return (int)(blocks < cap ? blocks : cap);
@@ -345,9 +316,7 @@ extern "C" wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *st
     TaArgs a = args_of(g);
     int grid = grid_for(a.ntiles);
     cudaStream_t s = (cudaStream_t)stream;
-    if (g_ilp == 1) ta_decode_kernel<1><<<grid, WARPS * 32, 0, s>>>(a, d_out);
-    else if (g_ilp == 2) ta_decode_kernel<2><<<grid, WARPS * 32, 0, s>>>(a, d_out);
-    else ta_decode_kernel<4><<<grid, WARPS * 32, 0, s>>>(a, d_out);
+    ta_decode_kernel<<<grid, WARPS * 32, 0, s>>>(a, d_out);
     CU(cudaGetLastError(), "ta_decode_kernel launch");
     return WZ_OK;
 }
@@ -359,10 +328,7 @@ extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M,
     TaArgs a = args_of(g);
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = grid_for(a.ntiles);
-#define GEMV(MM)                                                                        \
-    if (g_ilp == 1) ta_gemv_kernel<MM, 1><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc);   \
-    else if (g_ilp == 2) ta_gemv_kernel<MM, 2><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc); \
-    else ta_gemv_kernel<MM, 4><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc);
+#define GEMV(MM) ta_gemv_kernel<MM><<<grid, WARPS * 32, 0, s>>>(a, d_x, d_acc)
     switch (M) {
     case 1: GEMV(1); break;
     case 2: GEMV(2); break;
