@@ -89,7 +89,7 @@ typedef struct {
 /* Layout after the header (all offsets derived, nothing trusted):
  *   uint32 word_off[ntiles+1]     start of each tile's stream, in words
  *   uint32 states[ntiles][32]     initial decoder states
- *   uint16 words[nwords]          (padded to 16 bytes)
+ *   uint16 words[nwords]          (starts 16-byte aligned, padded to 16 bytes)
  *   uint8  raw[ntiles][T*K]       SPLIT16 only: raw byte per element, in
  *                                 lane-blocked order (see tile_ans.c) */
 typedef struct {

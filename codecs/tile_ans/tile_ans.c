@@ -43,7 +43,8 @@ static int ta_layout_of(uint64_t tr, uint64_t tc, uint64_t te, uint64_t nwords, 
     L->ntiles = nt; L->te = te;
     L->off_b = (size_t)(nt + 1) * 4;
     L->st_b = (size_t)nt * 128;
-    L->words_off = sizeof(wz_ta_header) + L->off_b + L->st_b;
+    /* 16-byte aligned: the GPU stages words with 8-byte cp.async copies. */
+    L->words_off = align16(sizeof(wz_ta_header) + L->off_b + L->st_b);
     if (__builtin_mul_overflow(nwords, 2, &b) || b > (1ull << 50)) return 0;
     L->raw_off = align16(L->words_off + (size_t)b);
     if (__builtin_mul_overflow(nt, split ? te : 0, &b) || b > (1ull << 50)) return 0;
@@ -185,6 +186,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         off[k + 1] = off[k] + nw[k];
     }
     memcpy(dst + sizeof h + L.off_b, states, nt * 128);
+    memset(dst + sizeof h + L.off_b + nt * 128, 0, L.words_off - (sizeof h + L.off_b + nt * 128));
     memset(dst + L.words_off + total * 2, 0, L.raw_off - (L.words_off + total * 2));
     if (split) {
         uint8_t *raw = dst + L.raw_off;
