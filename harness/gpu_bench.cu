@@ -229,7 +229,7 @@ int main(int argc, char **argv)
                                                 "rel_err_bitmap", errs[2], "bitmap_floor_us", bfloor_us));
             CK(cudaFree(dX)); CK(cudaFree(dY)); CK(cudaFree(dAcc));
         }
-        json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:b, s:f, s:o, s:f, s:f, s:f, s:o}", "name", S.name, "out", (json_int_t)S.out,
+        json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:o}", "name", S.name, "out", (json_int_t)S.out,
                                                  "in", (json_int_t)S.in, "bits_per_weight", gap.total, "entropy_bits", gap.h_full,
                                                  "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us,
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",

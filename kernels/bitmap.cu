@@ -144,13 +144,16 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm_gemv_kernel(BmArgs a, const 
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
     for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
         uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
-        float s_[M], xv[M], xn[M];
+        // Activations stay raw bf16 bits until used (converting at load time
+        // would make the prefetch wait for its own load).
+        float s_[M];
+        uint32_t xv[M], xn[M];
 #pragma unroll
         for (int m = 0; m < M; m++) s_[m] = 0.f;
-        auto load_x = [&](uint64_t bcx, float (&dst)[M]) {
+        auto load_x = [&](uint64_t bcx, uint32_t (&dst)[M]) {
             uint64_t c = bcx * 32 + lane;
 #pragma unroll
-            for (int m = 0; m < M; m++) dst[m] = c < a.cols ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
+            for (int m = 0; m < M; m++) dst[m] = c < a.cols ? (uint32_t)__ldg(X + (uint64_t)m * a.cols + c) : 0u;
         };
         uint64_t b0 = br * a.bc;
         BmBlock k1 = bm_load(a, b0 + bc0, lane), k2 = bc0 + 1 < bc1 ? bm_load(a, b0 + bc0 + 1, lane) : k1;
@@ -167,7 +170,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm_gemv_kernel(BmArgs a, const 
             for (int s = 0; s < 32; s++) {
                 float w = __uint_as_float(bm_weight(k, s, a.base));
 #pragma unroll
-                for (int m = 0; m < M; m++) s_[m] = fmaf(w, __shfl_sync(0xffffffffu, xv[m], s), s_[m]);
+                for (int m = 0; m < M; m++) s_[m] = fmaf(w, __uint_as_float(__shfl_sync(0xffffffffu, xv[m], s) << 16), s_[m]);
             }
         }
         uint64_t row = br * 32 + lane;

@@ -242,12 +242,14 @@ __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uin
         uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
         const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
         uint4 rv = __ldg(raw + lane);
-        float s[M], xv[M], xn[M];
-        auto load_x = [&](uint32_t q, float (&dst)[M]) {
+        // Activations travel as raw bf16 bits until used: converting at load
+        // time would make the prefetch wait for its own load.
+        float s[M];
+        uint32_t xv[M], xn[M];
+        auto load_x = [&](uint32_t q, uint32_t (&dst)[M]) {
             uint64_t c = tj * a.K + (q % groups_per_rg) * 16 + (lane & 15);
 #pragma unroll
-            for (int m = 0; m < M; m++)
-                dst[m] = c < a.cols && q < steps / 16 ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + c) << 16) : 0.f;
+            for (int m = 0; m < M; m++) dst[m] = c < a.cols && q < steps / 16 ? (uint32_t)__ldg(X + (uint64_t)m * a.cols + c) : 0u;
         };
 #pragma unroll
         for (int m = 0; m < M; m++) s[m] = 0.f;
@@ -259,7 +261,7 @@ __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uin
             for (int st = 0; st < 16; st++) {
                 float w = __uint_as_float(merge16(dec_step(d, a, tab, lt, lane), byte_of(rv, st), 1) << 16);
 #pragma unroll
-                for (int m = 0; m < M; m++) s[m] = fmaf(w, __shfl_sync(0xffffffffu, xv[m], st), s[m]);
+                for (int m = 0; m < M; m++) s[m] = fmaf(w, __uint_as_float(__shfl_sync(0xffffffffu, xv[m], st) << 16), s[m]);
             }
             rv = rn;
 #pragma unroll
