@@ -3,6 +3,8 @@
 // and rebuilds its 32 weights from three bit-planes, 32 raw bytes and (for
 // code 7) an escape byte found by a warp prefix sum. A warp walks BM_CHUNK
 // blocks along one block-row, loading block i+1 while it computes block i.
+// (v3 prefetched escape bytes a block ahead: +30 registers, 1.5x slower;
+// reverted, see NOTES.md.)
 // CPU reference: codecs/bitmap/bitmap.c (bm_decode).
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,10 +54,7 @@ struct BmArgs {
     uint32_t base;
 };
 
-// One 32x32 block as one lane sees it: its row's three plane words, its 32
-// raw bytes and (after bm_prep) its escape mask, first 4 escape bytes and
-// where the rest start.
-struct BmBlock { uint32_t p0, p1, p2, eo; uint4 r0, r1; uint32_t esc, e0, e1, e2, e3; const uint8_t *eptr; };
+struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
 
 __device__ __forceinline__ BmBlock bm_load(const BmArgs &a, uint64_t b, int lane)
 {
@@ -65,42 +64,28 @@ __device__ __forceinline__ BmBlock bm_load(const BmArgs &a, uint64_t b, int lane
     BmBlock k;
     k.p0 = __ldg(pl + lane); k.p1 = __ldg(pl + 32 + lane); k.p2 = __ldg(pl + 64 + lane);
     k.r0 = __ldg(rw + 2 * lane); k.r1 = __ldg(rw + 2 * lane + 1);
-    k.eo = __ldg(a.esc_off + b); // used a block later by bm_prep
     return k;
 }
 
-// fp32 bits of weight s of this lane's row in block k. Escapes come from
-// the 4 bytes bm_prep fetched a block earlier; only a lane with more than 4
-// escapes in one row of a block (rare) goes back to memory.
-__device__ __forceinline__ uint32_t bm_weight(const BmBlock &k, int s, uint32_t base)
+// fp32 bits of weight s of this lane's row in block k.
+__device__ __forceinline__ uint32_t bm_weight(const BmBlock &k, int s, uint32_t base, uint32_t esc, const uint8_t *myesc)
 {
     uint32_t code = ((k.p0 >> s) & 1u) | (((k.p1 >> s) & 1u) << 1) | (((k.p2 >> s) & 1u) << 2);
     uint32_t ex = base + code;
-    if (code == 7u) {
-        uint32_t idx = __popc(k.esc & ((1u << s) - 1u));
-        ex = idx == 0 ? k.e0 : idx == 1 ? k.e1 : idx == 2 ? k.e2 : idx == 3 ? k.e3 : __ldg(k.eptr + idx);
-    }
+    if (code == 7u) ex = __ldg(myesc + __popc(esc & ((1u << s) - 1u)));
     uint32_t w4 = s < 16 ? (s < 8 ? (s < 4 ? k.r0.x : k.r0.y) : (s < 12 ? k.r0.z : k.r0.w))
                          : (s < 24 ? (s < 20 ? k.r1.x : k.r1.y) : (s < 28 ? k.r1.z : k.r1.w));
     uint32_t r = (w4 >> (8 * (s & 3))) & 0xffu;
     return ((r & 0x80u) << 24) | (ex << 23) | ((r & 0x7fu) << 16);
 }
 
-// Escape list start for this lane (block start + exclusive warp prefix of
-// popc(esc)) and its first 4 escape bytes, issued now, used a block later.
-__device__ __forceinline__ void bm_prep(const BmArgs &a, uint64_t b, BmBlock &k, int lane)
+// Escape list start for this lane: block start + exclusive warp prefix of popc(esc).
+__device__ __forceinline__ const uint8_t *bm_esc_base(const BmArgs &a, uint64_t b, uint32_t esc, int lane)
 {
-    k.esc = k.p0 & k.p1 & k.p2;
-    k.eptr = a.esc;
-    if (!__any_sync(0xffffffffu, k.esc)) return;
-    uint32_t c = __popc(k.esc), incl = c;
+    uint32_t c = __popc(esc), incl = c;
 #pragma unroll
     for (int d = 1; d < 32; d <<= 1) { uint32_t t = __shfl_up_sync(0xffffffffu, incl, d); if (lane >= d) incl += t; }
-    k.eptr = a.esc + k.eo + (incl - c);
-    // Loads issued now, consumed a block later: kept in separate registers
-    // so nothing waits on them here.
-    k.e0 = c > 0 ? __ldg(k.eptr) : 0; k.e1 = c > 1 ? __ldg(k.eptr + 1) : 0;
-    k.e2 = c > 2 ? __ldg(k.eptr + 2) : 0; k.e3 = c > 3 ? __ldg(k.eptr + 3) : 0;
+    return a.esc + a.esc_off[b] + (incl - c);
 }
 
 __global__ void __launch_bounds__(BM_WARPS * 32) bm_decode_kernel(BmArgs a, uint16_t *out)
@@ -109,18 +94,17 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm_decode_kernel(BmArgs a, uint
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
     for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
         uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
-        uint64_t row = br * 32 + lane, b0 = br * a.bc;
-        // Pipeline: planes of block i+2 in flight, escapes of block i+1 in flight, block i computed.
-        BmBlock k1 = bm_load(a, b0 + bc0, lane), k2 = bc0 + 1 < bc1 ? bm_load(a, b0 + bc0 + 1, lane) : k1;
-        bm_prep(a, b0 + bc0, k1, lane);
+        uint64_t row = br * 32 + lane;
+        BmBlock nx = bm_load(a, br * a.bc + bc0, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
-            BmBlock k = k1;
-            k1 = k2;
-            if (bcx + 2 < bc1) k2 = bm_load(a, b0 + bcx + 2, lane);
-            if (bcx + 1 < bc1) bm_prep(a, b0 + bcx + 1, k1, lane);
+            uint64_t b = br * a.bc + bcx;
+            BmBlock k = nx;
+            if (bcx + 1 < bc1) nx = bm_load(a, b + 1, lane);
+            uint32_t esc = k.p0 & k.p1 & k.p2;
+            const uint8_t *myesc = __any_sync(0xffffffffu, esc) ? bm_esc_base(a, b, esc, lane) : a.esc;
             uint32_t v[32];
 #pragma unroll
-            for (int s = 0; s < 32; s++) v[s] = bm_weight(k, s, a.base) >> 16;
+            for (int s = 0; s < 32; s++) v[s] = bm_weight(k, s, a.base, esc, myesc) >> 16;
             uint64_t col = bcx * 32;
             if (row < a.rows) {
                 uint16_t *o = out + row * a.cols + col;
@@ -155,20 +139,19 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm_gemv_kernel(BmArgs a, const 
 #pragma unroll
             for (int m = 0; m < M; m++) dst[m] = c < a.cols ? (uint32_t)__ldg(X + (uint64_t)m * a.cols + c) : 0u;
         };
-        uint64_t b0 = br * a.bc;
-        BmBlock k1 = bm_load(a, b0 + bc0, lane), k2 = bc0 + 1 < bc1 ? bm_load(a, b0 + bc0 + 1, lane) : k1;
-        bm_prep(a, b0 + bc0, k1, lane);
+        BmBlock nx = bm_load(a, br * a.bc + bc0, lane);
         load_x(bc0, xn);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
-            BmBlock k = k1;
-            k1 = k2;
+            uint64_t b = br * a.bc + bcx;
+            BmBlock k = nx;
 #pragma unroll
             for (int m = 0; m < M; m++) xv[m] = xn[m];
-            if (bcx + 2 < bc1) k2 = bm_load(a, b0 + bcx + 2, lane);
-            if (bcx + 1 < bc1) { bm_prep(a, b0 + bcx + 1, k1, lane); load_x(bcx + 1, xn); }
+            if (bcx + 1 < bc1) { nx = bm_load(a, b + 1, lane); load_x(bcx + 1, xn); }
+            uint32_t esc = k.p0 & k.p1 & k.p2;
+            const uint8_t *myesc = __any_sync(0xffffffffu, esc) ? bm_esc_base(a, b, esc, lane) : a.esc;
 #pragma unroll
             for (int s = 0; s < 32; s++) {
-                float w = __uint_as_float(bm_weight(k, s, a.base));
+                float w = __uint_as_float(bm_weight(k, s, a.base, esc, myesc));
 #pragma unroll
                 for (int m = 0; m < M; m++) s_[m] = fmaf(w, __uint_as_float(__shfl_sync(0xffffffffu, xv[m], s) << 16), s_[m]);
             }
