@@ -7,6 +7,9 @@
 static const wz_codec *const k_codecs[] = {
     &wz_codec_tile_ans,
     &wz_codec_bitmap,
+    &wz_codec_dfloat11,
+    &wz_codec_neuzip,
+    &wz_codec_tans,
 };
 
 size_t wz_codec_count(void) { return sizeof k_codecs / sizeof *k_codecs; }
