@@ -71,6 +71,13 @@ double wz_codec_input_entropy(const wz_codec_input *in);
 typedef struct { double h_full, model, table, coder, framing, total; } wz_gap;
 wz_gap wz_cost_gap(const wz_cost *c);
 
+/* --- the .wz container (codecs/container/container.c): safetensors files
+ * and directories, compressed tensor by tensor, restored byte-identical --- */
+typedef struct { uint32_t files; uint64_t raw_bytes, coded_in, coded_out; } wz_container_stats;
+wz_err wz_container_compress(const char *in_path, const char *out_path, const wz_codec *codec, const wz_codec_params *cp,
+                             wz_container_stats *st);
+wz_err wz_container_decompress(const char *in_path, const char *out_path);
+
 /* --- the tile-ans blob, shared with kernels/ (the GPU reads these bytes) --- */
 #define WZ_TA_MAGIC 0x41545a57u /* "WZTA" */
 #define WZ_TA_VERSION 1
