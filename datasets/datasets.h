@@ -68,4 +68,45 @@ uint64_t wz_tensor_scale_groups(const wz_tensor *t);
 /* GEMM view used by tiling: rows = shape[0], cols = numel / rows. */
 void wz_tensor_matrix(const wz_tensor *t, uint64_t *rows, uint64_t *cols);
 
+
+/* ---- quantizers and small-float encoders (quantize.c has each formula).
+ * Input is an fp32 matrix [rows = out, cols = in]. ---- */
+
+typedef enum { WZ_Q_FP8_E4M3, WZ_Q_FP8_E5M2, WZ_Q_INT8, WZ_Q_INT4, WZ_Q_FP4 } wz_qfmt;
+typedef enum { WZ_GRAN_TENSOR, WZ_GRAN_CHANNEL, WZ_GRAN_GROUP } wz_gran;
+
+typedef struct {
+    wz_qfmt fmt;
+    wz_gran gran;
+    uint64_t group;     /* WZ_GRAN_GROUP: inputs per group */
+    int asym;           /* int4 only */
+    float smooth_alpha; /* int8: SmoothQuant alpha from weight stats (0 = off) */
+} wz_quant_spec;
+
+typedef struct {
+    uint8_t *codes;     /* one code per element: int8 as two's complement byte, int4/fp4 0..15 */
+    float *scales;      /* one per group */
+    uint8_t *zeros;     /* int4: zero point per group (8 for symmetric) */
+    float *smooth;      /* per input column multiplier if smoothing was on */
+    uint64_t ngroups, group;
+} wz_quant_out;
+
+wz_err wz_quantize(const float *w, uint64_t rows, uint64_t cols, const wz_quant_spec *q, wz_quant_out *o);
+float wz_dequant(const wz_quant_spec *q, const wz_quant_out *o, uint64_t i);
+void wz_quant_free(wz_quant_out *o);
+uint8_t wz_f32_to_e4m3(float x);
+uint8_t wz_f32_to_e5m2(float x);
+uint8_t wz_f32_to_e2m1(float x);
+float wz_small_float_value(uint8_t code, int exp_bits, int mant_bits);
+/* AutoAWQ GEMM packing: codes [out][in] -> qweight [in][out/8] int32. */
+void wz_awq_pack(const uint8_t *codes, uint64_t out, uint64_t in, uint32_t *qweight);
+
+/* ---- safetensors writer (st_write.c): header first, then tensors streamed
+ * in order; data offsets aligned to 8 bytes like Hugging Face's writer. ---- */
+typedef struct { const char *name; const char *dtype; int ndim; int64_t shape[WZ_MAX_DIMS]; uint64_t nbytes; } wz_st_entry;
+typedef struct wz_st_writer wz_st_writer;
+wz_err wz_st_begin(const char *path, const wz_st_entry *e, size_t n, wz_st_writer **w);
+/* Append the bytes of the next tensor (in entry order; may be called in pieces). */
+wz_err wz_st_write(wz_st_writer *w, const void *p, size_t n);
+wz_err wz_st_end(wz_st_writer *w);
 #endif

@@ -28,8 +28,10 @@ static wz_err entry(wz_model *m, int fi, const char *name, json_t *v, uint64_t d
     if (!json_is_array(js)) return wz_fail(WZ_ERR_FORMAT, "tensor '%s': missing shape", name);
     if (!json_is_array(jo) || json_array_size(jo) != 2) return wz_fail(WZ_ERR_FORMAT, "tensor '%s': data_offsets must be [begin, end]", name);
     wz_tensor t = {0};
-    if (wz_dtype_from_name(json_string_value(jd), &t.dtype) != 0 || t.dtype == WZ_DT_I4 || t.dtype == WZ_DT_F4_E2M1 ||
-        wz_dtype_info_of(t.dtype)->block_elems != 1)
+    /* I4 and F4_E2M1 (two codes per byte, low nibble first) are wzip's own
+     * extensions for the int4/fp4 files `wzip convert` writes. */
+    if (wz_dtype_from_name(json_string_value(jd), &t.dtype) != 0 ||
+        (wz_dtype_info_of(t.dtype)->block_elems != 1 && t.dtype != WZ_DT_I4 && t.dtype != WZ_DT_F4_E2M1))
         return wz_fail(WZ_ERR_UNSUPPORTED, "tensor '%s': unsupported dtype '%s'", name, json_string_value(jd));
     size_t nd = json_array_size(js);
     if (nd > WZ_MAX_DIMS) return wz_fail(WZ_ERR_FORMAT, "tensor '%s': %zu dims (max %d)", name, nd, WZ_MAX_DIMS);

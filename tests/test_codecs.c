@@ -1,0 +1,337 @@
+/* test_codecs.c — every codec x every format: bit-exact round trips, gap
+ * terms that add up to the measured size, hostile blobs rejected. */
+#include "tests/testutil.h"
+#include <math.h>
+#include "codecs/codecs.h"
+#include "codecs/huffman/huffman.h"
+#include "codecs/rans/rans.h"
+#include "codecs/tans/tans.h"
+#include "datasets/datasets.h"
+
+typedef struct { const char *what; wz_dtype dt; uint64_t rows, cols; void *data; } input_t;
+static input_t g_in[64];
+static int g_nin;
+
+static void add_input(const char *what, wz_dtype dt, uint64_t rows, uint64_t cols, void *data)
+{
+    g_in[g_nin++] = (input_t){what, dt, rows, cols, data};
+}
+
+/* Inputs: stories260K's largest matrix in every format the converters make,
+ * ISNet's largest fp16 and u8 tensors, and synthetic tensors of odd shapes. */
+static int setup(void **st)
+{
+    uint64_t s = 99;
+    const uint64_t R = 96, C = 272; /* not multiples of any tile */
+    uint16_t *g16 = malloc(R * C * 2), *h16 = malloc(R * C * 2);
+    uint8_t *g8 = malloc(R * C);
+    for (uint64_t i = 0; i < R * C; i++) {
+        float v = (float)(0.02 * rng_gauss(&s));
+        g16[i] = wz_f32_to_bf16(v); h16[i] = wz_f32_to_f16(v); g8[i] = (uint8_t)(rng_next(&s) % 7 + 120);
+    }
+    add_input("synthetic bf16 96x272", WZ_DT_BF16, R, C, g16);
+    add_input("synthetic fp16 96x272", WZ_DT_F16, R, C, h16);
+    add_input("synthetic i8 96x272", WZ_DT_I8, R, C, g8);
+    uint16_t *one = malloc(64 * 64 * 2);
+    for (int i = 0; i < 64 * 64; i++) one[i] = 0x3f80; /* a single symbol: the phantom path */
+    add_input("constant bf16", WZ_DT_BF16, 64, 64, one);
+    const char *sp = real_path("stories260K.bin");
+    if (sp) {
+        wz_model *m;
+        assert_int_equal(wz_model_open(sp, &m), WZ_OK);
+        const wz_tensor *t = wz_model_find(m, "tok_embeddings.weight"); /* 512 x 64 */
+        uint64_t n = t->numel;
+        float *f = malloc(n * 4);
+        memcpy(f, t->data, n * 4);
+        uint16_t *b = malloc(n * 2), *h = malloc(n * 2);
+        for (uint64_t i = 0; i < n; i++) { b[i] = wz_f32_to_bf16(f[i]); h[i] = wz_f32_to_f16(f[i]); }
+        add_input("stories bf16", WZ_DT_BF16, 512, 64, b);
+        add_input("stories fp16", WZ_DT_F16, 512, 64, h);
+        struct { const char *w; wz_qfmt f; wz_gran g; uint64_t grp; int asym; wz_dtype dt; } Q[] = {
+            {"stories fp8-e4m3", WZ_Q_FP8_E4M3, WZ_GRAN_TENSOR, 0, 0, WZ_DT_F8_E4M3}, {"stories fp8-e5m2", WZ_Q_FP8_E5M2, WZ_GRAN_TENSOR, 0, 0, WZ_DT_F8_E5M2},
+            {"stories int8", WZ_Q_INT8, WZ_GRAN_CHANNEL, 0, 0, WZ_DT_I8}, {"stories int4 g32 asym", WZ_Q_INT4, WZ_GRAN_GROUP, 32, 1, WZ_DT_I4},
+            {"stories int4 tensor", WZ_Q_INT4, WZ_GRAN_TENSOR, 0, 0, WZ_DT_I4}, {"stories fp4", WZ_Q_FP4, WZ_GRAN_GROUP, 32, 0, WZ_DT_F4_E2M1}};
+        for (size_t k = 0; k < sizeof Q / sizeof *Q; k++) {
+            wz_quant_spec q = {Q[k].f, Q[k].g, Q[k].grp, Q[k].asym, 0};
+            wz_quant_out o;
+            assert_int_equal(wz_quantize(f, 512, 64, &q, &o), WZ_OK);
+            uint8_t *c = malloc(n);
+            memcpy(c, o.codes, n);
+            add_input(Q[k].w, Q[k].dt, 512, 64, c);
+            wz_quant_free(&o);
+        }
+        free(f);
+        wz_model_close(m);
+    }
+    const char *ip = real_path("isnet-fp16.safetensors"), *up = real_path("isnet-u8.safetensors");
+    for (int k = 0; k < 2; k++) {
+        const char *p = k ? up : ip;
+        if (!p) continue;
+        wz_model *m;
+        assert_int_equal(wz_model_open(p, &m), WZ_OK);
+        const wz_tensor *best = NULL;
+        for (size_t i = 0; i < wz_model_count(m); i++) {
+            const wz_tensor *t = wz_model_tensor(m, i);
+            if (t->dtype == (k ? WZ_DT_U8 : WZ_DT_F16) && (!best || t->numel > best->numel)) best = t;
+        }
+        uint64_t r, c;
+        wz_tensor_matrix(best, &r, &c);
+        void *d = malloc(best->nbytes);
+        memcpy(d, best->data, best->nbytes);
+        add_input(k ? "isnet u8 (largest)" : "isnet fp16 (largest)", best->dtype, r, c, d);
+        wz_model_close(m);
+    }
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    for (int i = 0; i < g_nin; i++) free(g_in[i].data);
+    return 0;
+}
+
+static void test_every_codec_round_trips(void **st)
+{
+    int tried = 0;
+    for (size_t c = 0; c < wz_codec_count(); c++) {
+        const wz_codec *cd = wz_codec_at(c);
+        for (int i = 0; i < g_nin; i++) {
+            input_t *x = &g_in[i];
+            if (!cd->supports(x->dt)) continue;
+            wz_codec_params p;
+            wz_codec_params_default(&p);
+            wz_codec_input in = {x->dt, x->rows, x->cols, x->data};
+            size_t cap = cd->bound(&p, &in), len, ob = x->rows * x->cols * (size_t)wz_codec_elem_bytes(x->dt);
+            uint8_t *blob = malloc(cap), *back = malloc(ob);
+            wz_cost cost;
+            wz_err e = cd->encode(&p, &in, blob, cap, &len, &cost);
+            if (e) fail_msg("%s on %s: encode: %s", cd->name, x->what, wz_err_detail());
+            memset(back, 0xa5, ob);
+            e = cd->decode(blob, len, back, ob);
+            if (e) fail_msg("%s on %s: decode: %s", cd->name, x->what, wz_err_detail());
+            if (memcmp(back, x->data, ob)) fail_msg("%s on %s: round trip not bit-exact", cd->name, x->what);
+            /* The gap terms add up to the measured size, exactly. */
+            wz_gap g = wz_cost_gap(&cost);
+            assert_true(fabs(g.h_full + g.model + g.table + g.coder + g.framing - 8.0 * len / (double)(x->rows * x->cols)) < 1e-9);
+            assert_true(g.total + 1e-9 >= g.h_full - 1e-9 || g.model < 0);
+            tried++;
+            free(blob); free(back);
+        }
+    }
+    print_message("%d codec x input round trips\n", tried);
+    assert_true(tried >= 20);
+}
+
+/* Truncations and bit flips: an error or an exact decode, never a crash. */
+static void test_hostile_blobs(void **st)
+{
+    uint64_t s = 5;
+    for (size_t c = 0; c < wz_codec_count(); c++) {
+        const wz_codec *cd = wz_codec_at(c);
+        input_t *x = &g_in[0]; /* synthetic bf16 */
+        if (!cd->supports(x->dt)) x = &g_in[2];
+        wz_codec_params p;
+        wz_codec_params_default(&p);
+        wz_codec_input in = {x->dt, x->rows, x->cols, x->data};
+        size_t cap = cd->bound(&p, &in), len, ob = x->rows * x->cols * (size_t)wz_codec_elem_bytes(x->dt);
+        uint8_t *blob = malloc(cap), *bad = malloc(cap), *back = malloc(ob);
+        assert_int_equal(cd->encode(&p, &in, blob, cap, &len, NULL), WZ_OK);
+        int rejected = 0;
+        for (int k = 0; k < 300; k++) {
+            size_t l = len;
+            memcpy(bad, blob, len);
+            if (k < 100) l = rng_next(&s) % len;                    /* truncated */
+            else for (int f = 0; f < 1 + k % 4; f++) bad[rng_next(&s) % len] ^= (uint8_t)(1 << (rng_next(&s) % 8));
+            /* Exact-size copy so ASan sees any over-read. */
+            uint8_t *exact = malloc(l ? l : 1);
+            memcpy(exact, bad, l);
+            wz_err e = cd->decode(exact, l, back, ob);
+            if (e) { rejected++; assert_true(strlen(wz_err_detail()) > 0); }
+            free(exact);
+        }
+        print_message("%s: %d of 300 hostile blobs rejected (the rest decoded to some bytes safely)\n", cd->name, rejected);
+        assert_true(rejected >= 100); /* every truncation is caught */
+        free(blob); free(bad); free(back);
+    }
+}
+
+static void test_huffman_lengths_limited_and_complete(void **st)
+{
+    uint64_t cnt[256] = {0};
+    for (int s = 0; s < 40; s++) cnt[s] = 1ull << (s < 30 ? s : 30); /* geometric: natural lengths ~40 */
+    wz_huf_code c;
+    assert_int_equal(wz_huf_build(cnt, 12, &c), WZ_OK);
+    double kraft = 0;
+    for (int s = 0; s < 256; s++) { assert_true(c.len[s] <= 12); if (c.len[s]) kraft += ldexp(1, -c.len[s]); }
+    assert_true(fabs(kraft - 1.0) < 1e-12); /* complete code */
+    for (int s = 0; s < 40; s++) assert_true(c.len[s] > 0);
+}
+
+static void test_rans_normalize_sums_and_keeps_symbols(void **st)
+{
+    uint64_t cnt[256] = {0};
+    cnt[0] = 1000000000; cnt[1] = 1; cnt[7] = 3; cnt[200] = 500;
+    uint16_t f[256];
+    assert_int_equal(wz_rans_normalize(cnt, 12, f), WZ_OK);
+    uint32_t sum = 0;
+    for (int s = 0; s < 256; s++) { sum += f[s]; if (cnt[s]) assert_true(f[s] >= 1); }
+    assert_int_equal(sum, 4096);
+    assert_true(f[0] < 4096);
+}
+
+static void test_tans_round_trip_all_logs(void **st)
+{
+    uint64_t s = 3, cnt[256] = {0};
+    uint8_t sym[5000], back[5000];
+    for (int i = 0; i < 5000; i++) { sym[i] = (uint8_t)(rng_next(&s) % 3 == 0 ? rng_next(&s) % 40 : 7); cnt[sym[i]]++; }
+    for (int log = WZ_TANS_MIN_LOG; log <= WZ_TANS_MAX_LOG; log++) {
+        uint16_t f[256];
+        assert_int_equal(wz_rans_normalize(cnt, log, f), WZ_OK);
+        uint8_t buf[20000];
+        uint64_t bits;
+        assert_int_equal(wz_tans_encode(f, log, sym, 5000, buf, sizeof buf, &bits), WZ_OK);
+        wz_tans_cell dt[1 << WZ_TANS_MAX_LOG];
+        assert_int_equal(wz_tans_dtable(f, log, dt), WZ_OK);
+        assert_int_equal(wz_tans_decode(dt, log, buf, (bits + 7) / 8, bits, back, 5000), WZ_OK);
+        assert_memory_equal(sym, back, 5000);
+    }
+}
+
+/* Small floats on hand-computed codes (OCP FP8 / MX FP4 tables). */
+static void test_small_float_codes(void **st)
+{
+    assert_int_equal(wz_f32_to_e4m3(1.0f), 0x38);
+    assert_int_equal(wz_f32_to_e4m3(448.0f), 0x7e);
+    assert_int_equal(wz_f32_to_e4m3(1000.0f), 0x7e);        /* saturates */
+    assert_int_equal(wz_f32_to_e4m3(-0.5f), 0xb0);
+    assert_int_equal(wz_f32_to_e4m3(0x1p-9f), 0x01);        /* smallest subnormal */
+    assert_int_equal(wz_f32_to_e4m3(1.0625f), 0x38);        /* tie -> even mantissa */
+    assert_int_equal(wz_f32_to_e5m2(1.0f), 0x3c);
+    assert_int_equal(wz_f32_to_e5m2(57344.0f), 0x7b);
+    assert_int_equal(wz_f32_to_e5m2(1e9f), 0x7b);            /* saturates, never Inf */
+    assert_int_equal(wz_f32_to_e2m1(6.0f), 0x7);
+    assert_int_equal(wz_f32_to_e2m1(0.5f), 0x1);
+    assert_int_equal(wz_f32_to_e2m1(2.5f), 0x4);             /* tie between 2 and 3 -> even code (2) */
+    assert_int_equal(wz_f32_to_e2m1(-3.0f), 0xd);
+    for (int c = 0; c < 256; c++) {
+        if ((c & 0x7f) == 0x7f) continue;                    /* NaN */
+        assert_int_equal(wz_f32_to_e4m3(wz_small_float_value((uint8_t)c, 4, 3)), c);
+    }
+}
+
+static void test_quantizer_formulas(void **st)
+{
+    float w[8] = {-1.0f, -0.5f, 0.0f, 0.25f, -0.25f, 0.5f, 0.75f, 2.0f};
+    wz_quant_spec q = {WZ_Q_INT8, WZ_GRAN_TENSOR, 0, 0, 0};
+    wz_quant_out o;
+    assert_int_equal(wz_quantize(w, 1, 8, &q, &o), WZ_OK);
+    assert_true(fabsf(o.scales[0] - 2.0f / 127) < 1e-9f);
+    assert_int_equal((int8_t)o.codes[7], 127);
+    assert_int_equal((int8_t)o.codes[0], -64); /* round(-1 / (2/127)) = round(-63.5) = -64 (even) */
+    wz_quant_free(&o);
+    wz_quant_spec q4 = {WZ_Q_INT4, WZ_GRAN_GROUP, 4, 1, 0};
+    assert_int_equal(wz_quantize(w, 1, 8, &q4, &o), WZ_OK);
+    /* group 0: min -1, max 0.25 -> s = 1.25/15, z = round(1/s) = 12 */
+    assert_true(fabsf(o.scales[0] - 1.25f / 15) < 1e-7f);
+    assert_int_equal(o.zeros[0], 12);
+    assert_int_equal(o.codes[0], 0);
+    assert_int_equal(o.codes[3], 15);
+    /* group 1: min -0.25, max 2 -> s = 2.25/15, z = round(0.25/s) = 2 */
+    assert_int_equal(o.zeros[1], 2);
+    for (int i = 0; i < 8; i++) assert_true(fabsf(wz_dequant(&q4, &o, (uint64_t)i) - w[i]) <= o.scales[i / 4] / 2 + 1e-6f);
+    wz_quant_free(&o);
+    wz_quant_spec f4 = {WZ_Q_FP4, WZ_GRAN_GROUP, 32, 0, 0};
+    float v[32];
+    for (int i = 0; i < 32; i++) v[i] = (float)i * 0.25f; /* amax 7.75 -> scale 2^(2-2) = 1 */
+    assert_int_equal(wz_quantize(v, 1, 32, &f4, &o), WZ_OK);
+    assert_true(o.scales[0] == 1.0f);
+    assert_int_equal(o.codes[24], 0x7); /* 6.0 */
+    assert_int_equal(o.codes[31], 0x7); /* 7.75 saturates to 6 */
+    wz_quant_free(&o);
+}
+
+static void test_container_byte_identical(void **st)
+{
+    const char *p = real_path("isnet-u8.safetensors");
+    const char *src = p;
+    char tmpst[256];
+    if (!src) { /* no ../shared: build a small safetensors file */
+        uint8_t d[8192];
+        for (int i = 0; i < 8192; i++) d[i] = (uint8_t)(i * 7 % 13);
+        size_t n;
+        uint8_t *img = make_safetensors("{\"w\":{\"dtype\":\"U8\",\"shape\":[64,128],\"data_offsets\":[0,8192]}}", d, 8192, &n);
+        snprintf(tmpst, sizeof tmpst, "%s", tmp_file(img, n, ".safetensors"));
+        free(img);
+        src = tmpst;
+    }
+    char wz[256], back[256];
+    snprintf(wz, sizeof wz, "/tmp/wztest_%d.wz", (int)getpid());
+    snprintf(back, sizeof back, "/tmp/wztest_%d.back", (int)getpid());
+    wz_codec_params cp;
+    wz_codec_params_default(&cp);
+    wz_container_stats s;
+    assert_int_equal(wz_container_compress(src, wz, wz_codec_find("tile-ans"), &cp, &s), WZ_OK);
+    assert_int_equal(wz_container_decompress(wz, back), WZ_OK);
+    FILE *a = fopen(src, "rb"), *b = fopen(back, "rb");
+    int ca, cb, same = 1;
+    do { ca = fgetc(a); cb = fgetc(b); if (ca != cb) same = 0; } while (ca != EOF && cb != EOF);
+    fclose(a); fclose(b);
+    assert_true(same);
+    /* Corrupt one byte in the middle: a clear error, never a crash or silent success. */
+    FILE *f = fopen(wz, "r+b");
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    for (int k = 1; k < 8; k++) {
+        fseek(f, len * k / 8, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, len * k / 8, SEEK_SET);
+        fputc(c ^ 0x10, f);
+        fflush(f);
+        assert_int_not_equal(wz_container_decompress(wz, back), WZ_OK);
+        fseek(f, len * k / 8, SEEK_SET);
+        fputc(c, f);
+        fflush(f);
+    }
+    fclose(f);
+    assert_int_equal(truncate(wz, len / 2), 0);
+    assert_int_not_equal(wz_container_decompress(wz, back), WZ_OK);
+    unlink(wz); unlink(back);
+}
+
+static void test_awq_pack_matches_reader(void **st)
+{
+    /* codes [out=16][in=4] packed by wz_awq_pack, unpacked by the reader. */
+    uint8_t codes[64];
+    for (int i = 0; i < 64; i++) codes[i] = (uint8_t)((i * 5) % 16);
+    uint32_t qw[4 * 2];
+    wz_awq_pack(codes, 16, 4, qw);
+    uint16_t sc[16] = {0};
+    uint8_t d[32 + 32];
+    memcpy(d, qw, 32); memcpy(d + 32, sc, 32);
+    size_t n;
+    uint8_t *img = make_safetensors("{\"l.qweight\":{\"dtype\":\"I32\",\"shape\":[4,2],\"data_offsets\":[0,32]},"
+                                    "\"l.scales\":{\"dtype\":\"F16\",\"shape\":[1,16],\"data_offsets\":[32,64]}}", d, 64, &n);
+    wz_model *m;
+    assert_int_equal(wz_model_from_buffer(img, n, WZ_SRC_SAFETENSORS, &m), WZ_OK);
+    uint8_t back[64];
+    assert_int_equal(wz_tensor_codes(wz_model_find(m, "l.qweight"), back, NULL), WZ_OK);
+    assert_memory_equal(back, codes, 64);
+    wz_model_close(m);
+    free(img);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_huffman_lengths_limited_and_complete),
+        cmocka_unit_test(test_rans_normalize_sums_and_keeps_symbols),
+        cmocka_unit_test(test_tans_round_trip_all_logs),
+        cmocka_unit_test(test_small_float_codes),
+        cmocka_unit_test(test_quantizer_formulas),
+        cmocka_unit_test(test_awq_pack_matches_reader),
+        cmocka_unit_test(test_every_codec_round_trips),
+        cmocka_unit_test(test_hostile_blobs),
+        cmocka_unit_test(test_container_byte_identical),
+    };
+    return cmocka_run_group_tests_name("codecs", tests, setup, teardown);
+}
