@@ -19,4 +19,9 @@ check "gguf bogus count" "bogus" "$W" scan "$d/bad.gguf"
 check "llama2c garbage" "x.bin" "$W" scan "$d/x.bin"
 check "missing file" "No such file" "$W" scan "$d/nope.safetensors"
 check "unknown command" "unknown command" "$W" frobnicate
+# Inputs the fuzzers once crashed on: each must now fail with one clear line.
+for f in "$(dirname "$0")"/fuzz/regressions/*.wz; do
+    [ -e "$f" ] || continue
+    check "fuzz regression $(basename "$f")" "container" "$W" decompress "$f" -o "$d/out"
+done
 exit $fail

@@ -257,11 +257,26 @@ static wz_err copy_check(FILE *in, FILE *out, uint64_t n, uint64_t want)
     return err;
 }
 
+/* Bytes left in the container: every length read from it is checked
+ * against this before it sizes an allocation. */
+static uint64_t remaining(FILE *in)
+{
+    long pos = ftell(in);
+    struct stat sb;
+    if (pos < 0 || fstat(fileno(in), &sb)) return 0;
+    return (uint64_t)sb.st_size > (uint64_t)pos ? (uint64_t)sb.st_size - (uint64_t)pos : 0;
+}
+
+/* No codec in the registry expands a blob by more than this (tile-ans on a
+ * constant int8 tensor: 16384 codes from ~130 bytes of states). */
+#define WZC_MAX_EXPANSION 256
+
 static wz_err get_safetensors(FILE *in, FILE *out, uint64_t size)
 {
     uint64_t prefix;
     uint32_t nseg;
     RD(prefix);
+    if (prefix > remaining(in)) return wz_fail(WZ_ERR_CORRUPT, "header of %llu bytes is longer than the rest of the container", (unsigned long long)prefix);
     if (prefix > size || prefix < 8) return wz_fail(WZ_ERR_CORRUPT, "header length %llu invalid for a %llu-byte file", (unsigned long long)prefix, (unsigned long long)size);
     uint8_t *pb = malloc(prefix);
     if (!pb) return wz_fail(WZ_ERR_NOMEM, "out of memory");
@@ -275,7 +290,11 @@ static wz_err get_safetensors(FILE *in, FILE *out, uint64_t size)
         uint64_t n, h;
         if ((err = rd(in, &type, 1)) || (err = rd(in, &n, 8)) || (err = rd(in, &h, 8))) break;
         if (n > size - done) { err = wz_fail(WZ_ERR_CORRUPT, "segment %u of %llu bytes overruns the file", s, (unsigned long long)n); break; }
-        if (type == 0) { err = copy_check(in, out, n, h); if (err) wz_err_prefix("segment %u", s); }
+        if (type == 0) {
+            if (n > remaining(in)) { err = wz_fail(WZ_ERR_CORRUPT, "segment %u: %llu raw bytes past the end of the container", s, (unsigned long long)n); break; }
+            err = copy_check(in, out, n, h);
+            if (err) wz_err_prefix("segment %u", s);
+        }
         else if (type == 1) {
             uint8_t cl, dt;
             char name[256];
@@ -293,6 +312,7 @@ static wz_err get_safetensors(FILE *in, FILE *out, uint64_t size)
             /* No honest blob exceeds the worst-case bound with the smallest tile. */
             cp.tile_rows = 32; cp.tile_cols = 16;
             uint64_t cap = c->bound(&cp, &ci) + (1u << 20);
+            if (bl > remaining(in) || n > WZC_MAX_EXPANSION * bl + (1u << 20)) { err = wz_fail(WZ_ERR_CORRUPT, "segment %u: blob length %llu inconsistent with the container", s, (unsigned long long)bl); break; }
             if (bl > cap) { err = wz_fail(WZ_ERR_CORRUPT, "segment %u: blob of %llu bytes is larger than any %s encoding", s, (unsigned long long)bl, name); break; }
             uint8_t *blob = malloc(bl ? bl : 1), *dec = malloc(n ? n : 1);
             if (!blob || !dec) err = wz_fail(WZ_ERR_NOMEM, "out of memory");
@@ -332,6 +352,7 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path)
         name[nl] = 0;
         if (!valid_name(name) || strlen(name) != nl) { err = wz_fail(WZ_ERR_CORRUPT, "file name '%s' not allowed", name); break; }
         if ((err = rd(in, &size, 8)) || (err = rd(in, &kind, 1))) break;
+        if (kind == 0 && size > remaining(in)) { err = wz_fail(WZ_ERR_CORRUPT, "file '%s' of %llu bytes past the end of the container", name, (unsigned long long)size); break; }
         char path[4096 + 65536 + 2];
         if (n > 1) snprintf(path, sizeof path, "%s/%s", out_path, name); else snprintf(path, sizeof path, "%s", out_path);
         char tmp[sizeof path + 8];
