@@ -101,6 +101,25 @@ float wz_small_float_value(uint8_t code, int exp_bits, int mant_bits);
 /* AutoAWQ GEMM packing: codes [out][in] -> qweight [in][out/8] int32. */
 void wz_awq_pack(const uint8_t *codes, uint64_t out, uint64_t in, uint32_t *qweight);
 
+/* ---- synthetic weights (synth.c: the distribution and why) ---- */
+uint64_t wz_synth_seed(uint64_t seed, const char *tensor_name);
+void wz_synth_matrix_bf16(uint16_t *w, uint64_t rows, uint64_t cols, uint64_t seed);
+void wz_synth_vector_bf16(uint16_t *w, uint64_t n, uint64_t seed, double mean, double std);
+
+/* ---- model shapes (models.c reads datasets/models.tsv: data, not code) ---- */
+typedef struct {
+    char name[64];
+    int layers, hidden, intermediate, heads, kv_heads, head_dim, experts, tied, qkv_bias;
+    long vocab;
+} wz_model_shape;
+/* Find a model by name in the table at `path` (NULL: datasets/models.tsv,
+ * or $WZ_MODELS). */
+wz_err wz_model_shape_find(const char *path, const char *name, wz_model_shape *out);
+/* Tensor list of layers [l0, l1) (+ embeddings/head/norm if `ends`), in
+ * Hugging Face naming; calls fn for each. */
+typedef void (*wz_shape_fn)(void *ctx, const char *name, int ndim, const int64_t *shape, int kind /* 0 matrix, 1 norm, 2 bias */);
+void wz_model_tensors(const wz_model_shape *m, int l0, int l1, int ends, wz_shape_fn fn, void *ctx);
+
 /* ---- safetensors writer (st_write.c): header first, then tensors streamed
  * in order; data offsets aligned to 8 bytes like Hugging Face's writer. ---- */
 typedef struct { const char *name; const char *dtype; int ndim; int64_t shape[WZ_MAX_DIMS]; uint64_t nbytes; } wz_st_entry;

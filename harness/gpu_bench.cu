@@ -17,6 +17,7 @@
 #include <vector>
 extern "C" {
 #include "codecs/codecs.h"
+#include "datasets/datasets.h"
 #include "kernels/kernels.h"
 }
 
@@ -32,20 +33,6 @@ static const Shape k_qwen14b[] = {{"qkv", 7168, 5120}, {"o", 5120, 5120}, {"gate
 static uint64_t mix(uint64_t x) { x ^= x >> 33; x *= 0xff51afd7ed558ccdULL; x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL; x ^= x >> 33; return x; }
 static double unif(uint64_t k) { return ((mix(k) >> 11) + 0.5) / 9007199254740992.0; }
 static double gauss(uint64_t k) { return sqrt(-2 * log(unif(2 * k))) * cos(6.283185307179586 * unif(2 * k + 1)); }
-
-// Synthetic trained-like weights: per-row scale (lognormal, sigma 0.25),
-// base std 0.02, 0.5% outlier input columns x6. Deterministic in seed.
-static void synth_bf16(uint16_t *w, uint64_t rows, uint64_t cols, uint64_t seed)
-{
-#pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < (int64_t)rows; r++) {
-        double rs = 0.02 * exp(0.25 * gauss(seed * 1000003 + r));
-        for (uint64_t c = 0; c < cols; c++) {
-            double o = unif(seed * 7919 + c * 31 + 17) < 0.005 ? 6.0 : 1.0;
-            w[r * cols + c] = wz_f32_to_bf16((float)(rs * o * gauss((seed << 40) ^ (r * cols + c))));
-        }
-    }
-}
 
 static float bf(uint16_t h) { return wz_bf16_to_f32(h); }
 
@@ -135,7 +122,7 @@ int main(int argc, char **argv)
         if (only && strcmp(only, S.name)) continue;
         uint64_t n = S.out * S.in;
         std::vector<uint16_t> W(n);
-        synth_bf16(W.data(), S.out, S.in, 1 + (&S - k_qwen14b));
+        wz_synth_matrix_bf16(W.data(), S.out, S.in, 1 + (&S - k_qwen14b)); // datasets/synth.c
         wz_codec_input in = {WZ_DT_BF16, S.out, S.in, W.data()};
         size_t cap = wz_codec_tile_ans.bound(&cp, &in), len;
         std::vector<uint8_t> blob(cap);
