@@ -82,7 +82,7 @@ int wz_cmd_bits(int argc, char **argv)
         for (size_t ti = 0; ti < wz_model_count(m) && !rc; ti++) {
             const wz_tensor *t = wz_model_tensor(m, ti);
             wz_progress_step(&pg, 1, t->name);
-            if (t->numel < min_numel) continue;
+            if (t->numel < min_numel || t->ndim < 2) continue; /* weight matrices only */
             wz_codec_input in;
             void *buf;
             if (wz_load_codec_input(t, as, &in, &buf) != WZ_OK) continue; /* not a codec dtype (e.g. I64) */

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# bits_study.sh — `wzip bits --codec all` on the real files, converted
+# formats of stories260K, and one synthetic Qwen2.5-14B layer; plus the
+# tile-size sweep behind Table III. Writes results/bits-*.json.
+set -euo pipefail
+W=${WZIP:-build/wzip}
+R=${RESULTS:-results}
+REAL=${WZ_SHARED:-../shared}/datasets/real
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+run() { echo "== bits $1" >&2; "$W" bits "${@:2}" --json "$R/bits-$1.json" >&2; }
+if [ -e "$REAL/stories260K.bin" ]; then
+  run stories260K-bf16 "$REAL/stories260K.bin" --as bf16 --min-numel 2048
+  for f in fp8-e4m3 int8 int4; do
+    "$W" convert "$REAL/stories260K.bin" -o "$T/s.safetensors" --to $f --granularity channel > /dev/null
+    run "stories260K-$f" "$T/s.safetensors" --min-numel 2048
+  done
+  run isnet-fp16 "$REAL/isnet-fp16.safetensors"
+  run isnet-u8 "$REAL/isnet-u8.safetensors"
+fi
+"$W" synth --model qwen2.5-14b --layers 1 --seed 1 -o "$T/q" > /dev/null
+run qwen2.5-14b-synth-bf16 "$T/q"
+for tile in 32x128 64x256 128x256; do
+  run "qwen2.5-14b-synth-bf16-tile$tile" "$T/q" --codec tile-ans --tile $tile
+done
+"$W" convert "$T/q" -o "$T/q8.safetensors" --to int8 --granularity channel > /dev/null
+run qwen2.5-14b-synth-int8 "$T/q8.safetensors"
