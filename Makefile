@@ -35,7 +35,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps vendor test test-gpu bench fuzz repro clean gpu
+.PHONY: all deps vendor test test-gpu bench fuzz repro clean gpu entropy-study bits-study report plots
 all: $(BUILD)/wzip $(BUILD)/libwzip.a $(CU_OBJ) $(if $(NVCC),$(BUILD)/gpu_bench $(BUILD)/gpu_test)
 	@echo "nvcc: $(if $(NVCC),✓ $(NVCC) (kernels compiled for sm_90a),✗ (kernels skipped))"
 
@@ -108,3 +108,31 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- The study and the report (make repro) ----
+# entropy-study: every dataset x format x granularity (minutes; FULL=1 for
+# full-size synthetic layers). bits-study: `wzip bits` on every dataset.
+entropy-study: $(BUILD)/wzip
+	bash harness/entropy_study.sh $(BUILD)/entropy-study.jsonl $(if $(FULL),--full)
+	python3 -c "import json,sys; rows=[json.loads(l) for l in open('$(BUILD)/entropy-study.jsonl')]; \
+	  json.dump({'rows': rows, 'command': 'make entropy-study', 'note': 'one row per dataset x format; data = real or synthetic'}, open('results/entropy-study.json','w'), indent=1)"
+	$(MAKE) plots
+
+bits-study: $(BUILD)/wzip
+	bash harness/bits_study.sh
+
+PLOTS := entropy-formats int4-granularity gpu-speedup gap
+report:
+	python3 harness/report.py results
+plots: report
+	@for p in $(PLOTS); do \
+	  if [ -s plots/data/$$p.tsv ]; then gnuplot -c plots/$$p.gp plots/$$p.png "pngcairo" 2>/dev/null || gnuplot -c plots/$$p.gp plots/$$p.png png; \
+	  gnuplot -c plots/$$p.gp plots/$$p.svg svg; fi; done
+
+# repro: the whole study on the built-in data; GPU benchmark only where a GPU
+# answers, else the committed results/gpu-bench.json is reported (its device
+# is named in paper-repro.md).
+repro: all entropy-study bits-study
+	@if nvidia-smi -L >/dev/null 2>&1; then $(MAKE) gpu OUT=results; else echo "repro: no GPU here; using committed results/gpu-bench.json"; fi
+	$(MAKE) plots
+	@echo "repro: paper-repro.md and plots/ regenerated"

@@ -56,7 +56,7 @@ typedef struct wz_codec {
     wz_err (*decode)(const uint8_t *src, size_t len, void *out, size_t out_bytes);
 } wz_codec;
 
-extern const wz_codec wz_codec_tile_ans, wz_codec_bitmap, wz_codec_neuzip, wz_codec_dfloat11, wz_codec_tans;
+extern const wz_codec wz_codec_tile_ans, wz_codec_bitmap, wz_codec_bitmap4, wz_codec_neuzip, wz_codec_dfloat11, wz_codec_tans;
 
 size_t wz_codec_count(void);
 const wz_codec *wz_codec_at(size_t i);
@@ -128,17 +128,28 @@ static inline uint16_t wz_split_merge(uint8_t s, uint8_t r, int bf16)
 typedef struct {
     uint32_t magic;
     uint16_t version;
-    uint8_t dtype, base;   /* window = exponents base .. base+6 */
-    uint8_t pad[8];
+    uint8_t dtype, base;   /* window = exponents base .. base+W-1, W = 2^width - 1 */
+    uint8_t width;         /* 3: bit-planes (ZipServ), 4: nibbles */
+    uint8_t pad[7];
     uint64_t rows, cols;
     uint64_t nesc;         /* escaped weights (exponent bytes in the list) */
 } wz_bm_header;
 typedef struct {
     const wz_bm_header *h;
     const uint32_t *esc_off; /* [nblocks+1] */
-    const uint8_t *blocks;   /* [nblocks][3*128 + 1024] */
+    const uint8_t *blocks;   /* [nblocks][wz_bm_block_bytes(width)] */
     const uint8_t *esc;      /* [nesc] */
     uint64_t nblocks;
 } wz_bm_view;
 wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v);
+/* Block = codes (width 3: three 128-byte bit-planes; width 4: 32 lanes x 16
+ * bytes of nibbles) + 32 lanes x 32 raw bytes. */
+static inline size_t wz_bm_block_bytes(int width) { return (width == 4 ? 512 : 384) + 1024; }
+/* Code of weight s (0..31) of lane l in a block. */
+static inline int wz_bm_code(const uint8_t *blk, int width, int l, int s)
+{
+    if (width == 4) return (blk[l * 16 + s / 2] >> (4 * (s & 1))) & 15;
+    const uint32_t *pl = (const uint32_t *)blk;
+    return (int)(((pl[l] >> s) & 1) | ((pl[32 + l] >> s) & 1) << 1 | ((pl[64 + l] >> s) & 1) << 2);
+}
 #endif

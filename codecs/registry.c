@@ -7,6 +7,7 @@
 static const wz_codec *const k_codecs[] = {
     &wz_codec_tile_ans,
     &wz_codec_bitmap,
+    &wz_codec_bitmap4,
     &wz_codec_dfloat11,
     &wz_codec_neuzip,
     &wz_codec_tans,

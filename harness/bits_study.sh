@@ -9,6 +9,9 @@ REAL=${WZ_SHARED:-../shared}/datasets/real
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 run() { echo "== bits $1" >&2; "$W" bits "${@:2}" --json "$R/bits-$1.json" >&2; }
 if [ -e "$REAL/stories260K.bin" ]; then
+  # `wzip scan` JSON of the real files (issue 2's contract), for the record.
+  "$W" scan "$REAL/stories260K.bin" --as bf16 --quiet --json "$R/scan-stories260K-bf16.json"
+  "$W" scan "$REAL/isnet-fp16.safetensors" --quiet --json "$R/scan-isnet-fp16.json"
   run stories260K-bf16 "$REAL/stories260K.bin" --as bf16 --min-numel 2048
   for f in fp8-e4m3 int8 int4; do
     "$W" convert "$REAL/stories260K.bin" -o "$T/s.safetensors" --to $f --granularity channel > /dev/null

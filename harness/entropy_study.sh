@@ -39,6 +39,12 @@ m = d["model"]
 # the code tensors; the side tensors are reported as overhead bits/param.
 side = lambda n: n.endswith(("_scale", "_zero", "_smooth", ".scales", ".qzeros"))
 codes = [t for t in d["tensors"] if not side(t["name"])]
+if sys.argv[3] not in ("bf16", "native"):
+    # Matrices the quantizer could not handle (e.g. a group that does not
+    # divide the input dim) stay in their source dtype: leave them out.
+    codes = [t for t in codes if t["dtype"].split("(")[0] in ("I8", "F8_E4M3", "F8_E5M2", "I4", "F4_E2M1")]
+if not codes:
+    sys.exit(0)  # no matrix of this dataset takes this format
 P = sum(t["numel"] for t in codes) or 1
 over = sum(t["stored_bits"] * t["numel"] for t in d["tensors"] if side(t["name"])) / P
 wavg = lambda k: (lambda xs: sum(xs) / P if xs else None)([t["models"][k] * t["numel"] for t in codes if t["models"][k] is not None])

@@ -114,8 +114,12 @@ int main(int argc, char **argv)
     printf("copy bandwidth: %.0f GB/s (read+write)\n", copy_bw / 1e9);
     cublasHandle_t h; CB(cublasCreate(&h));
     json_t *jshapes = json_array();
-    std::vector<double> layer_cublas(Ms.size(), 0), layer_fused(Ms.size(), 0), layer_floor(Ms.size(), 0), layer_bm(Ms.size(), 0),
-        layer_bfloor(Ms.size(), 0);
+    std::vector<double> layer_cublas(Ms.size(), 0), layer_fused(Ms.size(), 0), layer_floor(Ms.size(), 0);
+    // Fixed-length baselines: bitmap (3-bit, ZipServ-style) and bitmap4 (4-bit nibbles).
+    const wz_codec *FL[2] = {&wz_codec_bitmap, &wz_codec_bitmap4};
+    const char *FLN[2] = {"bitmap", "bitmap4"};
+    std::vector<double> layer_bm[2] = {std::vector<double>(Ms.size(), 0), std::vector<double>(Ms.size(), 0)};
+    std::vector<double> layer_bfloor[2] = {std::vector<double>(Ms.size(), 0), std::vector<double>(Ms.size(), 0)};
     int all_exact = 1;
     double max_err_fused = 0, max_err_cublas = 0;
     for (const Shape &S : k_qwen14b) {
@@ -132,13 +136,17 @@ int main(int argc, char **argv)
         double enc_s = omp_get_wtime() - t0;
         wz_gap gap = wz_cost_gap(&cost);
         wz_gpu_ta *g; WZ(wz_gpu_ta_upload(blob.data(), len, &g));
-        // The bitmap (ZipServ-style) baseline on the same weights.
-        size_t bcap = wz_codec_bitmap.bound(&cp, &in), blen;
-        std::vector<uint8_t> bblob(bcap);
-        wz_cost bcost;
-        WZ(wz_codec_bitmap.encode(&cp, &in, bblob.data(), bcap, &blen, &bcost));
-        wz_gap bgap = wz_cost_gap(&bcost);
-        wz_gpu_bm *gb; WZ(wz_gpu_bm_upload(bblob.data(), blen, &gb));
+        // The fixed-length baselines on the same weights.
+        size_t blen[2];
+        wz_gap bgap[2];
+        wz_gpu_bm *gb[2];
+        for (int f = 0; f < 2; f++) {
+            std::vector<uint8_t> bblob(FL[f]->bound(&cp, &in));
+            wz_cost bcost;
+            WZ(FL[f]->encode(&cp, &in, bblob.data(), bblob.size(), &blen[f], &bcost));
+            bgap[f] = wz_cost_gap(&bcost);
+            WZ(wz_gpu_bm_upload(bblob.data(), blen[f], &gb[f]));
+        }
         uint16_t *dW, *dDec; CK(cudaMalloc(&dW, n * 2)); CK(cudaMalloc(&dDec, n * 2));
         CK(cudaMemcpy(dW, W.data(), n * 2, cudaMemcpyHostToDevice));
         // 1. Bit-exact decode (output poisoned first).
@@ -151,16 +159,20 @@ int main(int argc, char **argv)
         double dec_us = tm.median_us([&] { wz_gpu_ta_decode(g, dDec, 0); }, reps);
         WZ(wz_gpu_ta_check(g));
         double dec_bytes = (double)len + 2.0 * n; // compressed read + bf16 written
-        CK(cudaMemset(dDec, 0xff, n * 2));
-        WZ(wz_gpu_bm_decode(gb, dDec, 0));
-        CK(cudaDeviceSynchronize());
-        CK(cudaMemcpy(back.data(), dDec, n * 2, cudaMemcpyDeviceToHost));
-        int bexact = memcmp(back.data(), W.data(), n * 2) == 0;
-        all_exact &= bexact;
-        double bdec_us = tm.median_us([&] { wz_gpu_bm_decode(gb, dDec, 0); }, reps);
-        double bdec_bytes = (double)blen + 2.0 * n;
-        printf("%-8s bitmap %.4f bits/w | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name, bgap.total,
-               bexact ? "bit-exact" : "MISMATCH", bdec_us, 2.0 * n / bdec_us / 1e3, 100.0 * (bdec_bytes / copy_bw * 1e6) / bdec_us);
+        int bexact[2];
+        double bdec_us[2], bdec_bytes[2];
+        for (int f = 0; f < 2; f++) {
+            CK(cudaMemset(dDec, 0xff, n * 2));
+            WZ(wz_gpu_bm_decode(gb[f], dDec, 0));
+            CK(cudaDeviceSynchronize());
+            CK(cudaMemcpy(back.data(), dDec, n * 2, cudaMemcpyDeviceToHost));
+            bexact[f] = memcmp(back.data(), W.data(), n * 2) == 0;
+            all_exact &= bexact[f];
+            bdec_us[f] = tm.median_us([&] { wz_gpu_bm_decode(gb[f], dDec, 0); }, reps);
+            bdec_bytes[f] = (double)blen[f] + 2.0 * n;
+            printf("%-8s %-7s %.4f bits/w | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name, FLN[f], bgap[f].total,
+                   bexact[f] ? "bit-exact" : "MISMATCH", bdec_us[f], 2.0 * n / bdec_us[f] / 1e3, 100.0 * (bdec_bytes[f] / copy_bw * 1e6) / bdec_us[f]);
+        }
         printf("%-8s %6llux%-6llu %.4f bits/w (H %.4f) enc %.2fs | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name,
                (unsigned long long)S.out, (unsigned long long)S.in, gap.total, gap.h_full, enc_s, exact ? "bit-exact" : "MISMATCH", dec_us,
                2.0 * n / dec_us / 1e3, 100.0 * (dec_bytes / copy_bw * 1e6) / dec_us);
@@ -183,9 +195,9 @@ int main(int argc, char **argv)
                 if (fused_ok) wz_gpu_ta_gemv(g, dX, M, dY, dAcc, 0);
                 else { wz_gpu_ta_decode(g, dDec, 0); cublas(dDec); }
             };
-            auto bfused = [&] {
-                if (fused_ok) wz_gpu_bm_gemv(gb, dX, M, dY, dAcc, 0);
-                else { wz_gpu_bm_decode(gb, dDec, 0); cublas(dDec); }
+            auto bfused = [&](int f) {
+                if (fused_ok) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
+                else { wz_gpu_bm_decode(gb[f], dDec, 0); cublas(dDec); }
             };
             // Correctness vs fp64 reference on a sample of rows (all rows for small M).
             uint64_t rstep = M <= 16 ? 1 : 97;
@@ -201,10 +213,10 @@ int main(int argc, char **argv)
                     for (uint64_t c = 0; c < S.in; c++) s += (double)bf(wr[c]) * bf(xr[c]);
                     ref[ri * M + m] = s;
                 }
-            double errs[3];
-            for (int which = 0; which < 3; which++) {
+            double errs[4];
+            for (int which = 0; which < 4; which++) {
                 CK(cudaMemset(dY, 0xff, (size_t)M * S.out * 2)); // poison
-                if (which == 0) fused(); else if (which == 1) cublas(dW); else bfused();
+                if (which == 0) fused(); else if (which == 1) cublas(dW); else bfused(which - 2);
                 WZ(wz_gpu_ta_check(g));
                 std::vector<uint16_t> Y((size_t)M * S.out);
                 CK(cudaMemcpy(Y.data(), dY, Y.size() * 2, cudaMemcpyDeviceToHost));
@@ -212,23 +224,30 @@ int main(int argc, char **argv)
                 for (size_t ri = 0; ri < rows_s.size(); ri++) for (int m = 0; m < M; m++) ys[ri * M + m] = Y[(size_t)m * S.out + rows_s[ri]];
                 errs[which] = rel_err(ys, ref);
             }
-            max_err_fused = std::max(max_err_fused, std::max(errs[0], errs[2])); max_err_cublas = std::max(max_err_cublas, errs[1]);
+            max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
             double t_cublas = tm.median_us([&] { cublas(dW); }, reps);
             double t_fused = tm.median_us(fused, reps);
-            double t_bm = tm.median_us(bfused, reps);
+            double t_bm[2];
+            for (int f = 0; f < 2; f++) t_bm[f] = tm.median_us([&] { bfused(f); }, reps);
             WZ(wz_gpu_ta_check(g));
             // Memory floor: compressed bytes at the measured copy rate (bytes
             // read + written per second, i.e. what HBM moves in total).
             double floor_us = (double)len / copy_bw * 1e6;
-            double bfloor_us = (double)blen / copy_bw * 1e6;
+            double bfloor_us[2] = {(double)blen[0] / copy_bw * 1e6, (double)blen[1] / copy_bw * 1e6};
             layer_cublas[mi] += t_cublas; layer_fused[mi] += t_fused; layer_floor[mi] += floor_us;
-            layer_bm[mi] += t_bm; layer_bfloor[mi] += bfloor_us;
-            printf("  M=%-5d cuBLAS %8.1f | tile-ans %-13s %8.1f (%.2fx) | bitmap %8.1f (%.2fx) | rel.err %.2e %.2e %.2e\n", M, t_cublas, path, t_fused,
-                   t_cublas / t_fused, t_bm, t_cublas / t_bm, errs[0], errs[2], errs[1]);
-            json_array_append_new(jm, json_pack("{s:i, s:f, s:f, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "M", M, "cublas_us", t_cublas,
-                                                "tile_ans_us", t_fused, "path", path, "speedup", t_cublas / t_fused, "rel_err_tile_ans", errs[0],
-                                                "rel_err_cublas", errs[1], "floor_us", floor_us, "bitmap_us", t_bm, "bitmap_speedup", t_cublas / t_bm,
-                                                "rel_err_bitmap", errs[2], "bitmap_floor_us", bfloor_us));
+            for (int f = 0; f < 2; f++) { layer_bm[f][mi] += t_bm[f]; layer_bfloor[f][mi] += bfloor_us[f]; }
+            printf("  M=%-5d cuBLAS %8.1f | tile-ans %-13s %8.1f (%.2fx) | bitmap %8.1f (%.2fx) | bitmap4 %8.1f (%.2fx) | rel.err %.1e %.1e %.1e %.1e\n", M,
+                   t_cublas, path, t_fused, t_cublas / t_fused, t_bm[0], t_cublas / t_bm[0], t_bm[1], t_cublas / t_bm[1], errs[0], errs[2], errs[3], errs[1]);
+            json_t *jr = json_pack("{s:i, s:f, s:f, s:s, s:f, s:f, s:f, s:f}", "M", M, "cublas_us", t_cublas, "tile_ans_us", t_fused, "path", path,
+                                   "speedup", t_cublas / t_fused, "rel_err_tile_ans", errs[0], "rel_err_cublas", errs[1], "floor_us", floor_us);
+            for (int f = 0; f < 2; f++) {
+                char k[64];
+                snprintf(k, sizeof k, "%s_us", FLN[f]); json_object_set_new(jr, k, json_real(t_bm[f]));
+                snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(t_cublas / t_bm[f]));
+                snprintf(k, sizeof k, "rel_err_%s", FLN[f]); json_object_set_new(jr, k, json_real(errs[2 + f]));
+                snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(bfloor_us[f]));
+            }
+            json_array_append_new(jm, jr);
             CK(cudaFree(dX)); CK(cudaFree(dY)); CK(cudaFree(dAcc));
         }
         json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:o}", "name", S.name, "out", (json_int_t)S.out,
@@ -236,21 +255,31 @@ int main(int argc, char **argv)
                                                  "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us,
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
                                                  100.0 * (dec_bytes / copy_bw * 1e6) / dec_us, "encode_s", enc_s, "by_M", jm));
-        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "bitmap",
-                            json_pack("{s:f, s:I, s:b, s:f, s:f}", "bits_per_weight", bgap.total, "compressed_bytes", (json_int_t)blen, "decode_bit_exact",
-                                      bexact, "decode_us", bdec_us, "decode_pct_copy_roofline", 100.0 * (bdec_bytes / copy_bw * 1e6) / bdec_us));
-        wz_gpu_bm_free(gb);
+        for (int f = 0; f < 2; f++) {
+            json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), FLN[f],
+                                json_pack("{s:f, s:I, s:b, s:f, s:f}", "bits_per_weight", bgap[f].total, "compressed_bytes", (json_int_t)blen[f],
+                                          "decode_bit_exact", bexact[f], "decode_us", bdec_us[f], "decode_pct_copy_roofline",
+                                          100.0 * (bdec_bytes[f] / copy_bw * 1e6) / bdec_us[f]));
+            wz_gpu_bm_free(gb[f]);
+        }
         wz_gpu_ta_free(g); CK(cudaFree(dW)); CK(cudaFree(dDec));
     }
-    printf("\nQwen2.5-14B layer (qkv+o+gate_up+down), %s, copy %.0f GB/s\n%6s %10s %12s %8s %10s %10s %8s %10s\n", prop.name, copy_bw / 1e9, "M",
-           "cuBLAS", "tile-ans", "speedup", "floor", "bitmap", "speedup", "floor");
+    printf("\nQwen2.5-14B layer (qkv+o+gate_up+down), %s, copy %.0f GB/s\n%6s %10s %10s %8s %8s %10s %8s %10s %8s %8s\n", prop.name, copy_bw / 1e9, "M",
+           "cuBLAS", "tile-ans", "speedup", "floor", "bitmap", "speedup", "bitmap4", "speedup", "floor");
     json_t *jl = json_array();
     for (size_t mi = 0; mi < Ms.size(); mi++) {
-        printf("%6d %10.1f %12.1f %7.2fx %10.1f %10.1f %7.2fx %10.1f\n", Ms[mi], layer_cublas[mi], layer_fused[mi], layer_cublas[mi] / layer_fused[mi],
-               layer_floor[mi], layer_bm[mi], layer_cublas[mi] / layer_bm[mi], layer_bfloor[mi]);
-        json_array_append_new(jl, json_pack("{s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "M", Ms[mi], "cublas_us", layer_cublas[mi], "tile_ans_us",
-                                            layer_fused[mi], "speedup", layer_cublas[mi] / layer_fused[mi], "floor_us", layer_floor[mi], "bitmap_us",
-                                            layer_bm[mi], "bitmap_speedup", layer_cublas[mi] / layer_bm[mi], "bitmap_floor_us", layer_bfloor[mi]));
+        printf("%6d %10.1f %10.1f %7.2fx %8.1f %10.1f %7.2fx %10.1f %7.2fx %8.1f\n", Ms[mi], layer_cublas[mi], layer_fused[mi],
+               layer_cublas[mi] / layer_fused[mi], layer_floor[mi], layer_bm[0][mi], layer_cublas[mi] / layer_bm[0][mi], layer_bm[1][mi],
+               layer_cublas[mi] / layer_bm[1][mi], layer_bfloor[1][mi]);
+        json_t *jr = json_pack("{s:i, s:f, s:f, s:f, s:f}", "M", Ms[mi], "cublas_us", layer_cublas[mi], "tile_ans_us", layer_fused[mi], "speedup",
+                               layer_cublas[mi] / layer_fused[mi], "floor_us", layer_floor[mi]);
+        for (int f = 0; f < 2; f++) {
+            char k[64];
+            snprintf(k, sizeof k, "%s_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bm[f][mi]));
+            snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(layer_cublas[mi] / layer_bm[f][mi]));
+            snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bfloor[f][mi]));
+        }
+        json_array_append_new(jl, jr);
     }
     printf("all decoders bit-exact: %s; max rel.err fused %.2e, cuBLAS %.2e\n", all_exact ? "yes" : "NO", max_err_fused, max_err_cublas);
     char date[64]; time_t now = time(NULL); strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));

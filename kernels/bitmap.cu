@@ -5,7 +5,8 @@
 // blocks along one block-row, loading block i+1 while it computes block i.
 // (v3 prefetched escape bytes a block ahead: +30 registers, 1.5x slower;
 // reverted, see NOTES.md.)
-// CPU reference: codecs/bitmap/bitmap.c (bm_decode).
+// CPU reference: codecs/bitmap/bitmap.c (bm_decode). Both code widths:
+// 3 (ZipServ-style bit-planes) and 4 (bitmap4, nibbles + lookup table).
 #include <stdio.h>
 #include <stdlib.h>
 extern "C" {
@@ -16,7 +17,8 @@ extern "C" {
 
 #define BM_WARPS 8
 #define BM_CHUNK 8 /* blocks (of 32 columns) per warp unit: 256 columns */
-#define BM_BLOCK_BYTES (3 * 128 + 1024)
+#define BM_BLOCK_BYTES (3 * 128 + 1024)   /* width 3 */
+#define BM4_BLOCK_BYTES (512 + 1024)      /* width 4 */
 
 struct wz_gpu_bm {
     wz_bm_header h;
@@ -51,7 +53,7 @@ struct BmArgs {
     const uint32_t *esc_off;
     const uint8_t *blocks, *esc;
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
-    uint32_t base;
+    uint32_t base, width;
 };
 
 struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
@@ -163,11 +165,156 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm_gemv_kernel(BmArgs a, const 
     }
 }
 
+// ---- width 4 (bitmap4): nibble codes, one shared-memory lookup per two
+// weights. The 256-entry table maps a code byte (codes of weights 2k and
+// 2k+1) to both exponents already in bf16x2 position: (base+c0)<<7 |
+// (base+c1)<<23. The raw byte pair is spread into bf16x2 position with one
+// PRMT and one LOP3 (sign moves from bit 7 to 15), so a weight pair costs
+// ~8 instructions before its FMAs.
+struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo; };
+
+__device__ __forceinline__ Bm4Block bm4_load(const BmArgs &a, uint64_t b, int lane)
+{
+    const uint8_t *blk = a.blocks + b * BM4_BLOCK_BYTES;
+    Bm4Block k;
+    k.c = __ldg((const uint4 *)blk + lane);
+    k.r0 = __ldg((const uint4 *)(blk + 512) + 2 * lane);
+    k.r1 = __ldg((const uint4 *)(blk + 512) + 2 * lane + 1);
+    k.eo = __ldg(a.esc_off + b);
+    return k;
+}
+
+__device__ __forceinline__ uint32_t u4(const uint4 &v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
+
+// Nibble-is-15 flags of a code word, one bit at the low bit of each nibble.
+__device__ __forceinline__ uint32_t esc_flags(uint32_t w) { return w & (w >> 1) & (w >> 2) & (w >> 3) & 0x11111111u; }
+
+// bf16x2 of weights 2k, 2k+1 of this lane's row. Escapes (code 15) come
+// from the escape list: `ebase` is this lane's first escape of the block.
+__device__ __forceinline__ uint32_t bm4_pair(const Bm4Block &k, int p, const uint32_t *lut, const uint32_t (&fl)[4], const uint8_t *ebase)
+{
+    uint32_t cw = u4(k.c, p >> 2), sh = 8 * (p & 3);
+    uint32_t e = lut[(cw >> sh) & 0xffu];
+    uint32_t rw = u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3);
+    uint32_t b0 = 2 * (p & 1);                          // byte of weight 2k within rw
+    uint32_t rb = __byte_perm(rw, 0u, b0 | 0x40u | ((b0 + 1) << 8) | 0x4000u); // bytes -> positions 0 and 2
+    uint32_t t = (rb & 0x007f007fu) | ((rb << 8) & 0x80008000u);
+    uint32_t w2 = t | e;
+    uint32_t f = (fl[p >> 2] >> sh) & 0x11u;
+    if (f) { // rare: at least one of the two is an escape
+        uint32_t before = 0;
+#pragma unroll
+        for (int j = 0; j < 4; j++) if (j < (p >> 2)) before += __popc(fl[j]);
+        before += __popc(fl[p >> 2] & ((1u << sh) - 1u));
+        if (f & 0x01u) { w2 = (w2 & 0xffff807fu) | ((uint32_t)__ldg(ebase + before) << 7); before++; }
+        if (f & 0x10u) w2 = (w2 & 0x807fffffu) | ((uint32_t)__ldg(ebase + before) << 23);
+    }
+    return w2;
+}
+
+__device__ __forceinline__ const uint8_t *bm4_ebase(const BmArgs &a, const Bm4Block &k, const uint32_t (&fl)[4], int lane)
+{
+    uint32_t c = __popc(fl[0]) + __popc(fl[1]) + __popc(fl[2]) + __popc(fl[3]);
+    if (!__any_sync(0xffffffffu, c)) return a.esc;
+    uint32_t incl = c;
+#pragma unroll
+    for (int d = 1; d < 32; d <<= 1) { uint32_t t = __shfl_up_sync(0xffffffffu, incl, d); if (lane >= d) incl += t; }
+    return a.esc + k.eo + (incl - c);
+}
+
+__device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
+{
+    for (uint32_t i = threadIdx.x; i < 256; i += blockDim.x) {
+        uint32_t c0 = i & 15, c1 = i >> 4;
+        lut[i] = (c0 < 15 ? (base + c0) << 7 : 0u) | (c1 < 15 ? (base + c1) << 23 : 0u);
+    }
+    __syncthreads();
+}
+
+__global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uint16_t *out)
+{
+    __shared__ uint32_t lut[256];
+    bm4_lut(lut, a.base);
+    int lane = threadIdx.x & 31;
+    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
+        uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc), row = br * 32 + lane;
+        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
+            Bm4Block k = nx;
+            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
+            const uint8_t *eb = bm4_ebase(a, k, fl, lane);
+            uint32_t v[16];
+#pragma unroll
+            for (int p = 0; p < 16; p++) v[p] = bm4_pair(k, p, lut, fl, eb);
+            uint64_t col = bcx * 32;
+            if (row < a.rows) {
+                uint16_t *o = out + row * a.cols + col;
+                if (col + 32 <= a.cols && ((uintptr_t)o & 15) == 0) {
+#pragma unroll
+                    for (int j = 0; j < 4; j++) ((uint4 *)o)[j] = make_uint4(v[4 * j], v[4 * j + 1], v[4 * j + 2], v[4 * j + 3]);
+                } else {
+                    for (int p = 0; p < 16; p++) {
+                        if (col + 2 * p < a.cols) o[2 * p] = (uint16_t)v[p];
+                        if (col + 2 * p + 1 < a.cols) o[2 * p + 1] = (uint16_t)(v[p] >> 16);
+                    }
+                }
+            }
+        }
+    }
+}
+
+template <int M>
+__global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
+{
+    __shared__ uint32_t lut[256];
+    bm4_lut(lut, a.base);
+    int lane = threadIdx.x & 31;
+    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
+        uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+        float s0[M], s1[M];
+        uint32_t xv[M], xn[M]; // lane l: raw bf16 of column 32*block + l
+#pragma unroll
+        for (int m = 0; m < M; m++) s0[m] = s1[m] = 0.f;
+        auto load_x = [&](uint64_t bcx, uint32_t (&dst)[M]) {
+            uint64_t c = bcx * 32 + lane;
+#pragma unroll
+            for (int m = 0; m < M; m++) dst[m] = c < a.cols ? (uint32_t)__ldg(X + (uint64_t)m * a.cols + c) : 0u;
+        };
+        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        load_x(bc0, xn);
+        for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
+            Bm4Block k = nx;
+#pragma unroll
+            for (int m = 0; m < M; m++) xv[m] = xn[m];
+            if (bcx + 1 < bc1) { nx = bm4_load(a, br * a.bc + bcx + 1, lane); load_x(bcx + 1, xn); }
+            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
+            const uint8_t *eb = bm4_ebase(a, k, fl, lane);
+#pragma unroll
+            for (int p = 0; p < 16; p++) {
+                uint32_t w2 = bm4_pair(k, p, lut, fl, eb);
+                float lo = __uint_as_float(w2 << 16), hi = __uint_as_float(w2 & 0xffff0000u);
+#pragma unroll
+                for (int m = 0; m < M; m++) {
+                    s0[m] = fmaf(lo, __uint_as_float(__shfl_sync(0xffffffffu, xv[m], 2 * p) << 16), s0[m]);
+                    s1[m] = fmaf(hi, __uint_as_float(__shfl_sync(0xffffffffu, xv[m], 2 * p + 1) << 16), s1[m]);
+                }
+            }
+        }
+        uint64_t row = br * 32 + lane;
+        if (row < a.rows)
+#pragma unroll
+            for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s0[m] + s1[m]);
+    }
+}
+
 static BmArgs bm_args(const wz_gpu_bm *g)
 {
     BmArgs a;
     a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc;
-    a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base;
+    a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width;
     return a;
 }
 
@@ -181,7 +328,8 @@ static int bm_grid(const BmArgs &a)
 extern "C" wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream)
 {
     BmArgs a = bm_args(g);
-    bm_decode_kernel<<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
+    if (a.width == 4) bm4_decode_kernel<<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
+    else bm_decode_kernel<<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
     CU(cudaGetLastError(), "bm_decode_kernel launch");
     return WZ_OK;
 }
@@ -192,13 +340,15 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     BmArgs a = bm_args(g);
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = bm_grid(a);
+#define BMG(MM) (a.width == 4 ? (bm4_gemv_kernel<MM><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)) : (bm_gemv_kernel<MM><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)))
     switch (M) {
-    case 1: bm_gemv_kernel<1><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
-    case 2: bm_gemv_kernel<2><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
-    case 4: bm_gemv_kernel<4><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
-    case 8: bm_gemv_kernel<8><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc); break;
+    case 1: BMG(1); break;
+    case 2: BMG(2); break;
+    case 4: BMG(4); break;
+    case 8: BMG(8); break;
     default: return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d not in {1,2,4,8}", M);
     }
+#undef BMG
     CU(cudaGetLastError(), "bm_gemv_kernel launch");
     return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
 }

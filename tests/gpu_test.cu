@@ -99,15 +99,15 @@ static void test_hostile()
     EXPECT(flagged >= 18, "only %d of 20 corrupted streams detected", flagged);
 }
 
-static void test_bitmap(uint64_t r, uint64_t c, double sigma)
+static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double sigma)
 {
     std::vector<uint16_t> w(r * c);
     for (auto &x : w) x = wz_f32_to_bf16((float)(sigma * gauss()));
     wz_codec_params p; wz_codec_params_default(&p);
     wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
-    std::vector<uint8_t> b(wz_codec_bitmap.bound(&p, &in));
+    std::vector<uint8_t> b(codec->bound(&p, &in));
     size_t len;
-    EXPECT(wz_codec_bitmap.encode(&p, &in, b.data(), b.size(), &len, NULL) == WZ_OK, "bitmap encode");
+    EXPECT(codec->encode(&p, &in, b.data(), b.size(), &len, NULL) == WZ_OK, "%s encode", codec->name);
     wz_gpu_bm *g;
     EXPECT(wz_gpu_bm_upload(b.data(), len - 1, &g) == WZ_ERR_CORRUPT, "truncated bitmap blob accepted");
     EXPECT(wz_gpu_bm_upload(b.data(), len, &g) == WZ_OK, "bitmap upload %s", wz_err_detail());
@@ -115,7 +115,7 @@ static void test_bitmap(uint64_t r, uint64_t c, double sigma)
     EXPECT(wz_gpu_bm_decode(g, d, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess, "bitmap decode");
     std::vector<uint16_t> back(r * c);
     cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
-    EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "bitmap decode %llux%llu not bit-exact", (unsigned long long)r, (unsigned long long)c);
+    EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "%s decode %llux%llu not bit-exact", codec->name, (unsigned long long)r, (unsigned long long)c);
     for (int M : {1, 4, 8}) {
         std::vector<uint16_t> X(M * c), Y(M * r);
         for (auto &x : X) x = wz_f32_to_bf16((float)gauss());
@@ -133,7 +133,7 @@ static void test_bitmap(uint64_t r, uint64_t c, double sigma)
                 double y = wz_bf16_to_f32(Y[m * r + i]);
                 num += isfinite(y) ? (y - s) * (y - s) : INFINITY; den += s * s;
             }
-        EXPECT(sqrt(num / den) < 1e-2, "bitmap gemv M=%d rel.err %.3e", M, sqrt(num / den));
+        EXPECT(sqrt(num / den) < 1e-2, "%s gemv M=%d rel.err %.3e", codec->name, M, sqrt(num / den));
         cudaFree(dx); cudaFree(dy); cudaFree(acc);
     }
     cudaFree(d);
@@ -149,8 +149,11 @@ int main()
     test_decode_exact(1024, 1024, 128, 128, 1e-3);
     test_decode_exact(64, 4096, 32, 512, 0.02);
     test_hostile();
-    test_bitmap(256, 512, 0.02);
-    test_bitmap(100, 300, 3.0); // edge blocks, many escapes
+    for (const wz_codec *c : {&wz_codec_bitmap, &wz_codec_bitmap4}) {
+        test_bitmap(c, 256, 512, 0.02);
+        test_bitmap(c, 100, 300, 3.0);   // edge blocks, many escapes
+        test_bitmap(c, 64, 256, 1e-30);  // subnormal-heavy: escapes everywhere
+    }
     printf("gpu_test: %s (%d failures)\n", fails ? "FAILED" : "all passed", fails);
     return fails ? 1 : 0;
 }

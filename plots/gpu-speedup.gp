@@ -1,0 +1,13 @@
+# gpu-speedup.gp — one Qwen2.5-14B layer's linear ops vs tokens M (log-log).
+set terminal ARG2 size 800,480
+set output ARG1
+set logscale xy
+set xlabel "tokens M"
+set ylabel "time (us), 4 linear ops"
+set grid
+set key top left
+set title "H100: fused decode vs cuBLAS bf16 (results/gpu-bench.json)"
+plot "plots/data/gpu-speedup.tsv" using 1:2 with linespoints lw 2 title "cuBLAS bf16", \
+     "" using 1:3 with linespoints lw 2 title "tile-ans (fused GEMV M<=8, else decode+cuBLAS)", \
+     "" using 1:4 with linespoints lw 2 title "bitmap (same paths)", \
+     "" using 1:5 with lines dt 2 lw 2 title "tile-ans memory floor"
