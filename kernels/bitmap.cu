@@ -231,13 +231,18 @@ __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
     __syncthreads();
 }
 
+// Standalone decode: each lane rebuilds 32 weights of its row; the warp
+// then writes the 32x32 block through a shared-memory transpose so that
+// each store instruction covers 8 rows x 64 contiguous bytes (whole
+// sectors) instead of 32 rows x 16 bytes.
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uint16_t *out)
 {
     __shared__ uint32_t lut[256];
+    __shared__ uint32_t stage[BM_WARPS][32][17]; // +1 word: conflict-free row writes
     bm4_lut(lut, a.base);
-    int lane = threadIdx.x & 31;
+    int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
-    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
+    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
         uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc), row = br * 32 + lane;
         Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
@@ -249,57 +254,72 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
 #pragma unroll
             for (int p = 0; p < 16; p++) v[p] = bm4_pair(k, p, lut, fl, eb);
             uint64_t col = bcx * 32;
-            if (row < a.rows) {
-                uint16_t *o = out + row * a.cols + col;
-                if (col + 32 <= a.cols && ((uintptr_t)o & 15) == 0) {
+            bool full = br * 32 + 32 <= a.rows && col + 32 <= a.cols && (a.cols & 7) == 0;
+            if (full) {
+                __syncwarp();
 #pragma unroll
-                    for (int j = 0; j < 4; j++) ((uint4 *)o)[j] = make_uint4(v[4 * j], v[4 * j + 1], v[4 * j + 2], v[4 * j + 3]);
-                } else {
-                    for (int p = 0; p < 16; p++) {
-                        if (col + 2 * p < a.cols) o[2 * p] = (uint16_t)v[p];
-                        if (col + 2 * p + 1 < a.cols) o[2 * p + 1] = (uint16_t)(v[p] >> 16);
-                    }
+                for (int p = 0; p < 16; p++) stage[warp][lane][p] = v[p];
+                __syncwarp();
+#pragma unroll
+                for (int j = 0; j < 4; j++) {
+                    int r = j * 8 + lane / 4, seg = lane % 4;
+                    const uint32_t *sr = &stage[warp][r][seg * 4];
+                    *(uint4 *)(out + (br * 32 + r) * a.cols + col + seg * 8) = make_uint4(sr[0], sr[1], sr[2], sr[3]);
+                }
+            } else if (row < a.rows) {
+                uint16_t *o = out + row * a.cols + col;
+                for (int p = 0; p < 16; p++) {
+                    if (col + 2 * p < a.cols) o[2 * p] = (uint16_t)v[p];
+                    if (col + 2 * p + 1 < a.cols) o[2 * p + 1] = (uint16_t)(v[p] >> 16);
                 }
             }
         }
     }
 }
 
+// bitmap4 GEMV (v2): the 8 warps of a block take 8 consecutive 32-row
+// blocks of the same 256-column chunk, so the chunk's activations are staged
+// once per block in shared memory as fp32 and each weight pair reads its two
+// x values with one broadcast LDS.64 per m (v1 spent two shuffles and two
+// shifts per pair per m).
 template <int M>
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     __shared__ uint32_t lut[256];
+    __shared__ __align__(16) float xs[M][BM_CHUNK * 32];
     bm4_lut(lut, a.base);
-    int lane = threadIdx.x & 31;
-    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
-    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
-        uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+    int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
+    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, rgroups = ((a.rows + 31) / 32 + BM_WARPS - 1) / BM_WARPS;
+    for (uint64_t u = blockIdx.x; u < rgroups * units_c; u += gridDim.x) {
+        uint64_t rg = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+        uint64_t br = rg * BM_WARPS + warp;
+        __syncthreads(); // previous unit's readers are done with xs
+        for (uint32_t i = threadIdx.x; i < M * BM_CHUNK * 32; i += blockDim.x) {
+            uint32_t m = i / (BM_CHUNK * 32), c = i % (BM_CHUNK * 32);
+            uint64_t col = bc0 * 32 + c;
+            xs[m][c] = col < a.cols ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + col) << 16) : 0.f;
+        }
+        __syncthreads();
+        if (br * 32 >= a.rows) continue; // this warp has no rows here (after the barriers)
         float s0[M], s1[M];
-        uint32_t xv[M], xn[M]; // lane l: raw bf16 of column 32*block + l
 #pragma unroll
         for (int m = 0; m < M; m++) s0[m] = s1[m] = 0.f;
-        auto load_x = [&](uint64_t bcx, uint32_t (&dst)[M]) {
-            uint64_t c = bcx * 32 + lane;
-#pragma unroll
-            for (int m = 0; m < M; m++) dst[m] = c < a.cols ? (uint32_t)__ldg(X + (uint64_t)m * a.cols + c) : 0u;
-        };
         Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
-        load_x(bc0, xn);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
-#pragma unroll
-            for (int m = 0; m < M; m++) xv[m] = xn[m];
-            if (bcx + 1 < bc1) { nx = bm4_load(a, br * a.bc + bcx + 1, lane); load_x(bcx + 1, xn); }
+            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const uint8_t *eb = bm4_ebase(a, k, fl, lane);
+            const float2 *xp = (const float2 *)&xs[0][(bcx - bc0) * 32];
 #pragma unroll
             for (int p = 0; p < 16; p++) {
                 uint32_t w2 = bm4_pair(k, p, lut, fl, eb);
                 float lo = __uint_as_float(w2 << 16), hi = __uint_as_float(w2 & 0xffff0000u);
 #pragma unroll
                 for (int m = 0; m < M; m++) {
-                    s0[m] = fmaf(lo, __uint_as_float(__shfl_sync(0xffffffffu, xv[m], 2 * p) << 16), s0[m]);
-                    s1[m] = fmaf(hi, __uint_as_float(__shfl_sync(0xffffffffu, xv[m], 2 * p + 1) << 16), s1[m]);
+                    float2 x2 = xp[m * (BM_CHUNK * 16) + p];
+                    s0[m] = fmaf(lo, x2.x, s0[m]);
+                    s1[m] = fmaf(hi, x2.y, s1[m]);
                 }
             }
         }
@@ -308,6 +328,13 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #pragma unroll
             for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s0[m] + s1[m]);
     }
+}
+
+static int bm4_gemv_grid(const BmArgs &a)
+{
+    uint64_t units = (((a.rows + 31) / 32 + BM_WARPS - 1) / BM_WARPS) * ((a.bc + BM_CHUNK - 1) / BM_CHUNK);
+    uint64_t cap = (uint64_t)wz_sm_count() * 16;
+    return (int)(units < cap ? units : cap);
 }
 
 static BmArgs bm_args(const wz_gpu_bm *g)
@@ -340,7 +367,7 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     BmArgs a = bm_args(g);
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = bm_grid(a);
-#define BMG(MM) (a.width == 4 ? (bm4_gemv_kernel<MM><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)) : (bm_gemv_kernel<MM><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)))
+#define BMG(MM) (a.width == 4 ? (bm4_gemv_kernel<MM><<<bm4_gemv_grid(a), BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)) : (bm_gemv_kernel<MM><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)))
     switch (M) {
     case 1: BMG(1); break;
     case 2: BMG(2); break;
