@@ -304,13 +304,10 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
         float s0[M], s1[M];
 #pragma unroll
         for (int m = 0; m < M; m++) s0[m] = s1[m] = 0.f;
-        // Two blocks in flight (3 KB per warp): at ~2 us of HBM latency under
-        // load one block ahead left the GEMV at ~60% of the copy bandwidth.
-        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane), nx2 = bc0 + 1 < bc1 ? bm4_load(a, br * a.bc + bc0 + 1, lane) : nx;
+        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
-            nx = nx2;
-            if (bcx + 2 < bc1) nx2 = bm4_load(a, br * a.bc + bcx + 2, lane);
+            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const uint8_t *eb = bm4_ebase(a, k, fl, lane);
             const float2 *xp = (const float2 *)&xs[0][(bcx - bc0) * 32];
