@@ -67,6 +67,9 @@ int wz_codec_elem_bytes(wz_dtype dt);
 /* Entropy of the full stored code of an input, bits/element. */
 double wz_codec_input_entropy(const wz_codec_input *in);
 
+/* Bits of n symbols under their own empirical distribution: n * H(counts). */
+double wz_codec_model_bits(const uint64_t counts[256], uint64_t n);
+
 /* Model loss, table loss, coder loss and framing per element, from a cost. */
 typedef struct { double h_full, model, table, coder, framing, total; } wz_gap;
 wz_gap wz_cost_gap(const wz_cost *c);

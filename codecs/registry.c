@@ -1,6 +1,7 @@
 /* registry.c — the codec table. Adding a codec: one file, one line here. */
 #include "codecs/codecs.h"
 #include "analysis/analysis.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,14 @@ double wz_codec_input_entropy(const wz_codec_input *in)
     uint64_t h[256];
     wz_hist8(in->data, n, h);
     return wz_entropy_of_counts(h, 256);
+}
+
+double wz_codec_model_bits(const uint64_t counts[256], uint64_t n)
+{
+    double b = 0;
+    for (int s = 0; s < 256; s++)
+        if (counts[s]) b -= (double)counts[s] * log2((double)counts[s] / (double)n);
+    return b;
 }
 
 wz_gap wz_cost_gap(const wz_cost *c)

@@ -298,6 +298,35 @@ static void test_container_byte_identical(void **st)
     unlink(wz); unlink(back);
 }
 
+/* A directory (a safetensors shard + a JSON file) comes back file for file. */
+static void test_container_directory(void **st)
+{
+    char dir[] = "/tmp/wzdirXXXXXX", out[300], wz[300], p[400];
+    assert_non_null(mkdtemp(dir));
+    uint8_t d[8192];
+    for (int i = 0; i < 8192; i++) d[i] = (uint8_t)(i * 7 % 13);
+    size_t n;
+    uint8_t *img = make_safetensors("{\"w\":{\"dtype\":\"U8\",\"shape\":[64,128],\"data_offsets\":[0,8192]}}", d, 8192, &n);
+    snprintf(p, sizeof p, "%s/model.safetensors", dir);
+    FILE *f = fopen(p, "wb"); fwrite(img, 1, n, f); fclose(f);
+    snprintf(p, sizeof p, "%s/config.json", dir);
+    f = fopen(p, "w"); fputs("{\"hidden\": 64}\n", f); fclose(f);
+    snprintf(wz, sizeof wz, "%s.wz", dir);
+    snprintf(out, sizeof out, "%s.out", dir);
+    wz_codec_params cp;
+    wz_codec_params_default(&cp);
+    wz_container_stats s;
+    assert_int_equal(wz_container_compress(dir, wz, wz_codec_find("tans"), &cp, &s), WZ_OK);
+    assert_int_equal(s.files, 2);
+    assert_int_equal(wz_container_decompress(wz, out), WZ_OK);
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "diff -r %s %s >/dev/null", dir, out);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s %s", dir, out, wz);
+    assert_int_equal(system(cmd), 0);
+    free(img);
+}
+
 static void test_awq_pack_matches_reader(void **st)
 {
     /* codes [out=16][in=4] packed by wz_awq_pack, unpacked by the reader. */
@@ -332,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_every_codec_round_trips),
         cmocka_unit_test(test_hostile_blobs),
         cmocka_unit_test(test_container_byte_identical),
+        cmocka_unit_test(test_container_directory),
     };
     return cmocka_run_group_tests_name("codecs", tests, setup, teardown);
 }

@@ -8,7 +8,7 @@
  *     u16 name_len, name                relative name, no '/' and not "." or ".."
  *     u64 size                          original size in bytes
  *     u8  kind                          0 = stored, 1 = safetensors
- *     kind 0: size bytes, u64 xxh64
+ *     kind 0: u64 xxh64, size bytes
  *     kind 1: u64 prefix_len, prefix    the 8-byte length + JSON header, verbatim
  *             u32 nseg; per segment, in file order, covering the data section:
  *               u8 type (0 raw, 1 coded), u64 length, u64 xxh64(original bytes)
@@ -172,19 +172,22 @@ static wz_err put_file(FILE *out, const char *dir, const char *name, const wz_co
     }
     uint8_t kind = 0;
     WR(kind);
+    /* Stored file: hash pass, then the hash, then the bytes (so the reader
+     * checks with the same copy_check as raw segments). */
     FILE *f = fopen(path, "rb");
     if (!f) return wz_fail(WZ_ERR_IO, "%s: %s", path, strerror(errno));
     XXH64_state_t *hs = XXH64_createState();
     XXH64_reset(hs, 0);
     uint8_t b[1 << 16];
     size_t k;
-    wz_err err = WZ_OK;
-    while (!err && (k = fread(b, 1, sizeof b, f)) > 0) { XXH64_update(hs, b, k); err = wr(out, b, k); }
-    fclose(f);
+    while ((k = fread(b, 1, sizeof b, f)) > 0) XXH64_update(hs, b, k);
     uint64_t h = XXH64_digest(hs);
     XXH64_freeState(hs);
+    wz_err err = wr(out, &h, 8);
+    rewind(f);
+    while (!err && (k = fread(b, 1, sizeof b, f)) > 0) err = wr(out, b, k);
+    fclose(f);
     st->raw_bytes += size;
-    if (!err) err = wr(out, &h, 8);
     return err;
 }
 
@@ -361,20 +364,8 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path)
         if (!out) { err = wz_fail(WZ_ERR_IO, "%s: %s", tmp, strerror(errno)); break; }
         if (kind == 0) {
             uint64_t h;
-            /* Hash follows the bytes: copy, then compare. */
-            XXH64_state_t *hs = XXH64_createState();
-            XXH64_reset(hs, 0);
-            uint8_t b[1 << 16];
-            uint64_t left = size;
-            while (left && !err) {
-                size_t k = left < sizeof b ? (size_t)left : sizeof b;
-                err = rd(in, b, k);
-                if (!err) { XXH64_update(hs, b, k); err = wr(out, b, k); }
-                left -= k;
-            }
-            if (!err) err = rd(in, &h, 8);
-            if (!err && h != XXH64_digest(hs)) err = wz_fail(WZ_ERR_CHECKSUM, "file checksum mismatch");
-            XXH64_freeState(hs);
+            err = rd(in, &h, 8);
+            if (!err) err = copy_check(in, out, size, h);
         } else if (kind == 1) {
             err = get_safetensors(in, out, size);
         } else err = wz_fail(WZ_ERR_CORRUPT, "file kind %u", kind);

@@ -93,8 +93,7 @@ static wz_err nz_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         for (uint64_t i = 0; i < n; i++) dst[L.raw_off + i] = wz_split_raw(x[i], 1);
         *len = L.total;
         if (cost) {
-            double hs = 0;
-            for (int s = 0; s < 256; s++) if (cnt[s]) hs -= (double)cnt[s] * __builtin_log2((double)cnt[s] / (double)n);
+            double hs = wz_codec_model_bits(cnt, n);
             cost->n = n;
             cost->h_full = wz_codec_input_entropy(in);
             cost->model_bits = hs + 8.0 * n;

@@ -51,8 +51,7 @@ static wz_err tn_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     if (cost) {
         wz_rans_table t;
         wz_rans_table_init(&t, h.freq, log);
-        double hs = 0;
-        for (int s = 0; s < 256; s++) if (cnt[s]) hs -= (double)cnt[s] * __builtin_log2((double)cnt[s] / (double)n);
+        double hs = wz_codec_model_bits(cnt, n);
         cost->n = n;
         cost->h_full = wz_codec_input_entropy(in);
         cost->model_bits = hs + 8.0 * rawb;

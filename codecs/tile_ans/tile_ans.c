@@ -199,8 +199,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     }
     *len = L.raw_off + L.raw_b;
     if (cost) {
-        double hs = 0;
-        for (int s = 0; s < 256; s++) if (cnt[s]) hs -= (double)cnt[s] * __builtin_log2((double)cnt[s] / (double)n);
+        double hs = wz_codec_model_bits(cnt, n);
         cost->n = n;
         cost->h_full = wz_codec_input_entropy(in);
         cost->model_bits = hs + (split ? 8.0 * n : 0);
