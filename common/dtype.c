@@ -24,6 +24,8 @@ static const wz_dtype_info k_info[WZ_DT__COUNT] = {
     [WZ_DT_Q8_0]    = {"Q8_0", 8, 0, 0, 0, 32, 34},   /* f16 d + 32 x i8 */
     [WZ_DT_Q4_0]    = {"Q4_0", 4, 0, 0, 0, 32, 18},   /* f16 d + 16 B nibbles */
     [WZ_DT_Q4_1]    = {"Q4_1", 4, 0, 0, 0, 32, 20},   /* f16 d, m + 16 B */
+    [WZ_DT_Q5_0]    = {"Q5_0", 5, 0, 0, 0, 32, 22},   /* f16 d, 4 B high bits, 16 B nibbles */
+    [WZ_DT_Q5_1]    = {"Q5_1", 5, 0, 0, 0, 32, 24},   /* f16 d, m, 4 B high bits, 16 B */
     [WZ_DT_Q4_K]    = {"Q4_K", 4, 0, 0, 0, 256, 144}, /* d, dmin, 12 B scales, 128 B */
     [WZ_DT_Q6_K]    = {"Q6_K", 6, 0, 0, 0, 256, 210}, /* ql 128, qh 64, sc 16, d */
 };

