@@ -127,7 +127,7 @@ bits-study: $(BUILD)/wzip
 	bash harness/bits_study.sh
 
 PLOTS := entropy-formats int4-granularity gpu-speedup gap
-report:
+report: $(BUILD)/wzip
 	python3 harness/report.py results
 plots: report
 	@for p in $(PLOTS); do \

@@ -48,4 +48,35 @@ wz_err wz_analyze_tensor(const wz_tensor *t, const wz_analyze_opts *o, wz_entrop
  * `as`) into a malloc'd buffer the caller frees; *dt gets the dtype. */
 wz_err wz_tensor_u16(const wz_tensor *t, wz_cast as, uint16_t **out, wz_dtype *dt);
 
+
+/* ---- serving capacity and throughput (serving.c states every assumption) ---- */
+typedef struct {
+    int layers, hidden, intermediate, heads, kv_heads, head_dim, experts, tied;
+    long vocab;
+} wz_serving_model;
+
+typedef struct {
+    int gpus;
+    double mem_gb, mem_fraction, reserve_gb; /* per GPU */
+    int seq;                                 /* KV tokens per sequence */
+    double bits;                             /* bits per weight */
+    int kv_heads_override;                   /* >0: KV computed with this many heads */
+    double bandwidth_gbps;                   /* HBM bandwidth for KV and lm_head reads */
+    /* Measured linear-op time of one reference layer vs tokens (optional). */
+    const double *lat_m, *lat_us;
+    int n_lat;
+    double ref_layer_params;
+} wz_serving_opts;
+
+typedef struct {
+    double params, weight_gb, kv_gb_per_seq, kv_pool_gb;
+    int max_batch;
+    double step_ms, tokens_per_s; /* 0 without a latency table */
+} wz_serving_result;
+
+void wz_serving_defaults(wz_serving_opts *o);
+double wz_model_params(const wz_serving_model *m);
+double wz_layer_linear_params(const wz_serving_model *m);
+double wz_kv_bytes_per_token(const wz_serving_model *m, int kv_heads_override);
+wz_err wz_serving_eval(const wz_serving_model *m, const wz_serving_opts *o, wz_serving_result *r);
 #endif

@@ -12,6 +12,7 @@ int wz_cmd_compress(int argc, char **argv);
 int wz_cmd_decompress(int argc, char **argv);
 int wz_cmd_convert(int argc, char **argv);
 int wz_cmd_synth(int argc, char **argv);
+int wz_cmd_serve(int argc, char **argv);
 
 /* Provenance block every results file carries: device, driver, commit,
  * command, date, host. `dataset`/`real` describe the data. */

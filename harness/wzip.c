@@ -8,6 +8,7 @@ static const struct { const char *name; int (*fn)(int, char **); const char *hel
     {"bits", wz_cmd_bits, "compressed bits/weight per codec, split into gap terms (round trip verified)"},
     {"synth", wz_cmd_synth, "model-shaped synthetic bf16 checkpoint (sharded safetensors + index)"},
     {"convert", wz_cmd_convert, "cast / quantize a checkpoint: bf16 fp16 fp8-e4m3 fp8-e5m2 int8 int4 fp4"},
+    {"serve", wz_cmd_serve, "serving model: weights, KV cache, max batch, decode tokens/s per codec"},
     {"compress", wz_cmd_compress, "safetensors file/directory -> .wz container"},
     {"decompress", wz_cmd_decompress, ".wz container -> byte-identical original"},
 };
