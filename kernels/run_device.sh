@@ -7,8 +7,7 @@ export WZ_COMMIT=${WZ_COMMIT:-$(cat .commit 2>/dev/null || echo unknown)}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv | tee "$OUT/nvidia-smi.txt"
 make -j16 build/gpu_bench build/gpu_test 2>&1 | grep -E "error|warning" ; true
 ./build/gpu_test 2>&1 | tee "$OUT/gpu-test.log" || echo "GPU TESTS FAILED"
-./build/gpu_bench --json "$OUT/gpu-bench.json" "$@" 2>&1 | tee "$OUT/gpu-bench.log"
+[ "${WZ_SKIP_BENCH:-0}" = 1 ] || ./build/gpu_bench --json "$OUT/gpu-bench.json" "$@" 2>&1 | tee "$OUT/gpu-bench.log"
 if [ "${WZ_PROFILE:-0}" = 1 ]; then
-  bash kernels/profile.sh ta_gemv "$OUT/src-ta-gemv1.csv" --only qkv
-  bash kernels/profile.sh bm_gemv "$OUT/src-bm-gemv1.csv" --only qkv
+  bash kernels/profile.sh "${WZ_PROFILE_KERNEL:-bm4_gemv}" "$OUT/src-profile.csv" --only "${WZ_PROFILE_SHAPE:-gate_up}"
 fi
