@@ -212,6 +212,19 @@ __device__ __forceinline__ uint32_t bm4_pair(const Bm4Block &k, int p, const uin
     return w2;
 }
 
+// The same pair without the escape check: used for whole blocks in which
+// no lane of the warp has an escape (the common case with a 15-exponent
+// window), so the per-pair branch and its convergence barrier vanish.
+__device__ __forceinline__ uint32_t bm4_pair_fast(const Bm4Block &k, int p, const uint32_t *lut)
+{
+    uint32_t cw = u4(k.c, p >> 2), sh = 8 * (p & 3);
+    uint32_t e = lut[(cw >> sh) & 0xffu];
+    uint32_t rw = u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3);
+    uint32_t b0 = 2 * (p & 1);
+    uint32_t rb = __byte_perm(rw, 0u, b0 | 0x40u | ((b0 + 1) << 8) | 0x4000u);
+    return (rb & 0x007f007fu) | ((rb << 8) & 0x80008000u) | e;
+}
+
 __device__ __forceinline__ const uint8_t *bm4_ebase(const BmArgs &a, const Bm4Block &k, const uint32_t (&fl)[4], int lane)
 {
     uint32_t c = __popc(fl[0]) + __popc(fl[1]) + __popc(fl[2]) + __popc(fl[3]);
@@ -309,8 +322,22 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
             Bm4Block k = nx;
             if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-            const uint8_t *eb = bm4_ebase(a, k, fl, lane);
             const float2 *xp = (const float2 *)&xs[0][(bcx - bc0) * 32];
+            if (!__any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3])) { // warp-uniform fast path
+#pragma unroll
+                for (int p = 0; p < 16; p++) {
+                    uint32_t w2 = bm4_pair_fast(k, p, lut);
+                    float lo = __uint_as_float(w2 << 16), hi = __uint_as_float(w2 & 0xffff0000u);
+#pragma unroll
+                    for (int m = 0; m < M; m++) {
+                        float2 x2 = xp[m * (BM_CHUNK * 16) + p];
+                        s0[m] = fmaf(lo, x2.x, s0[m]);
+                        s1[m] = fmaf(hi, x2.y, s1[m]);
+                    }
+                }
+                continue;
+            }
+            const uint8_t *eb = bm4_ebase(a, k, fl, lane);
 #pragma unroll
             for (int p = 0; p < 16; p++) {
                 uint32_t w2 = bm4_pair(k, p, lut, fl, eb);
