@@ -297,7 +297,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
 // ring filled by cp.async three blocks ahead: bytes in flight no longer cost
 // registers (v3 held one block in registers and reached ~60% of the copy
 // bandwidth; v8 held two and lost occupancy).
-#define BM4_STAGES 4
+#define BM4_STAGES 3 /* 8 warps x 3 x 1.5 KB = 36 KB: static shared memory stays under 48 KB */
 __device__ __forceinline__ void bm4_fetch(const BmArgs &a, uint64_t b, uint8_t *slot, int lane)
 {
     const uint8_t *blk = a.blocks + b * BM4_BLOCK_BYTES;
