@@ -293,8 +293,8 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
 // bitmap4 GEMV (v4): the 8 warps of a block take 8 consecutive 32-row
 // blocks of the same 256-column chunk, so the chunk's activations are staged
 // once per block in shared memory as fp32 (one broadcast LDS.64 per weight
-// pair per m). Code blocks stream through a per-warp 4-stage shared-memory
-// ring filled by cp.async three blocks ahead: bytes in flight no longer cost
+// pair per m). Code blocks stream through a per-warp 3-stage shared-memory
+// ring filled by cp.async two blocks ahead: bytes in flight no longer cost
 // registers (v3 held one block in registers and reached ~60% of the copy
 // bandwidth; v8 held two and lost occupancy).
 #define BM4_STAGES 3 /* 8 warps x 3 x 1.5 KB = 36 KB: static shared memory stays under 48 KB */
