@@ -290,42 +290,22 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
     }
 }
 
-// bitmap4 GEMV (v4): the 8 warps of a block take 8 consecutive 32-row
+// bitmap4 GEMV (v2): the 8 warps of a block take 8 consecutive 32-row
 // blocks of the same 256-column chunk, so the chunk's activations are staged
-// once per block in shared memory as fp32 (one broadcast LDS.64 per weight
-// pair per m). Code blocks stream through a per-warp 3-stage shared-memory
-// ring filled by cp.async two blocks ahead: bytes in flight no longer cost
-// registers (v3 held one block in registers and reached ~60% of the copy
-// bandwidth; v8 held two and lost occupancy).
-#define BM4_STAGES 3 /* 8 warps x 3 x 1.5 KB = 36 KB: static shared memory stays under 48 KB */
-__device__ __forceinline__ void bm4_fetch(const BmArgs &a, uint64_t b, uint8_t *slot, int lane)
-{
-    const uint8_t *blk = a.blocks + b * BM4_BLOCK_BYTES;
-    uint32_t d0 = (uint32_t)__cvta_generic_to_shared(slot + 16 * lane), d1 = (uint32_t)__cvta_generic_to_shared(slot + 512 + 32 * lane);
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(d0), "l"(blk + 16 * lane));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(d1), "l"(blk + 512 + 32 * lane));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(d1 + 16), "l"(blk + 512 + 32 * lane + 16));
-}
-
+// once per block in shared memory as fp32 and each weight pair reads its two
+// x values with one broadcast LDS.64 per m (v1 spent two shuffles and two
+// shifts per pair per m).
 template <int M>
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     __shared__ uint32_t lut[256];
     __shared__ __align__(16) float xs[M][BM_CHUNK * 32];
-    __shared__ __align__(16) uint8_t ring[BM_WARPS][BM4_STAGES][BM4_BLOCK_BYTES];
     bm4_lut(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, rgroups = ((a.rows + 31) / 32 + BM_WARPS - 1) / BM_WARPS;
     for (uint64_t u = blockIdx.x; u < rgroups * units_c; u += gridDim.x) {
         uint64_t rg = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
         uint64_t br = rg * BM_WARPS + warp;
-        bool active = br * 32 < a.rows;
-        // Start this warp's stream before the barrier so it overlaps the X staging.
-        if (active)
-            for (int st = 0; st < BM4_STAGES; st++) {
-                if (bc0 + st < bc1) bm4_fetch(a, br * a.bc + bc0 + st, ring[warp][st], lane);
-                asm volatile("cp.async.commit_group;\n" ::);
-            }
         __syncthreads(); // previous unit's readers are done with xs
         for (uint32_t i = threadIdx.x; i < M * BM_CHUNK * 32; i += blockDim.x) {
             uint32_t m = i / (BM_CHUNK * 32), c = i % (BM_CHUNK * 32);
@@ -333,22 +313,14 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
             xs[m][c] = col < a.cols ? __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + col) << 16) : 0.f;
         }
         __syncthreads();
-        if (!active) continue; // this warp has no rows here (after the barriers)
+        if (br * 32 >= a.rows) continue; // this warp has no rows here (after the barriers)
         float s0[M], s1[M];
 #pragma unroll
         for (int m = 0; m < M; m++) s0[m] = s1[m] = 0.f;
+        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
-            int st = (int)((bcx - bc0) % BM4_STAGES);
-            asm volatile("cp.async.wait_group %0;\n" ::"n"(BM4_STAGES - 1));
-            __syncwarp();
-            const uint8_t *slot = ring[warp][st];
-            Bm4Block k;
-            k.c = *(const uint4 *)(slot + 16 * lane);
-            k.r0 = *(const uint4 *)(slot + 512 + 32 * lane);
-            k.r1 = *(const uint4 *)(slot + 512 + 32 * lane + 16);
-            __syncwarp(); // every lane has its copy: the slot may be refilled
-            if (bcx + BM4_STAGES < bc1) bm4_fetch(a, br * a.bc + bcx + BM4_STAGES, ring[warp][st], lane);
-            asm volatile("cp.async.commit_group;\n" ::);
+            Bm4Block k = nx;
+            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const float2 *xp = (const float2 *)&xs[0][(bcx - bc0) * 32];
             if (!__any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3])) { // warp-uniform fast path
@@ -365,7 +337,6 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
                 }
                 continue;
             }
-            k.eo = __ldg(a.esc_off + br * a.bc + bcx);
             const uint8_t *eb = bm4_ebase(a, k, fl, lane);
 #pragma unroll
             for (int p = 0; p < 16; p++) {
@@ -379,7 +350,6 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
                 }
             }
         }
-        asm volatile("cp.async.wait_group 0;\n" ::);
         uint64_t row = br * 32 + lane;
         if (row < a.rows)
 #pragma unroll
