@@ -126,6 +126,33 @@ static inline uint16_t wz_split_merge(uint8_t s, uint8_t r, int bf16)
     return bf16 ? (uint16_t)(((r & 0x80) << 8) | (s << 7) | (r & 0x7f)) : (uint16_t)(s << 8 | r);
 }
 
+/* --- the NeuZip-layout blob (codecs/neuzip/neuzip.c), shared with kernels/ --- */
+typedef struct {
+    uint64_t rows, cols, nchunks, nwords;
+    int prob_bits;
+    const uint16_t *freq;
+    const uint32_t *off, *states; /* [nchunks+1] word offsets, [nchunks][32] states */
+    const uint16_t *words;        /* 16-byte aligned in the blob */
+    const uint8_t *raw;           /* [rows*cols] sign|mantissa bytes */
+} wz_nz_view;
+wz_err wz_nz_parse(const uint8_t *src, size_t len, wz_nz_view *v);
+uint32_t wz_nz_chunk_steps(uint64_t n, uint64_t chunk); /* 32-symbol steps of a chunk */
+#define WZ_NZ_CHUNK 65536u
+
+/* --- the DFloat11-format blob (codecs/dfloat11/dfloat11.c), shared with kernels/ --- */
+#define WZ_DF_THREAD_BYTES 8    /* one GPU thread's chunk of the Huffman stream */
+#define WZ_DF_BLOCK_THREADS 256 /* threads per output-position entry */
+#define WZ_DF_NO_START 31       /* gap marker: no code starts in this chunk */
+typedef struct {
+    uint64_t rows, cols, enc_bits, nthreads, nblocks;
+    const uint8_t *len;         /* [256] code lengths */
+    const uint8_t *gaps;        /* 5-bit gaps, MSB-first bit stream */
+    const uint32_t *block_out;  /* [nblocks+1] first output index per block */
+    const uint8_t *enc;         /* nthreads * 8 bytes, MSB-first */
+    const uint8_t *raw;         /* [rows*cols] sign|mantissa bytes */
+} wz_df_view;
+wz_err wz_df_parse(const uint8_t *src, size_t len, wz_df_view *v);
+
 /* --- the bitmap blob (codecs/bitmap/bitmap.c), shared with kernels/ --- */
 #define WZ_BM_MAGIC 0x4d425a57u /* "WZBM" */
 typedef struct {

@@ -120,6 +120,8 @@ int main(int argc, char **argv)
     const char *FLN[2] = {"bitmap", "bitmap4"};
     std::vector<double> layer_bm[2] = {std::vector<double>(Ms.size(), 0), std::vector<double>(Ms.size(), 0)};
     std::vector<double> layer_bfloor[2] = {std::vector<double>(Ms.size(), 0), std::vector<double>(Ms.size(), 0)};
+    // The peers' pipelines: decode the whole matrix to HBM, then cuBLAS.
+    std::vector<double> layer_df(Ms.size(), 0), layer_nz(Ms.size(), 0);
     int all_exact = 1;
     double max_err_fused = 0, max_err_cublas = 0;
     for (const Shape &S : k_qwen14b) {
@@ -147,6 +149,19 @@ int main(int argc, char **argv)
             bgap[f] = wz_cost_gap(&bcost);
             WZ(wz_gpu_bm_upload(bblob.data(), blen[f], &gb[f]));
         }
+        size_t dlen, nlen;
+        wz_gap dgap, ngap;
+        wz_gpu_df *gdf;
+        wz_gpu_nz *gnz;
+        {
+            std::vector<uint8_t> b1(wz_codec_dfloat11.bound(&cp, &in)), b2(wz_codec_neuzip.bound(&cp, &in));
+            wz_cost c1, c2;
+            WZ(wz_codec_dfloat11.encode(&cp, &in, b1.data(), b1.size(), &dlen, &c1));
+            WZ(wz_codec_neuzip.encode(&cp, &in, b2.data(), b2.size(), &nlen, &c2));
+            dgap = wz_cost_gap(&c1); ngap = wz_cost_gap(&c2);
+            WZ(wz_gpu_df_upload(b1.data(), dlen, &gdf));
+            WZ(wz_gpu_nz_upload(b2.data(), nlen, &gnz));
+        }
         uint16_t *dW, *dDec; CK(cudaMalloc(&dW, n * 2)); CK(cudaMalloc(&dDec, n * 2));
         CK(cudaMemcpy(dW, W.data(), n * 2, cudaMemcpyHostToDevice));
         // 1. Bit-exact decode (output poisoned first).
@@ -159,6 +174,19 @@ int main(int argc, char **argv)
         double dec_us = tm.median_us([&] { wz_gpu_ta_decode(g, dDec, 0); }, reps);
         WZ(wz_gpu_ta_check(g));
         double dec_bytes = (double)len + 2.0 * n; // compressed read + bf16 written
+        double pdec_us[2];
+        int pexact[2];
+        for (int f = 0; f < 2; f++) {
+            CK(cudaMemset(dDec, 0xff, n * 2));
+            if (f == 0) { WZ(wz_gpu_df_decode(gdf, dDec, 0)); WZ(wz_gpu_df_check(gdf)); }
+            else { WZ(wz_gpu_nz_decode(gnz, dDec, 0)); WZ(wz_gpu_nz_check(gnz)); }
+            CK(cudaMemcpy(back.data(), dDec, n * 2, cudaMemcpyDeviceToHost));
+            pexact[f] = memcmp(back.data(), W.data(), n * 2) == 0;
+            all_exact &= pexact[f];
+            pdec_us[f] = tm.median_us([&] { if (f == 0) wz_gpu_df_decode(gdf, dDec, 0); else wz_gpu_nz_decode(gnz, dDec, 0); }, reps);
+            printf("%-8s %-8s %.4f bits/w | decode %s %.1f us = %.0f GB/s bf16 out\n", S.name, f ? "neuzip" : "dfloat11", f ? ngap.total : dgap.total,
+                   pexact[f] ? "bit-exact" : "MISMATCH", pdec_us[f], 2.0 * n / pdec_us[f] / 1e3);
+        }
         int bexact[2];
         double bdec_us[2], bdec_bytes[2];
         for (int f = 0; f < 2; f++) {
@@ -229,6 +257,9 @@ int main(int argc, char **argv)
             double t_fused = tm.median_us(fused, reps);
             double t_bm[2];
             for (int f = 0; f < 2; f++) t_bm[f] = tm.median_us([&] { bfused(f); }, reps);
+            double t_df = tm.median_us([&] { wz_gpu_df_decode(gdf, dDec, 0); cublas(dDec); }, reps);
+            double t_nz = tm.median_us([&] { wz_gpu_nz_decode(gnz, dDec, 0); cublas(dDec); }, reps);
+            layer_df[mi] += t_df; layer_nz[mi] += t_nz;
             WZ(wz_gpu_ta_check(g));
             // Memory floor: compressed bytes at the measured copy rate (bytes
             // read + written per second, i.e. what HBM moves in total).
@@ -247,6 +278,9 @@ int main(int argc, char **argv)
                 snprintf(k, sizeof k, "rel_err_%s", FLN[f]); json_object_set_new(jr, k, json_real(errs[2 + f]));
                 snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(bfloor_us[f]));
             }
+            json_object_set_new(jr, "dfloat11_pipeline_us", json_real(t_df));
+            json_object_set_new(jr, "neuzip_pipeline_us", json_real(t_nz));
+            printf("           dfloat11 pipeline %8.1f us | neuzip pipeline %8.1f us\n", t_df, t_nz);
             json_array_append_new(jm, jr);
             CK(cudaFree(dX)); CK(cudaFree(dY)); CK(cudaFree(dAcc));
         }
@@ -255,6 +289,14 @@ int main(int argc, char **argv)
                                                  "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us,
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
                                                  100.0 * (dec_bytes / copy_bw * 1e6) / dec_us, "encode_s", enc_s, "by_M", jm));
+        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "dfloat11",
+                            json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", dgap.total, "compressed_bytes", (json_int_t)dlen, "decode_bit_exact",
+                                      pexact[0], "decode_us", pdec_us[0]));
+        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "neuzip",
+                            json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", ngap.total, "compressed_bytes", (json_int_t)nlen, "decode_bit_exact",
+                                      pexact[1], "decode_us", pdec_us[1]));
+        wz_gpu_df_free(gdf);
+        wz_gpu_nz_free(gnz);
         for (int f = 0; f < 2; f++) {
             json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), FLN[f],
                                 json_pack("{s:f, s:I, s:b, s:f, s:f}", "bits_per_weight", bgap[f].total, "compressed_bytes", (json_int_t)blen[f],
@@ -279,6 +321,14 @@ int main(int argc, char **argv)
             snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(layer_cublas[mi] / layer_bm[f][mi]));
             snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bfloor[f][mi]));
         }
+        json_object_set_new(jr, "dfloat11_pipeline_us", json_real(layer_df[mi]));
+        json_object_set_new(jr, "neuzip_pipeline_us", json_real(layer_nz[mi]));
+        json_object_set_new(jr, "tile_ans_vs_dfloat11", json_real(layer_df[mi] / layer_fused[mi]));
+        json_object_set_new(jr, "tile_ans_vs_neuzip", json_real(layer_nz[mi] / layer_fused[mi]));
+        json_object_set_new(jr, "bitmap4_vs_dfloat11", json_real(layer_df[mi] / layer_bm[1][mi]));
+        json_object_set_new(jr, "bitmap4_vs_neuzip", json_real(layer_nz[mi] / layer_bm[1][mi]));
+        printf("       dfloat11 pipeline %8.1f us, neuzip pipeline %8.1f us: tile-ans %.2fx / %.2fx faster, bitmap4 %.2fx / %.2fx\n", layer_df[mi], layer_nz[mi],
+               layer_df[mi] / layer_fused[mi], layer_nz[mi] / layer_fused[mi], layer_df[mi] / layer_bm[1][mi], layer_nz[mi] / layer_bm[1][mi]);
         json_array_append_new(jl, jr);
     }
     printf("all decoders bit-exact: %s; max rel.err fused %.2e, cuBLAS %.2e\n", all_exact ? "yes" : "NO", max_err_fused, max_err_cublas);

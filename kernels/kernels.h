@@ -43,6 +43,22 @@ size_t wz_gpu_bm_bytes(const wz_gpu_bm *g);
 wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream);
 wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
 
+/* The peers' formats on the GPU (kernels/peers.cu): decode the whole
+ * matrix to bf16 in HBM, as the DFloat11 and NeuZip pipelines do before
+ * cuBLAS. *_check syncs and reports a framing/stream error flag. */
+typedef struct wz_gpu_df wz_gpu_df;
+wz_err wz_gpu_df_upload(const uint8_t *blob, size_t len, wz_gpu_df **out);
+void wz_gpu_df_free(wz_gpu_df *g);
+size_t wz_gpu_df_bytes(const wz_gpu_df *g);
+wz_err wz_gpu_df_decode(const wz_gpu_df *g, uint16_t *d_out, void *stream);
+wz_err wz_gpu_df_check(const wz_gpu_df *g);
+typedef struct wz_gpu_nz wz_gpu_nz;
+wz_err wz_gpu_nz_upload(const uint8_t *blob, size_t len, wz_gpu_nz **out);
+void wz_gpu_nz_free(wz_gpu_nz *g);
+size_t wz_gpu_nz_bytes(const wz_gpu_nz *g);
+wz_err wz_gpu_nz_decode(const wz_gpu_nz *g, uint16_t *d_out, void *stream);
+wz_err wz_gpu_nz_check(const wz_gpu_nz *g);
+
 #ifdef __cplusplus
 }
 #endif

@@ -140,6 +140,47 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     wz_gpu_bm_free(g);
 }
 
+// The peers' decoders: bit-exact, and a flipped stream byte is flagged or harmless, never a fault.
+static void test_peers(uint64_t r, uint64_t c)
+{
+    std::vector<uint16_t> w(r * c);
+    for (auto &x : w) x = wz_f32_to_bf16((float)(0.02 * gauss()));
+    wz_codec_params p; wz_codec_params_default(&p);
+    wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
+    for (const wz_codec *cd : {&wz_codec_dfloat11, &wz_codec_neuzip}) {
+        std::vector<uint8_t> b(cd->bound(&p, &in));
+        size_t len;
+        EXPECT(cd->encode(&p, &in, b.data(), b.size(), &len, NULL) == WZ_OK, "%s encode", cd->name);
+        b.resize(len);
+        uint16_t *d; cudaMalloc(&d, r * c * 2); cudaMemset(d, 0xff, r * c * 2);
+        int df = cd == &wz_codec_dfloat11;
+        wz_gpu_df *gd = NULL; wz_gpu_nz *gn = NULL;
+        EXPECT(df ? wz_gpu_df_upload(b.data(), len - 1, &gd) != WZ_OK : wz_gpu_nz_upload(b.data(), len - 1, &gn) != WZ_OK, "%s: truncated blob accepted", cd->name);
+        EXPECT((df ? wz_gpu_df_upload(b.data(), len, &gd) : wz_gpu_nz_upload(b.data(), len, &gn)) == WZ_OK, "%s upload %s", cd->name, wz_err_detail());
+        if (df) { wz_gpu_df_decode(gd, d, 0); EXPECT(wz_gpu_df_check(gd) == WZ_OK, "dfloat11 check %s", wz_err_detail()); }
+        else { wz_gpu_nz_decode(gn, d, 0); EXPECT(wz_gpu_nz_check(gn) == WZ_OK, "neuzip check %s", wz_err_detail()); }
+        std::vector<uint16_t> back(r * c);
+        cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
+        EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "%s GPU decode %llux%llu not bit-exact", cd->name, (unsigned long long)r, (unsigned long long)c);
+        wz_gpu_df_free(gd); wz_gpu_nz_free(gn);
+        /* Flip bytes in the coded stream (past the header): flagged or exact, no fault. */
+        int flagged = 0;
+        for (int k = 0; k < 10; k++) {
+            auto bad = b;
+            size_t at = 700 + rnd() % (len / 3);
+            bad[at] ^= (uint8_t)(1 + rnd() % 255);
+            gd = NULL; gn = NULL;
+            if ((df ? wz_gpu_df_upload(bad.data(), len, &gd) : wz_gpu_nz_upload(bad.data(), len, &gn)) != WZ_OK) { flagged++; continue; }
+            if (df) { wz_gpu_df_decode(gd, d, 0); flagged += wz_gpu_df_check(gd) != WZ_OK; }
+            else { wz_gpu_nz_decode(gn, d, 0); flagged += wz_gpu_nz_check(gn) != WZ_OK; }
+            EXPECT(cudaGetLastError() == cudaSuccess, "%s: kernel fault on a corrupt stream", cd->name);
+            wz_gpu_df_free(gd); wz_gpu_nz_free(gn);
+        }
+        printf("gpu_test: %s: %d of 10 corrupted blobs flagged\n", cd->name, flagged);
+        cudaFree(d);
+    }
+}
+
 int main()
 {
     const char *why;
@@ -149,6 +190,8 @@ int main()
     test_decode_exact(1024, 1024, 128, 128, 1e-3);
     test_decode_exact(64, 4096, 32, 512, 0.02);
     test_hostile();
+    test_peers(256, 512);
+    test_peers(300, 1000);
     for (const wz_codec *c : {&wz_codec_bitmap, &wz_codec_bitmap4}) {
         test_bitmap(c, 256, 512, 0.02);
         test_bitmap(c, 100, 300, 3.0);   // edge blocks, many escapes

@@ -18,9 +18,9 @@
 #include <string.h>
 
 #define DF_MAGIC 0x46445a57u /* "WZDF" */
-#define DF_THREAD_BYTES 8
-#define DF_BLOCK_THREADS 256
-#define DF_NO_START 31 /* gap marker: no code starts in this chunk */
+#define DF_THREAD_BYTES WZ_DF_THREAD_BYTES
+#define DF_BLOCK_THREADS WZ_DF_BLOCK_THREADS
+#define DF_NO_START WZ_DF_NO_START
 
 typedef struct {
     uint32_t magic;
@@ -117,7 +117,7 @@ static wz_err df_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     return WZ_OK;
 }
 
-static wz_err df_decode(const uint8_t *src, size_t len, void *out, size_t out_bytes)
+wz_err wz_df_parse(const uint8_t *src, size_t len, wz_df_view *v)
 {
     const df_header *h = (const df_header *)src;
     if (len < sizeof *h || h->magic != DF_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "dfloat11: bad header");
@@ -126,6 +126,29 @@ static wz_err df_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     uint64_t n = h->rows * h->cols;
     df_layout L;
     if (!df_layout_of(n, h->enc_bits, &L) || L.total != len) return wz_fail(WZ_ERR_CORRUPT, "dfloat11: blob size does not match header (truncated?)");
+    wz_huf_code hc;
+    memcpy(hc.len, h->len, 256);
+    WZ_TRY(wz_huf_assign(&hc));
+    v->rows = h->rows; v->cols = h->cols; v->enc_bits = h->enc_bits; v->len = h->len;
+    v->nthreads = L.nthreads; v->nblocks = L.nblocks;
+    v->gaps = src + L.gaps_off;
+    v->block_out = (const uint32_t *)(src + L.bo_off);
+    v->enc = src + L.enc_off;
+    v->raw = src + L.raw_off;
+    if (v->block_out[0] != 0 || v->block_out[L.nblocks] != n) return wz_fail(WZ_ERR_CORRUPT, "dfloat11: block positions do not span the output");
+    for (uint64_t b = 0; b < L.nblocks; b++)
+        if (v->block_out[b + 1] < v->block_out[b]) return wz_fail(WZ_ERR_CORRUPT, "dfloat11: block %llu output range invalid", (unsigned long long)b);
+    return WZ_OK;
+}
+
+static wz_err df_decode(const uint8_t *src, size_t len, void *out, size_t out_bytes)
+{
+    wz_df_view v;
+    WZ_TRY(wz_df_parse(src, len, &v));
+    const df_header *h = (const df_header *)src;
+    uint64_t n = v.rows * v.cols;
+    df_layout L;
+    df_layout_of(n, h->enc_bits, &L);
     if (out_bytes != n * 2) return wz_fail(WZ_ERR_DST_SIZE, "dfloat11: output is %zu bytes, need %llu", out_bytes, (unsigned long long)(n * 2));
     wz_huf_code hc;
     memcpy(hc.len, h->len, 256);

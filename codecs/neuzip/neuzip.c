@@ -28,7 +28,7 @@ static int nz_layout_of(uint64_t n, uint64_t nwords, nz_layout *L)
     L->nchunks = (n + NZ_CHUNK - 1) / NZ_CHUNK;
     L->off_off = sizeof(nz_header);
     L->st_off = L->off_off + (size_t)(L->nchunks + 1) * 4;
-    L->w_off = L->st_off + (size_t)L->nchunks * 128;
+    L->w_off = (L->st_off + (size_t)L->nchunks * 128 + 15) & ~(size_t)15; /* 16-B aligned: GPU cp.async */
     L->raw_off = L->w_off + (size_t)nwords * 2;
     L->total = L->raw_off + (size_t)n;
     return 1;
@@ -90,6 +90,7 @@ static wz_err nz_encode(const wz_codec_params *p, const wz_codec_input *in, uint
             off[c + 1] = off[c] + nw[c];
         }
         memcpy(dst + L.st_off, st, L.nchunks * 128);
+        memset(dst + L.st_off + L.nchunks * 128, 0, L.w_off - (L.st_off + L.nchunks * 128));
         for (uint64_t i = 0; i < n; i++) dst[L.raw_off + i] = wz_split_raw(x[i], 1);
         *len = L.total;
         if (cost) {
@@ -106,7 +107,7 @@ static wz_err nz_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     return err;
 }
 
-static wz_err nz_decode(const uint8_t *src, size_t len, void *out, size_t out_bytes)
+wz_err wz_nz_parse(const uint8_t *src, size_t len, wz_nz_view *v)
 {
     const nz_header *h = (const nz_header *)src;
     if (len < sizeof *h || h->magic != NZ_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "neuzip: bad header");
@@ -115,7 +116,34 @@ static wz_err nz_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     uint64_t n = h->rows * h->cols;
     nz_layout L;
     if (!nz_layout_of(n, h->nwords, &L) || L.total != len) return wz_fail(WZ_ERR_CORRUPT, "neuzip: blob size does not match header (truncated?)");
+    wz_rans_table t;
+    WZ_TRY(wz_rans_table_init(&t, h->freq, h->prob_bits));
+    v->rows = h->rows; v->cols = h->cols; v->nchunks = L.nchunks; v->nwords = h->nwords; v->prob_bits = h->prob_bits;
+    v->freq = h->freq;
+    v->off = (const uint32_t *)(src + L.off_off);
+    v->states = (const uint32_t *)(src + L.st_off);
+    v->words = (const uint16_t *)(src + L.w_off);
+    v->raw = src + L.raw_off;
+    if (v->off[0] != 0 || v->off[L.nchunks] != h->nwords) return wz_fail(WZ_ERR_CORRUPT, "neuzip: chunk index does not span the stream");
+    for (uint64_t c = 0; c < L.nchunks; c++)
+        if (v->off[c + 1] < v->off[c] || v->off[c + 1] - v->off[c] > nz_steps(n, c) * 32u)
+            return wz_fail(WZ_ERR_CORRUPT, "neuzip: chunk %llu range invalid", (unsigned long long)c);
+    for (uint64_t i = 0; i < L.nchunks * 32; i++)
+        if (v->states[i] < WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "neuzip: chunk %llu initial state below 2^16", (unsigned long long)(i / 32));
+    return WZ_OK;
+}
+
+uint32_t wz_nz_chunk_steps(uint64_t n, uint64_t c) { return nz_steps(n, c); }
+
+static wz_err nz_decode(const uint8_t *src, size_t len, void *out, size_t out_bytes)
+{
+    wz_nz_view v;
+    WZ_TRY(wz_nz_parse(src, len, &v));
+    const nz_header *h = (const nz_header *)src;
+    uint64_t n = v.rows * v.cols;
     if (out_bytes != n * 2) return wz_fail(WZ_ERR_DST_SIZE, "neuzip: output size");
+    nz_layout L;
+    nz_layout_of(n, h->nwords, &L);
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h->freq, h->prob_bits));
     uint32_t *dt = malloc(sizeof *dt << h->prob_bits);
@@ -126,9 +154,8 @@ static wz_err nz_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     const uint16_t *words = (const uint16_t *)(src + L.w_off);
     const uint8_t *raw = src + L.raw_off;
     uint16_t *y = out;
-    wz_err err = off[0] == 0 && off[L.nchunks] == h->nwords ? WZ_OK : wz_fail(WZ_ERR_CORRUPT, "neuzip: chunk index does not span the stream");
+    wz_err err = WZ_OK;
     for (uint64_t c = 0; c < L.nchunks && !err; c++) {
-        if (off[c + 1] < off[c] || off[c + 1] > h->nwords) { err = wz_fail(WZ_ERR_CORRUPT, "neuzip: chunk %llu range invalid", (unsigned long long)c); break; }
         err = wz_rans32_decode(dt, h->prob_bits, words + off[c], off[c + 1] - off[c], st + 32 * c, nz_steps(n, c), sym);
         for (uint64_t k = 0; k < NZ_CHUNK && !err && c * NZ_CHUNK + k < n; k++) {
             uint64_t i = c * NZ_CHUNK + k;
