@@ -42,7 +42,7 @@ static int df_layout_of(uint64_t n, uint64_t enc_bits, df_layout *L)
     L->gaps_off = sizeof(df_header);
     L->gaps_b = (size_t)((L->nthreads * 5 + 7) / 8);
     L->bo_off = (L->gaps_off + L->gaps_b + 3) & ~(size_t)3;
-    L->enc_off = L->bo_off + (size_t)(L->nblocks + 1) * 4;
+    L->enc_off = (L->bo_off + (size_t)(L->nblocks + 1) * 4 + 15) & ~(size_t)15; /* GPU threads load 8-byte words */
     L->raw_off = L->enc_off + L->enc_b;
     L->total = L->raw_off + (size_t)n;
     return 1;

@@ -142,7 +142,7 @@ static wz_err nz_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     const nz_header *h = (const nz_header *)src;
     uint64_t n = v.rows * v.cols;
     if (out_bytes != n * 2) return wz_fail(WZ_ERR_DST_SIZE, "neuzip: output size");
-    nz_layout L;
+    nz_layout L = {0};
     nz_layout_of(n, h->nwords, &L);
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h->freq, h->prob_bits));
