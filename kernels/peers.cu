@@ -76,11 +76,13 @@ __device__ __forceinline__ uint32_t df_gap(const uint8_t *gaps, uint64_t nthread
 }
 
 #define DF_THREADS WZ_DF_BLOCK_THREADS
+#define DF_MAX_BLOCK_SYMS (DF_THREADS * 64) /* 1-bit codes at most */
 
 __global__ void __launch_bounds__(DF_THREADS) df_decode_kernel(wz_df_view v, const uint16_t *lut_g, uint16_t *out, int *err)
 {
     __shared__ uint16_t lut[1 << WZ_HUF_MAX_BITS];
     __shared__ uint32_t wsum[DF_THREADS / 32];
+    __shared__ uint8_t exps[DF_MAX_BLOCK_SYMS];
     for (uint32_t i = threadIdx.x; i < (1u << WZ_HUF_MAX_BITS); i += blockDim.x) lut[i] = lut_g[i];
     __syncthreads();
     const uint64_t n = v.rows * v.cols;
@@ -118,16 +120,26 @@ __global__ void __launch_bounds__(DF_THREADS) df_decode_kernel(wz_df_view v, con
         uint64_t o = v.block_out[b] + before + incl - cnt, oend = v.block_out[b + 1];
         if (threadIdx.x == 0 && v.block_out[b] + total != oend) bad = true;
         if (bad) atomicOr(err, 1);
-        // Phase 2: decode again, write bf16.
+        // Phase 2: decode again into shared memory (exponent bytes at their
+        // block-relative positions), then the whole block merges with the raw
+        // plane and writes bf16 coalesced — DFloat11 also stages output in
+        // shared memory. A block holds at most 256 x 64 one-bit codes.
         pos = gap;
+        uint64_t base = v.block_out[b], span = oend - base;
         if (have && gap != WZ_DF_NO_START && !bad)
             for (uint32_t k = 0; k < cnt; k++) {
                 uint32_t code = (uint32_t)((pos ? (hi << pos) | (lo >> (64 - pos)) : hi) >> (64 - WZ_HUF_MAX_BITS));
                 uint32_t e = lut[code];
                 pos += e >> 8;
-                if (o < oend && o < n) out[o] = (uint16_t)(((v.raw[o] & 0x80u) << 8) | ((e & 0xffu) << 7) | (v.raw[o] & 0x7fu));
+                if (o - base < DF_MAX_BLOCK_SYMS) exps[o - base] = (uint8_t)e;
                 o++;
             }
+        if (threadIdx.x == 0 && span > DF_MAX_BLOCK_SYMS) atomicOr(err, 1);
+        __syncthreads();
+        for (uint64_t i = threadIdx.x; i < span && i < DF_MAX_BLOCK_SYMS; i += blockDim.x) {
+            uint32_t r = v.raw[base + i], e = exps[i];
+            out[base + i] = (uint16_t)(((r & 0x80u) << 8) | (e << 7) | (r & 0x7fu));
+        }
         __syncthreads(); // wsum reused next iteration
     }
 }
