@@ -188,10 +188,21 @@ if gpu:
         w("| %s %dx%d | %.3f | %.0f | %.0f%% | %.3f | %.0f%% | %.1f | %.1f | %.1f | %.1f |" % (s["name"], s["out"], s["in"], s["bits_per_weight"],
           s["decode_gbps_bf16_out"], s["decode_pct_copy_roofline"], b4.get("bits_per_weight", float("nan")), b4.get("decode_pct_copy_roofline", float("nan")),
           m1["cublas_us"], m1["tile_ans_us"], m1["bitmap_us"], m1.get("bitmap4_us", float("nan"))))
+    w("\n| M | DFloat11-format pipeline (us) | NeuZip-layout pipeline (us) | tile-ans vs DFloat11 / NeuZip | bitmap4 vs DFloat11 / NeuZip |")
+    w("|---|---|---|---|---|")
+    for l in gpu["layer"]:
+        if "dfloat11_pipeline_us" in l:
+            w("| %d | %.1f | %.1f | %.2fx / %.2fx | %.2fx / %.2fx |" % (l["M"], l["dfloat11_pipeline_us"], l["neuzip_pipeline_us"], l["tile_ans_vs_dfloat11"],
+                                                                  l["tile_ans_vs_neuzip"], l["bitmap4_vs_dfloat11"], l["bitmap4_vs_neuzip"]))
+    w("\nThe pipelines decode each whole matrix to HBM with our reimplementations of the peers' decoders (DFloat11's two-phase "
+      "Huffman kernel, one-level 12-bit table, output staged in shared memory: 355-383 GB/s; NeuZip-layout rANS chunks + merge: "
+      "182-414 GB/s), then call cuBLAS. The real DFloat11 package reports ~2x of bf16 at batch 1; our reimplementation of its decoder is "
+      "several times slower than theirs, so the DFloat11 column understates that peer (running the real `dfloat11` wheel on the GPU machine was not attempted "
+      "this session). The paper's 6-7x (DFloat11) and 10-11x (NeuZip) are for its fused kernel; ours: bitmap4 8.1x / 9.4x, "
+      "tile-ans 2.8x / 3.2x at M=1.\n")
     w("\nOn an H100 (HBM3) the entropy-coded tile-ans GEMV is decode-bound and slower than cuBLAS at every M (the paper's kernel is "
       "also decoder-bound at small batch; it reports no batch-1 number). The fixed-length `bitmap4` code (12.04 bits/weight, 75%) matches "
-      "or beats cuBLAS at M=1 on the whole layer (1.16x on gate_up). The DFloat11 and NeuZip GPU pipelines are not implemented yet (their "
-      "CPU codecs are), so no speed-up over them is claimed.\n")
+      "or beats cuBLAS at M=1 on the whole layer (1.16x on gate_up).\n")
 else:
     w("_No GPU results committed._\n")
 
@@ -241,6 +252,11 @@ if gpu:
             w("| %s | %.2f | %d | %.1f | %.0f |" % (name, b, r["max_batch"], r["step_ms"], r["tokens_per_s"]))
     w("\nThe paper reports 1131 -> 1217 tok/s (A100, SGLang, prefill included); on H100 our decoders are slower than cuBLAS at these "
       "batch sizes (section 4), so the extra batch does not pay for the decode cost yet.\n")
+    for name, b, path in (("DFloat11-format pipeline", df_bits, "dfloat11_pipeline"), ("NeuZip-layout pipeline", 10.65, "neuzip_pipeline")):
+        r = serve("--model", "qwen2.5-14b", "--seq", "1024", "--bits", "%.4f" % b, "--kv-heads", "40", "--gpu-json", os.path.join(R, "gpu-bench.json"), "--path", path)
+        if r:
+            w("- %s: %.2f bits, max batch %d, decode step %.1f ms, %.0f tokens/s." % (name, b, r["max_batch"], r["step_ms"], r["tokens_per_s"]))
+    w("")
 
 with open("paper-repro.md", "w") as f:
     f.write("\n".join(out) + "\n")
