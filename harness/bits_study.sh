@@ -27,6 +27,7 @@ if [ -e "$CACHE/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then # real LLM codes (make 
   run minilm-l6-bf16 "$CACHE/minilm/model.safetensors" --as bf16
 fi
 "$W" synth --model qwen2.5-14b --layers 1 --seed 1 -o "$T/q" > /dev/null
+"$W" scan "$T/q" --quiet --tile 0 --min-numel 4096 --json "$R/scan-qwen2.5-14b-synth.json"
 run qwen2.5-14b-synth-bf16 "$T/q"
 for tile in 32x128 64x256 128x256; do
   run "qwen2.5-14b-synth-bf16-tile$tile" "$T/q" --codec tile-ans --tile $tile
