@@ -67,6 +67,8 @@ int wz_codec_elem_bytes(wz_dtype dt);
 /* Entropy of the full stored code of an input, bits/element. */
 double wz_codec_input_entropy(const wz_codec_input *in);
 
+/* The shape check every blob parser shares (1 <= rows, cols <= 2^40). */
+wz_err wz_codec_check_shape(uint64_t rows, uint64_t cols, const char *codec);
 /* Bits of n symbols under their own empirical distribution: n * H(counts). */
 double wz_codec_model_bits(const uint64_t counts[256], uint64_t n);
 

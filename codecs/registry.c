@@ -53,6 +53,13 @@ double wz_codec_input_entropy(const wz_codec_input *in)
     return wz_entropy_of_counts(h, 256);
 }
 
+wz_err wz_codec_check_shape(uint64_t rows, uint64_t cols, const char *codec)
+{
+    if (!rows || !cols || rows > (1ull << 40) || cols > (1ull << 40) || rows * cols > (1ull << 48))
+        return wz_fail(WZ_ERR_CORRUPT, "%s: shape %llux%llu invalid", codec, (unsigned long long)rows, (unsigned long long)cols);
+    return WZ_OK;
+}
+
 double wz_codec_model_bits(const uint64_t counts[256], uint64_t n)
 {
     double b = 0;

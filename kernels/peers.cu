@@ -85,7 +85,6 @@ __global__ void __launch_bounds__(DF_THREADS) df_decode_kernel(wz_df_view v, con
     __shared__ uint8_t exps[DF_MAX_BLOCK_SYMS];
     for (uint32_t i = threadIdx.x; i < (1u << WZ_HUF_MAX_BITS); i += blockDim.x) lut[i] = lut_g[i];
     __syncthreads();
-    const uint64_t n = v.rows * v.cols;
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     for (uint64_t b = blockIdx.x; b < v.nblocks; b += gridDim.x) {
         uint64_t t = b * DF_THREADS + threadIdx.x;

@@ -48,8 +48,7 @@ wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v)
     if (len < sizeof *h) return wz_fail(WZ_ERR_CORRUPT, "bitmap blob of %zu bytes is shorter than its header", len);
     if (h->magic != WZ_BM_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "bitmap: bad magic");
     if (h->version != 1) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap: version %u", h->version);
-    if (!h->rows || !h->cols || h->rows > (1ull << 40) || h->cols > (1ull << 40) || h->rows * h->cols > (1ull << 48))
-        return wz_fail(WZ_ERR_CORRUPT, "bitmap: shape invalid");
+    WZ_TRY(wz_codec_check_shape(h->rows, h->cols, "bitmap"));
     if (h->width != 3 && h->width != 4) return wz_fail(WZ_ERR_CORRUPT, "bitmap: code width %u invalid", h->width);
     int W = (1 << h->width) - 1;
     if (h->base > 256 - W) return wz_fail(WZ_ERR_CORRUPT, "bitmap: window base %u invalid", h->base);

@@ -122,7 +122,7 @@ wz_err wz_df_parse(const uint8_t *src, size_t len, wz_df_view *v)
     const df_header *h = (const df_header *)src;
     if (len < sizeof *h || h->magic != DF_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "dfloat11: bad header");
     if (h->version != 1 || h->dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_UNSUPPORTED, "dfloat11: version/dtype");
-    if (!h->rows || !h->cols || h->rows > (1ull << 40) || h->cols > (1ull << 40)) return wz_fail(WZ_ERR_CORRUPT, "dfloat11: shape invalid");
+    WZ_TRY(wz_codec_check_shape(h->rows, h->cols, "dfloat11"));
     uint64_t n = h->rows * h->cols;
     df_layout L;
     if (!df_layout_of(n, h->enc_bits, &L) || L.total != len) return wz_fail(WZ_ERR_CORRUPT, "dfloat11: blob size does not match header (truncated?)");

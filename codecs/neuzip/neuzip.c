@@ -112,7 +112,7 @@ wz_err wz_nz_parse(const uint8_t *src, size_t len, wz_nz_view *v)
     const nz_header *h = (const nz_header *)src;
     if (len < sizeof *h || h->magic != NZ_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "neuzip: bad header");
     if (h->version != 1 || h->dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_UNSUPPORTED, "neuzip: version/dtype");
-    if (!h->rows || !h->cols || h->rows > (1ull << 40) || h->cols > (1ull << 40)) return wz_fail(WZ_ERR_CORRUPT, "neuzip: shape invalid");
+    WZ_TRY(wz_codec_check_shape(h->rows, h->cols, "neuzip"));
     uint64_t n = h->rows * h->cols;
     nz_layout L;
     if (!nz_layout_of(n, h->nwords, &L) || L.total != len) return wz_fail(WZ_ERR_CORRUPT, "neuzip: blob size does not match header (truncated?)");

@@ -94,8 +94,7 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     if (h->lanes != WZ_RANS_LANES) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: %u lanes", h->lanes);
     uint64_t T = h->tile_rows, K = h->tile_cols, te = T * K;
     if (!T || !K || T % 32 || K % 16 || te > (1u << 20)) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llux%llu invalid", (unsigned long long)T, (unsigned long long)K);
-    if (!h->rows || !h->cols || h->rows > (1ull << 40) || h->cols > (1ull << 40) || h->rows * h->cols > (1ull << 48))
-        return wz_fail(WZ_ERR_CORRUPT, "tile-ans: shape invalid");
+    WZ_TRY(wz_codec_check_shape(h->rows, h->cols, "tile-ans"));
     if (h->tiles_r != (h->rows + T - 1) / T || h->tiles_c != (h->cols + K - 1) / K) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile grid does not match shape");
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h->freq, h->prob_bits));
