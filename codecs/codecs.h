@@ -23,7 +23,9 @@ typedef struct {
 
 typedef struct {
     int prob_bits;            /* ANS precision (default 12) */
-    uint32_t tile_rows, tile_cols; /* tile-ans tile (default 64 x 256) */
+    uint32_t tile_rows, tile_cols; /* tile-ans tile for 16-bit floats (default 64 x 256: the GPU kernels' tile) */
+    uint32_t code_tile_rows;       /* tile-ans rows for byte/nibble codes (default 256: x 256 cols = 64 K
+                                      symbols, so the 32 lanes' states cost < 0.01 bit per code) */
     int threads;              /* 0 = all */
 } wz_codec_params;
 

@@ -57,6 +57,7 @@ int wz_cmd_bits(int argc, char **argv)
         else if (!strcmp(a, "--prob-bits") && i + 1 < argc) cp.prob_bits = atoi(argv[++i]);
         else if (!strcmp(a, "--tile") && i + 1 < argc) {
             if (sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols) != 2) { fputs(k_bits_usage, stderr); return 2; }
+            cp.code_tile_rows = cp.tile_rows;
         } else if (!strcmp(a, "--as") && i + 1 < argc) {
             const char *v = argv[++i];
             as = !strcmp(v, "bf16") ? WZ_AS_BF16 : !strcmp(v, "fp16") ? WZ_AS_F16 : WZ_AS_NATIVE;

@@ -70,11 +70,16 @@ static void choose_tile(uint64_t rows, uint64_t cols, uint32_t T, uint32_t K, ui
         }
 }
 
+static uint32_t tile_rows_for(const wz_codec_params *p, wz_dtype dt)
+{
+    return wz_codec_elem_bytes(dt) == 1 && p->code_tile_rows ? p->code_tile_rows : p->tile_rows;
+}
+
 static size_t ta_bound(const wz_codec_params *p, const wz_codec_input *in)
 {
     uint32_t t32, k32;
     if (!p->tile_rows || !p->tile_cols) return 0;
-    choose_tile(in->rows, in->cols, p->tile_rows, p->tile_cols, &t32, &k32);
+    choose_tile(in->rows, in->cols, tile_rows_for(p, in->dtype), p->tile_cols, &t32, &k32);
     uint64_t T = t32, K = k32, tr = (in->rows + T - 1) / T, tc = (in->cols + K - 1) / K;
     ta_layout L;
     int split = wz_codec_elem_bytes(in->dtype) == 2;
@@ -128,7 +133,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
 {
     int eb = wz_codec_elem_bytes(in->dtype), split = eb == 2, bf16 = in->dtype == WZ_DT_BF16;
     if (!eb) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: dtype %s not supported", wz_dtype_info_of(in->dtype)->name);
-    uint64_t n = in->rows * in->cols, T = p->tile_rows, K = p->tile_cols, te = T * K;
+    uint64_t n = in->rows * in->cols, T = tile_rows_for(p, in->dtype), K = p->tile_cols, te = T * K;
     if (!T || !K || T % 32 || K % 16 || te > (1u << 20)) return wz_fail(WZ_ERR_ARG, "tile-ans: tile %llux%llu must hold a multiple of 512 elements (<= 2^20), T a multiple of 32, K of 16",
                                                              (unsigned long long)T, (unsigned long long)K);
     uint32_t t32, k32;
