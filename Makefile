@@ -126,7 +126,7 @@ entropy-study: $(BUILD)/wzip
 bits-study: $(BUILD)/wzip
 	bash harness/bits_study.sh
 
-PLOTS := entropy-formats int4-granularity gpu-speedup gap
+PLOTS := entropy-formats int4-granularity gpu-speedup gpu-decode gap
 report: $(BUILD)/wzip
 	python3 harness/report.py results
 plots: report

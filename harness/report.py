@@ -50,7 +50,7 @@ if bits_q:
     w("\nEntropy %.4f bits/weight (full 16-bit value, one histogram per matrix). Source: `results/bits-qwen2.5-14b-synth-bf16.json` (%s).\n"
       % (m["tile-ans"]["entropy"], prov_line(bits_q)))
 if gpu:
-    w("![speed-up vs cuBLAS](plots/gpu-speedup.png)\n")
+    w("![speed-up vs cuBLAS](plots/gpu-speedup.png) ![decode throughput per codec](plots/gpu-decode.png)\n")
     w("| Qwen2.5-14B layer, M tokens | cuBLAS bf16 (us) | tile-ans (us) | speed-up | bitmap (us) | speed-up | bitmap4 (us) | speed-up | floor tile-ans / bitmap4 (us) |")
     w("|---|---|---|---|---|---|---|---|---|")
     for l in gpu["layer"]:
@@ -62,6 +62,13 @@ if gpu:
       "bit-exact: %s. M <= 8 runs the fused decode+GEMV kernels; larger M decodes to HBM then calls cuBLAS (no tensor-core fused path yet). "
       "`kernels/NOTES.md` explains what bounds each number.\n" % (p["device"], p["driver"], str(p["commit"])[:10], p["date"], gpu["copy_bandwidth_gbps"],
                                                                    "yes" if gpu["all_bit_exact"] else "NO"))
+    with open(os.path.join(PD, "gpu-decode.tsv"), "w") as f:
+        f.write("# shape tile-ans bitmap bitmap4 dfloat11 neuzip (GB/s of bf16 written)\n")
+        for sh in gpu["shapes"]:
+            n2 = 2.0 * sh["out"] * sh["in"] / 1e3  # bytes / us -> GB/s
+            f.write('"%s" %.1f %.1f %.1f %.1f %.1f\n' % (sh["name"], n2 / sh["decode_us"], n2 / sh["bitmap"]["decode_us"], n2 / sh["bitmap4"]["decode_us"],
+                                                      n2 / sh["dfloat11"]["decode_us"] if "dfloat11" in sh else float("nan"),
+                                                      n2 / sh["neuzip"]["decode_us"] if "neuzip" in sh else float("nan")))
     with open(os.path.join(PD, "gpu-speedup.tsv"), "w") as f:
         f.write("# M cublas_us tile_ans_us bitmap_us floor_us bitmap4_us\n")
         for l in gpu["layer"]:
