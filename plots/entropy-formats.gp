@@ -2,6 +2,7 @@
 # usage: gnuplot -c plots/entropy-formats.gp OUT TERM
 set terminal ARG2 size 1000,480
 set output ARG1
+set termoption noenhanced
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1

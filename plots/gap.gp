@@ -1,6 +1,7 @@
 # gap.gp — gap-to-entropy terms per codec (synthetic Qwen2.5-14B bf16 layer).
 set terminal ARG2 size 800,420
 set output ARG1
+set termoption noenhanced
 set style data histograms
 set style histogram rowstacked
 set style fill solid 0.8 border -1

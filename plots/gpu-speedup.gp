@@ -1,6 +1,7 @@
 # gpu-speedup.gp — one Qwen2.5-14B layer's linear ops vs tokens M (log-log).
 set terminal ARG2 size 800,480
 set output ARG1
+set termoption noenhanced
 set logscale xy
 set xlabel "tokens M"
 set ylabel "time (us), 4 linear ops"

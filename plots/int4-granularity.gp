@@ -1,6 +1,7 @@
 # int4-granularity.gp — int4 entropy vs scale granularity.
 set terminal ARG2 size 800,420
 set output ARG1
+set termoption noenhanced
 set style data histograms
 set style fill solid 0.8 border -1
 set ylabel "bits per weight"
