@@ -23,3 +23,5 @@ static inline int wz_sm_count(void)
 // Y (bf16) = acc (fp32), round-to-nearest-even: the split-K epilogue.
 __global__ void wz_f32_to_bf16_kernel(const float *in, uint16_t *out, uint64_t n);
 wz_err wz_launch_f32_to_bf16(const float *in, uint16_t *out, uint64_t n, cudaStream_t s);
+// Sync, read a kernel's error flag, re-arm it; WZ_ERR_CORRUPT with `what` if set.
+wz_err wz_gpu_read_flag(int *d_err, const char *what);

@@ -153,11 +153,7 @@ extern "C" wz_err wz_gpu_df_decode(const wz_gpu_df *g, uint16_t *d_out, void *st
 
 extern "C" wz_err wz_gpu_df_check(const wz_gpu_df *g)
 {
-    int e = 0;
-    CU(cudaDeviceSynchronize(), "sync");
-    CU(cudaMemcpy(&e, g->d_err, sizeof e, cudaMemcpyDeviceToHost), "read error flag");
-    if (e) { cudaMemset(g->d_err, 0, sizeof(int)); return wz_fail(WZ_ERR_CORRUPT, "GPU dfloat11: a thread's chunk failed its framing check"); }
-    return WZ_OK;
+    return wz_gpu_read_flag(g->d_err, "dfloat11: a thread's chunk failed its framing check");
 }
 
 // ---------------------------------------------------------------- NeuZip layout
@@ -254,9 +250,5 @@ extern "C" wz_err wz_gpu_nz_decode(const wz_gpu_nz *g, uint16_t *d_out, void *st
 
 extern "C" wz_err wz_gpu_nz_check(const wz_gpu_nz *g)
 {
-    int e = 0;
-    CU(cudaDeviceSynchronize(), "sync");
-    CU(cudaMemcpy(&e, g->d_err, sizeof e, cudaMemcpyDeviceToHost), "read error flag");
-    if (e) { cudaMemset(g->d_err, 0, sizeof(int)); return wz_fail(WZ_ERR_CORRUPT, "GPU neuzip: a chunk's stream failed its end-of-stream check"); }
-    return WZ_OK;
+    return wz_gpu_read_flag(g->d_err, "neuzip: a chunk's stream failed its end-of-stream check");
 }

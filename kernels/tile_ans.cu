@@ -270,14 +270,19 @@ extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M,
     return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
 }
 
-extern "C" wz_err wz_gpu_ta_check(const wz_gpu_ta *g)
+wz_err wz_gpu_read_flag(int *d_err, const char *what)
 {
     int err = 0;
     CU(cudaDeviceSynchronize(), "sync");
-    CU(cudaMemcpy(&err, g->d_err, sizeof err, cudaMemcpyDeviceToHost), "read error flag");
+    CU(cudaMemcpy(&err, d_err, sizeof err, cudaMemcpyDeviceToHost), "read error flag");
     if (err) {
-        cudaMemset(g->d_err, 0, sizeof(int));
-        return wz_fail(WZ_ERR_CORRUPT, "GPU tile-ans: a tile's stream failed its end-of-stream check");
+        cudaMemset(d_err, 0, sizeof(int)); // re-arm for the next launch
+        return wz_fail(WZ_ERR_CORRUPT, "GPU %s", what);
     }
     return WZ_OK;
+}
+
+extern "C" wz_err wz_gpu_ta_check(const wz_gpu_ta *g)
+{
+    return wz_gpu_read_flag(g->d_err, "tile-ans: a tile's stream failed its end-of-stream check");
 }
