@@ -105,6 +105,21 @@ wz_err wz_rans32_decode(const uint32_t *dt, int b, const uint16_t *words, size_t
     size_t p = 0;
     for (uint32_t j = 0; j < steps; j++) {
         uint8_t *out = sym + (size_t)j * WZ_RANS_LANES;
+        if (nwords - p >= WZ_RANS_LANES) {
+            /* A step reads at most one word per lane: with 32 words left the
+             * bound holds for the whole step, so the lanes run branch-free
+             * (Huff0's "prove the bound once, then run unchecked"). */
+            for (int l = 0; l < WZ_RANS_LANES; l++) {
+                uint32_t e = dt[x[l] & mask];
+                out[l] = (uint8_t)WZ_RANS_DSYM(e);
+                uint32_t y = WZ_RANS_DFREQ(e) * (x[l] >> b) + WZ_RANS_DBIAS(e);
+                uint32_t need = y < WZ_RANS_L;
+                uint32_t w = words[p];
+                x[l] = need ? (y << 16 | w) : y;
+                p += need;
+            }
+            continue;
+        }
         for (int l = 0; l < WZ_RANS_LANES; l++) {
             uint32_t e = dt[x[l] & mask];
             out[l] = (uint8_t)WZ_RANS_DSYM(e);

@@ -246,11 +246,22 @@ static wz_err ta_decode(const uint8_t *src, size_t len, void *out, size_t out_by
                 continue;
             }
             const uint8_t *raw = split ? v.raw + (uint64_t)k * te : NULL;
-            for (uint64_t e2 = 0; e2 < te; e2++) {
-                int64_t i = elem_index(h, (uint64_t)k / h->tiles_c, (uint64_t)k % h->tiles_c, e2);
-                if (i < 0) continue;
-                if (split) ((uint16_t *)out)[i] = wz_split_merge(sym[e2], raw[wz_ta_raw_pos(e2)], bf16);
-                else ((uint8_t *)out)[i] = sym[e2];
+            /* Scatter step by step (elem_index's order, one division per step):
+             * step j is column j % K of row group j / K, lane = row. */
+            const uint64_t K = h->tile_cols, ti = (uint64_t)k / h->tiles_c, tj = (uint64_t)k % h->tiles_c;
+            for (uint64_t j = 0; j < te / 32; j++) {
+                uint64_t c = tj * K + j % K, r0 = ti * h->tile_rows + (j / K) * 32;
+                if (c >= h->cols || r0 >= h->rows) continue;
+                uint64_t lanes = h->rows - r0 < 32 ? h->rows - r0 : 32;
+                const uint8_t *sy = sym + j * 32;
+                if (split) {
+                    const uint8_t *rw = raw + (j >> 4) * 512 + (j & 15);
+                    uint16_t *o = (uint16_t *)out + r0 * h->cols + c;
+                    for (uint64_t l = 0; l < lanes; l++) o[l * h->cols] = wz_split_merge(sy[l], rw[l * 16], bf16);
+                } else {
+                    uint8_t *o = (uint8_t *)out + r0 * h->cols + c;
+                    for (uint64_t l = 0; l < lanes; l++) o[l * h->cols] = sy[l];
+                }
             }
         }
         free(sym);
