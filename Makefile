@@ -40,6 +40,7 @@ all: $(BUILD)/wzip $(BUILD)/libwzip.a $(CU_OBJ) $(if $(NVCC),$(BUILD)/gpu_bench 
 	@echo "nvcc: $(if $(NVCC),✓ $(NVCC) (kernels compiled for sm_90a),✗ (kernels skipped))"
 
 deps:
+	apt-get update -qq
 	apt-get install -y --no-install-recommends build-essential clang libclang-rt-14-dev \
 	  libcmocka-dev libjansson-dev libxxhash-dev libbenchmark-dev gnuplot-nox python3 ca-certificates
 
