@@ -227,8 +227,9 @@ if gpu:
       "Huffman kernel, one-level 12-bit table, output staged in shared memory: 355-383 GB/s; NeuZip-layout rANS chunks + merge: "
       "182-414 GB/s), then call cuBLAS. The real DFloat11 package reports ~2x of bf16 at batch 1; our reimplementation of its decoder is "
       "several times slower than theirs, so the DFloat11 column understates that peer (running the real `dfloat11` wheel on the GPU machine was not attempted "
-      "this session). The paper's 6-7x (DFloat11) and 10-11x (NeuZip) are for its fused kernel; ours: bitmap4 8.1x / 9.4x, "
-      "tile-ans 2.8x / 3.2x at M=1.\n")
+      "this session). The paper's 6-7x (DFloat11) and 10-11x (NeuZip) are for its fused kernel; ours at M=1: bitmap4 %.1fx / %.1fx, "
+      "tile-ans %.1fx / %.1fx.\n" % (gpu["layer"][0].get("bitmap4_vs_dfloat11", float("nan")), gpu["layer"][0].get("bitmap4_vs_neuzip", float("nan")),
+                                    gpu["layer"][0].get("tile_ans_vs_dfloat11", float("nan")), gpu["layer"][0].get("tile_ans_vs_neuzip", float("nan"))))
     w("\nOn an H100 (HBM3) the entropy-coded tile-ans GEMV is decode-bound and slower than cuBLAS at every M (the paper's kernel is "
       "also decoder-bound at small batch; it reports no batch-1 number). The fixed-length `bitmap4` code (12.04 bits/weight, 75%) matches "
       "or beats cuBLAS at M=1 on the whole layer (1.16x on gate_up).\n")
