@@ -224,7 +224,7 @@ int main(int argc, char **argv)
                 else { wz_gpu_ta_decode(g, dDec, 0); cublas(dDec); }
             };
             auto bfused = [&](int f) {
-                if (fused_ok) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
+                if (fused_ok || (f == 1 && M <= WZ_GPU_BM4_GEMV_MAX_M)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
                 else { wz_gpu_bm_decode(gb[f], dDec, 0); cublas(dDec); }
             };
             // Correctness vs fp64 reference on a sample of rows (all rows for small M).

@@ -400,7 +400,11 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     case 2: BMG(2); break;
     case 4: BMG(4); break;
     case 8: BMG(8); break;
-    default: return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d not in {1,2,4,8}", M);
+    case 16: // bitmap4 only: the fused CUDA-core path up to 16 tokens (activations 16 KB of shared memory)
+        if (a.width != 4) return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=16 needs bitmap4");
+        bm4_gemv_kernel<16><<<bm4_gemv_grid(a), BM_WARPS * 32, 0, s>>>(a, d_x, d_acc);
+        break;
+    default: return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d not in {1,2,4,8} (16 for bitmap4)", M);
     }
 #undef BMG
     CU(cudaGetLastError(), "bm_gemv_kernel launch");
