@@ -295,6 +295,20 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
 // once per block in shared memory as fp32 and each weight pair reads its two
 // x values with one broadcast LDS.64 per m (v1 spent two shuffles and two
 // shifts per pair per m).
+// Two weights (a bf16x2 word) times their two activations, for every m:
+// xp points at the pair's float2 in row m = 0 of the staged activations.
+template <int M>
+__device__ __forceinline__ void bm4_fma_pair(uint32_t w2, const float2 *xp, float (&s0)[M], float (&s1)[M])
+{
+    float lo = __uint_as_float(w2 << 16), hi = __uint_as_float(w2 & 0xffff0000u);
+#pragma unroll
+    for (int m = 0; m < M; m++) {
+        float2 x2 = xp[m * (BM_CHUNK * 16)];
+        s0[m] = fmaf(lo, x2.x, s0[m]);
+        s1[m] = fmaf(hi, x2.y, s1[m]);
+    }
+}
+
 template <int M>
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
 {
@@ -325,30 +339,12 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
             const float2 *xp = (const float2 *)&xs[0][(bcx - bc0) * 32];
             if (!__any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3])) { // warp-uniform fast path
 #pragma unroll
-                for (int p = 0; p < 16; p++) {
-                    uint32_t w2 = bm4_pair_fast(k, p, lut);
-                    float lo = __uint_as_float(w2 << 16), hi = __uint_as_float(w2 & 0xffff0000u);
-#pragma unroll
-                    for (int m = 0; m < M; m++) {
-                        float2 x2 = xp[m * (BM_CHUNK * 16) + p];
-                        s0[m] = fmaf(lo, x2.x, s0[m]);
-                        s1[m] = fmaf(hi, x2.y, s1[m]);
-                    }
-                }
+                for (int p = 0; p < 16; p++) bm4_fma_pair<M>(bm4_pair_fast(k, p, lut), xp + p, s0, s1);
                 continue;
             }
             const uint8_t *eb = bm4_ebase(a, k, fl, lane);
 #pragma unroll
-            for (int p = 0; p < 16; p++) {
-                uint32_t w2 = bm4_pair(k, p, lut, fl, eb);
-                float lo = __uint_as_float(w2 << 16), hi = __uint_as_float(w2 & 0xffff0000u);
-#pragma unroll
-                for (int m = 0; m < M; m++) {
-                    float2 x2 = xp[m * (BM_CHUNK * 16) + p];
-                    s0[m] = fmaf(lo, x2.x, s0[m]);
-                    s1[m] = fmaf(hi, x2.y, s1[m]);
-                }
-            }
+            for (int p = 0; p < 16; p++) bm4_fma_pair<M>(bm4_pair(k, p, lut, fl, eb), xp + p, s0, s1);
         }
         uint64_t row = br * 32 + lane;
         if (row < a.rows)
