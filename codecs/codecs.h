@@ -58,7 +58,7 @@ typedef struct wz_codec {
     wz_err (*decode)(const uint8_t *src, size_t len, void *out, size_t out_bytes);
 } wz_codec;
 
-extern const wz_codec wz_codec_tile_ans, wz_codec_bitmap, wz_codec_bitmap4, wz_codec_neuzip, wz_codec_dfloat11, wz_codec_tans;
+extern const wz_codec wz_codec_tile_ans, wz_codec_bitmap, wz_codec_bitmap4, wz_codec_neuzip, wz_codec_dfloat11, wz_codec_tans, wz_codec_huff4;
 
 size_t wz_codec_count(void);
 const wz_codec *wz_codec_at(size_t i);

@@ -10,6 +10,7 @@
 #define WZ_BITIO_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct { uint8_t *p, *end; uint64_t acc; int n; int overflow; } wz_bitw;
 typedef struct { const uint8_t *p, *end; uint64_t win; int n; uint64_t phantom; } wz_bitr;
@@ -37,6 +38,19 @@ static inline uint64_t wz_bitw_bits(const wz_bitw *w, const uint8_t *start) { re
 static inline void wz_bitr_init(wz_bitr *r, const uint8_t *src, size_t len) { r->p = src; r->end = src + len; r->win = 0; r->n = 0; r->phantom = 0; }
 static inline void wz_bitr_fill(wz_bitr *r)
 {
+    if (r->end - r->p >= 8) {
+        /* Fast path: one 8-byte big-endian load. The bits below the n + 8k
+         * we claim are the stream's next bits too, so a later refill ORs
+         * identical values over them. */
+        uint64_t v;
+        memcpy(&v, r->p, 8);
+        v = __builtin_bswap64(v);
+        int k = (64 - r->n) >> 3;
+        r->win |= v >> r->n;
+        r->n += 8 * k;
+        r->p += k;
+        return;
+    }
     while (r->n <= 56) {
         uint64_t b = 0;
         if (r->p < r->end) b = *r->p++;
