@@ -42,7 +42,7 @@ if bits_q:
     m = bits_q["model"]
     w("| codec (bf16, synthetic Qwen2.5-14B layer, 275 M weights) | bits/weight | gap to 16-bit entropy | model | table | coder | framing |")
     w("|---|---|---|---|---|---|---|")
-    for c in ("tile-ans", "tans", "neuzip", "dfloat11", "bitmap"):
+    for c in ("tile-ans", "tans", "huff4", "neuzip", "dfloat11", "bitmap", "bitmap4"):
         if c in m:
             x = m[c]
             w("| %s | %.4f | +%.4f | %+.4f | %+.4f | %+.4f | %+.4f |" % (c, x["bits_per_weight"], x["gap"], x["model_loss"], x["table_loss"],
