@@ -24,10 +24,8 @@ int wz_cmd_compress(int argc, char **argv)
     double t0 = wz_now();
     wz_err e = wz_container_compress(in, out, c, &cp, &st);
     if (e) return wz_report(in, e);
-    double total = (double)(st.raw_bytes + st.coded_in);
     printf("%s -> %s: %u file(s), %.1f MB coded to %.1f MB (%.2f%%), %.1f MB stored raw, %.2f s\n", in, out, st.files, st.coded_in / 1e6,
            st.coded_out / 1e6, st.coded_in ? 100.0 * st.coded_out / st.coded_in : 0, st.raw_bytes / 1e6, wz_now() - t0);
-    (void)total;
     return 0;
 }
 

@@ -42,7 +42,6 @@ int wz_cmd_convert(int argc, char **argv)
     const char *in = NULL, *out = NULL, *to = NULL;
     wz_quant_spec q = {WZ_Q_INT8, WZ_GRAN_TENSOR, 0, 0, 0};
     uint64_t min_numel = 4096;
-    int gran_set = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-o") && i + 1 < argc) out = argv[++i];
@@ -53,7 +52,6 @@ int wz_cmd_convert(int argc, char **argv)
         else if (!strcmp(a, "--min-numel") && i + 1 < argc) min_numel = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(a, "--granularity") && i + 1 < argc) {
             const char *g = argv[++i];
-            gran_set = 1;
             if (!strcmp(g, "tensor")) q.gran = WZ_GRAN_TENSOR;
             else if (!strcmp(g, "channel")) q.gran = WZ_GRAN_CHANNEL;
             else if (!strncmp(g, "group:", 6) && atoi(g + 6) > 0) { q.gran = WZ_GRAN_GROUP; q.group = (uint64_t)atoi(g + 6); }
@@ -71,7 +69,6 @@ int wz_cmd_convert(int argc, char **argv)
     else if (!strcmp(to, "int4")) q.fmt = WZ_Q_INT4;
     else if (!strcmp(to, "fp4")) q.fmt = WZ_Q_FP4;
     else { fprintf(stderr, "wzip convert: unknown format '%s'\n", to); return 2; }
-    (void)gran_set;
     wz_model *m;
     wz_err e = wz_model_open(in, &m);
     if (e) return wz_report(NULL, e);
