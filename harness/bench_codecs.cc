@@ -10,6 +10,7 @@
 #include <vector>
 extern "C" {
 #include "codecs/codecs.h"
+#include "datasets/datasets.h"
 #include "harness/bench_registry.h"
 }
 
@@ -19,16 +20,18 @@ struct Data { wz_dtype dt; uint64_t rows, cols; std::vector<uint8_t> bytes; };
 Data make(wz_dtype dt)
 {
     Data d{dt, 4096, 4096, {}};
-    uint64_t n = d.rows * d.cols, s = 7;
+    uint64_t n = d.rows * d.cols;
     d.bytes.resize(n * (size_t)wz_codec_elem_bytes(dt));
-    for (uint64_t i = 0; i < n; i++) {
-        s ^= s >> 12; s ^= s << 25; s ^= s >> 27;
-        uint64_t r = s * 0x2545F4914F6CDD1DULL;
-        double u = ((r >> 11) + 0.5) / 9007199254740992.0, v = (((r * 0x9E3779B97F4A7C15ULL) >> 11) + 0.5) / 9007199254740992.0;
-        double g = std::sqrt(-2 * std::log(u)) * std::cos(6.283185307179586 * v);
-        if (dt == WZ_DT_BF16) { uint16_t h = wz_f32_to_bf16((float)(0.02 * g)); memcpy(&d.bytes[2 * i], &h, 2); }
-        else d.bytes[i] = (uint8_t)(int8_t)std::lround(std::fmax(-127, std::fmin(127, 20 * g)));
+    if (dt == WZ_DT_BF16) { // the project's synthetic weights (datasets/synth.c)
+        wz_synth_matrix_bf16((uint16_t *)d.bytes.data(), d.rows, d.cols, 7);
+        return d;
     }
+    // int8: the same weights at 20 codes per base sigma (0.02), clamped to
+    // +-127 — the code spread (~6.4 bits) the earlier gaussian input had.
+    std::vector<uint16_t> w(n);
+    wz_synth_matrix_bf16(w.data(), d.rows, d.cols, 7);
+    for (uint64_t i = 0; i < n; i++)
+        d.bytes[i] = (uint8_t)(int8_t)std::lround(std::fmax(-127.0, std::fmin(127.0, wz_bf16_to_f32(w[i]) / 0.02 * 20)));
     return d;
 }
 

@@ -6,33 +6,27 @@
 // and AddCustomContext).
 #include <benchmark/benchmark.h>
 #include <omp.h>
-#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <vector>
 extern "C" {
 #include "analysis/analysis.h"
+#include "datasets/datasets.h"
 #include "harness/bench_registry.h"
 }
 
-static std::vector<uint16_t> bf16_weights(size_t n)
+// Weights from the project's synthetic generator (datasets/synth.c), as
+// gpu_bench and `wzip synth` use: 8192 x 8192 bf16 = 128 MB, far beyond L3.
+static std::vector<uint16_t> bf16_weights(size_t rows, size_t cols)
 {
-    std::vector<uint16_t> x(n);
-    uint64_t s = 42;
-    for (size_t i = 0; i < n; i++) {
-        s ^= s >> 12; s ^= s << 25; s ^= s >> 27;
-        uint64_t r = s * 0x2545F4914F6CDD1DULL;
-        double u = ((r >> 11) + 0.5) / 9007199254740992.0;
-        s ^= s >> 12; s ^= s << 25; s ^= s >> 27;
-        double v = ((s * 0x2545F4914F6CDD1DULL >> 11) + 0.5) / 9007199254740992.0;
-        x[i] = wz_f32_to_bf16((float)(0.02 * std::sqrt(-2 * std::log(u)) * std::cos(6.283185307179586 * v)));
-    }
+    std::vector<uint16_t> x(rows * cols);
+    wz_synth_matrix_bf16(x.data(), rows, cols, 42);
     return x;
 }
 
 static void BM_hist16(benchmark::State &st)
 {
-    static std::vector<uint16_t> x = bf16_weights(size_t(1) << 26); // 128 MB: far beyond L3
+    static std::vector<uint16_t> x = bf16_weights(8192, 8192);
     std::vector<uint64_t> h(65536);
     omp_set_num_threads((int)st.range(0));
     for (auto _ : st) {
