@@ -35,6 +35,24 @@ static double gemv_rel_err(const std::vector<uint16_t> &w, const std::vector<uin
     return sqrt(num / den);
 }
 
+// One fused GEMV on fresh random activations, output poisoned first; `run`
+// launches it and says whether it succeeded. Returns the fp64 relative
+// error (INFINITY if the launch failed).
+template <class F>
+static double gemv_check(const std::vector<uint16_t> &w, uint64_t r, uint64_t c, int M, F run)
+{
+    std::vector<uint16_t> X(M * c), Y(M * r);
+    for (auto &x : X) x = wz_f32_to_bf16((float)gauss());
+    uint16_t *dx, *dy; float *acc;
+    cudaMalloc(&dx, X.size() * 2); cudaMalloc(&dy, Y.size() * 2); cudaMalloc(&acc, Y.size() * 4);
+    cudaMemcpy(dx, X.data(), X.size() * 2, cudaMemcpyHostToDevice);
+    cudaMemset(dy, 0xff, Y.size() * 2);
+    bool ok = run(dx, dy, acc);
+    cudaMemcpy(Y.data(), dy, Y.size() * 2, cudaMemcpyDeviceToHost);
+    cudaFree(dx); cudaFree(dy); cudaFree(acc);
+    return ok ? gemv_rel_err(w, X, Y, M, r, c) : INFINITY;
+}
+
 static std::vector<uint8_t> encode(const std::vector<uint16_t> &w, uint64_t r, uint64_t c, uint32_t T, uint32_t K)
 {
     wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K;
@@ -60,17 +78,10 @@ static void test_decode_exact(uint64_t r, uint64_t c, uint32_t T, uint32_t K, do
     EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "decode %llux%llu tile %ux%u not bit-exact", (unsigned long long)r, (unsigned long long)c, T, K);
     // Fused GEMV vs fp64 on the decoded (= original) weights.
     for (int M : {1, 2, 4, 8}) {
-        std::vector<uint16_t> X(M * c), Y(M * r);
-        for (auto &x : X) x = wz_f32_to_bf16((float)gauss());
-        uint16_t *dx, *dy; float *acc;
-        cudaMalloc(&dx, X.size() * 2); cudaMalloc(&dy, Y.size() * 2); cudaMalloc(&acc, Y.size() * 4);
-        cudaMemcpy(dx, X.data(), X.size() * 2, cudaMemcpyHostToDevice);
-        cudaMemset(dy, 0xff, Y.size() * 2);
-        EXPECT(wz_gpu_ta_gemv(g, dx, M, dy, acc, 0) == WZ_OK && wz_gpu_ta_check(g) == WZ_OK, "gemv %s", wz_err_detail());
-        cudaMemcpy(Y.data(), dy, Y.size() * 2, cudaMemcpyDeviceToHost);
-        double e = gemv_rel_err(w, X, Y, M, r, c);
-        EXPECT(e < 1e-2, "gemv M=%d %llux%llu rel.err %.3e", M, (unsigned long long)r, (unsigned long long)c, e);
-        cudaFree(dx); cudaFree(dy); cudaFree(acc);
+        double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
+            return wz_gpu_ta_gemv(g, dx, M, dy, acc, 0) == WZ_OK && wz_gpu_ta_check(g) == WZ_OK;
+        });
+        EXPECT(e < 1e-2, "gemv M=%d %llux%llu rel.err %.3e (%s)", M, (unsigned long long)r, (unsigned long long)c, e, wz_err_detail());
     }
     cudaFree(d);
     wz_gpu_ta_free(g);
@@ -125,17 +136,10 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "%s decode %llux%llu not bit-exact", codec->name, (unsigned long long)r, (unsigned long long)c);
     for (int M : {1, 4, 8, 16}) {
         if (M == 16 && codec != &wz_codec_bitmap4) continue;
-        std::vector<uint16_t> X(M * c), Y(M * r);
-        for (auto &x : X) x = wz_f32_to_bf16((float)gauss());
-        uint16_t *dx, *dy; float *acc;
-        cudaMalloc(&dx, X.size() * 2); cudaMalloc(&dy, Y.size() * 2); cudaMalloc(&acc, Y.size() * 4);
-        cudaMemcpy(dx, X.data(), X.size() * 2, cudaMemcpyHostToDevice);
-        cudaMemset(dy, 0xff, Y.size() * 2);
-        EXPECT(wz_gpu_bm_gemv(g, dx, M, dy, acc, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess, "bitmap gemv");
-        cudaMemcpy(Y.data(), dy, Y.size() * 2, cudaMemcpyDeviceToHost);
-        double e = gemv_rel_err(w, X, Y, M, r, c);
+        double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
+            return wz_gpu_bm_gemv(g, dx, M, dy, acc, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
+        });
         EXPECT(e < 1e-2, "%s gemv M=%d rel.err %.3e", codec->name, M, e);
-        cudaFree(dx); cudaFree(dy); cudaFree(acc);
     }
     cudaFree(d);
     wz_gpu_bm_free(g);
