@@ -27,6 +27,8 @@ typedef struct {
     uint32_t code_tile_rows;       /* tile-ans rows for byte/nibble codes (default 256: x 256 cols = 64 K
                                       symbols, so the 32 lanes' states cost < 0.01 bit per code) */
     int threads;              /* 0 = all */
+    int bf16_model;           /* tile-ans symbol model for bf16: WZ_TA_MODEL_PAIR16 (default) or
+                                 WZ_TA_MODEL_SPLIT16 (one exponent per rANS step, the v1 format) */
 } wz_codec_params;
 
 /* Gap decomposition, all in bits for the whole tensor:
@@ -87,30 +89,42 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path);
 
 /* --- the tile-ans blob, shared with kernels/ (the GPU reads these bytes) --- */
 #define WZ_TA_MAGIC 0x41545a57u /* "WZTA" */
-#define WZ_TA_VERSION 1
-enum { WZ_TA_MODEL_CODES = 0, WZ_TA_MODEL_SPLIT16 = 1 };
+#define WZ_TA_VERSION 2
+/* Symbol models. CODES: symbol = the byte/nibble code. SPLIT16: symbol =
+ * exponent byte (bf16) or high byte (fp16), sign|mantissa byte raw.
+ * PAIR16 (bf16 default, v2): one rANS symbol per two weights of a lane: the
+ * exponents of both, each as a 4-bit code c = e - ebase in 0..14 of a window
+ * of 15 exponents (15 = escape: the exponent travels raw in the tile's
+ * escape bytes); symbol = c1 | c2 << 4. Halves table lookups, state updates
+ * and refills per weight on the GPU (kernels/NOTES.md v15). */
+enum { WZ_TA_MODEL_CODES = 0, WZ_TA_MODEL_SPLIT16 = 1, WZ_TA_MODEL_PAIR16 = 2 };
+#define WZ_TA_ESC 15u
 typedef struct {
     uint32_t magic;
     uint16_t version;
-    uint8_t dtype, model;      /* model: CODES (symbol = code) or SPLIT16 (symbol + raw byte) */
-    uint8_t prob_bits, lanes, pad[2];
+    uint8_t dtype, model;      /* model: WZ_TA_MODEL_* */
+    uint8_t prob_bits, lanes, ebase, pad; /* ebase: PAIR16 window base exponent */
     uint32_t tile_rows, tile_cols;
     uint64_t rows, cols;
     uint32_t tiles_r, tiles_c;
     uint64_t nwords;           /* 16-bit words in all streams */
+    uint64_t nesc;             /* PAIR16: escaped exponents in all tiles */
     uint16_t freq[256];        /* rANS table, sums to 2^prob_bits */
 } wz_ta_header;
 /* Layout after the header (all offsets derived, nothing trusted):
  *   uint32 word_off[ntiles+1]     start of each tile's stream, in words
  *   uint32 states[ntiles][32]     initial decoder states
+ *   uint32 esc_off[ntiles+1]      PAIR16 only: first escape byte of each tile
  *   uint16 words[nwords]          (starts 16-byte aligned, padded to 16 bytes)
- *   uint8  raw[ntiles][T*K]       SPLIT16 only: raw byte per element, in
- *                                 lane-blocked order (see tile_ans.c) */
+ *   uint8  raw[ntiles][T*K]       SPLIT16/PAIR16: raw sign|mantissa byte per
+ *                                 element, in lane-blocked order (tile_ans.c)
+ *   uint8  esc[nesc]              PAIR16: escaped exponents, per tile in
+ *                                 decode order (pair step, lane, first/second) */
 typedef struct {
     const wz_ta_header *h;
-    const uint32_t *word_off, *states;
+    const uint32_t *word_off, *states, *esc_off;
     const uint16_t *words;
-    const uint8_t *raw;
+    const uint8_t *raw, *esc;
     uint64_t ntiles, tile_elems;
 } wz_ta_view;
 /* Validate a blob and locate its parts. */
@@ -122,6 +136,8 @@ static inline uint64_t wz_ta_raw_pos(uint64_t e)
     uint64_t step = e >> 5, lane = e & 31;
     return (step >> 4) * 512 + lane * 16 + (step & 15);
 }
+/* PAIR16 4-bit exponent code of a bf16 exponent e in the window at ebase. */
+static inline uint32_t wz_pair_code(uint32_t e, uint32_t ebase) { return e - ebase < WZ_TA_ESC ? e - ebase : WZ_TA_ESC; }
 /* SPLIT16 symbol/raw split of a 16-bit code, and the merge back. */
 static inline uint8_t wz_split_sym(uint16_t u, int bf16) { return bf16 ? (uint8_t)(u >> 7) : (uint8_t)(u >> 8); }
 static inline uint8_t wz_split_raw(uint16_t u, int bf16) { return bf16 ? (uint8_t)(((u >> 8) & 0x80) | (u & 0x7f)) : (uint8_t)u; }

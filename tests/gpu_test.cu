@@ -53,9 +53,10 @@ static double gemv_check(const std::vector<uint16_t> &w, uint64_t r, uint64_t c,
     return ok ? gemv_rel_err(w, X, Y, M, r, c) : INFINITY;
 }
 
-static std::vector<uint8_t> encode(const std::vector<uint16_t> &w, uint64_t r, uint64_t c, uint32_t T, uint32_t K)
+static std::vector<uint8_t> encode(const std::vector<uint16_t> &w, uint64_t r, uint64_t c, uint32_t T, uint32_t K,
+                                   int model = WZ_TA_MODEL_PAIR16)
 {
-    wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K;
+    wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K; p.bf16_model = model;
     wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
     std::vector<uint8_t> b(wz_codec_tile_ans.bound(&p, &in));
     size_t len;
@@ -64,11 +65,21 @@ static std::vector<uint8_t> encode(const std::vector<uint16_t> &w, uint64_t r, u
     return b;
 }
 
-static void test_decode_exact(uint64_t r, uint64_t c, uint32_t T, uint32_t K, double sigma)
+// Gaussian weights; `wide` also scales each by 2^-U(0,24), so exponents span
+// more than the PAIR16 window and many tiles carry escapes.
+static std::vector<uint16_t> weights(uint64_t n, double sigma, int wide)
 {
-    std::vector<uint16_t> w(r * c);
-    for (auto &x : w) x = wz_f32_to_bf16((float)(sigma * gauss()));
-    auto b = encode(w, r, c, T, K);
+    std::vector<uint16_t> w(n);
+    for (auto &x : w) x = wz_f32_to_bf16((float)(sigma * gauss() * (wide ? exp2(-(double)(rnd() % 25)) : 1.0)));
+    return w;
+}
+
+static void test_decode_exact(uint64_t r, uint64_t c, uint32_t T, uint32_t K, double sigma, int model = WZ_TA_MODEL_PAIR16, int wide = 0)
+{
+    std::vector<uint16_t> w = weights(r * c, sigma, wide);
+    auto b = encode(w, r, c, T, K, model);
+    wz_ta_view v;
+    if (wz_ta_parse(b.data(), b.size(), &v) == WZ_OK && wide) EXPECT(v.h->nesc > 0, "wide weights made no escapes");
     wz_gpu_ta *g;
     EXPECT(wz_gpu_ta_upload(b.data(), b.size(), &g) == WZ_OK, "upload %s", wz_err_detail());
     uint16_t *d; cudaMalloc(&d, r * c * 2); cudaMemset(d, 0xff, r * c * 2);
@@ -115,6 +126,24 @@ static void test_hostile()
         wz_gpu_ta_free(g);
     }
     EXPECT(flagged >= 18, "only %d of 20 corrupted streams detected", flagged);
+    // PAIR16 escapes moved between tiles (index still spans the escapes):
+    // the tiles' escape counts no longer match and the kernels must say so.
+    std::vector<uint16_t> ww = weights(256 * 512, 0.02, 1);
+    auto e = encode(ww, 256, 512, 64, 256);
+    wz_ta_view v;
+    EXPECT(wz_ta_parse(e.data(), e.size(), &v) == WZ_OK && v.esc_off && v.esc_off[1] > 0, "escape test blob");
+    ((uint32_t *)v.esc_off)[1] -= 1;
+    EXPECT(wz_gpu_ta_upload(e.data(), e.size(), &g) == WZ_OK, "escape-shifted blob should pass host checks");
+    uint16_t *d; cudaMalloc(&d, ww.size() * 2);
+    wz_gpu_ta_decode(g, d, 0);
+    EXPECT(wz_gpu_ta_check(g) == WZ_ERR_CORRUPT, "shifted escapes not flagged by the decoder");
+    float *acc; uint16_t *dy; cudaMalloc(&acc, 4 * 256 * 4); cudaMalloc(&dy, 4 * 256 * 2);
+    cudaMemset(d, 0, 4 * 512 * 2);
+    wz_gpu_ta_gemv(g, d, 4, dy, acc, 0);
+    EXPECT(wz_gpu_ta_check(g) == WZ_ERR_CORRUPT, "shifted escapes not flagged by the fused GEMV");
+    EXPECT(cudaGetLastError() == cudaSuccess, "kernel fault on shifted escapes");
+    cudaFree(d); cudaFree(acc); cudaFree(dy);
+    wz_gpu_ta_free(g);
 }
 
 static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double sigma)
@@ -194,6 +223,10 @@ int main()
     test_decode_exact(96, 272, 64, 256, 0.5);    // edge tiles in both dims
     test_decode_exact(1024, 1024, 128, 128, 1e-3);
     test_decode_exact(64, 4096, 32, 512, 0.02);
+    test_decode_exact(256, 512, 64, 256, 0.02, WZ_TA_MODEL_SPLIT16);     // the v1 model
+    test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_SPLIT16);
+    test_decode_exact(256, 512, 64, 256, 0.02, WZ_TA_MODEL_PAIR16, 1);   // many escapes
+    test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_PAIR16, 1);
     test_hostile();
     test_peers(256, 512);
     test_peers(300, 1000);

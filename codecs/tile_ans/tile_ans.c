@@ -15,13 +15,18 @@
  * Edge tiles are padded with the most frequent symbol; the decoder drops
  * the padding.
  *
- * Symbol model for 16-bit floats (SPLIT16): the exponent is rANS-coded and
+ * Symbol models for 16-bit floats: the exponent is rANS-coded and
  * sign+mantissa travel raw. Measured on real weights (see README / results
  * bits-*.json) the raw plane costs H(exp)+8 - H(value) = 8 - H(sm|exp)
  * ~ 0.02-0.05 bit; the alternatives (high byte coded: ~0.14 bit loss; full
  * 16-bit alphabet: a 4096-slot table cannot hold ~10^4 distinct values
- * without escapes) lose more. For byte/nibble formats the symbol is the
- * whole code (CODES), which is the paper's definition exactly. */
+ * without escapes) lose more. SPLIT16 codes one exponent per rANS step;
+ * PAIR16 (the bf16 default) codes the exponents of two consecutive weights
+ * of a lane (columns 2i, 2i+1 of its row) as one symbol over a window of 15
+ * exponents plus an escape, so the GPU pays one lookup, one state update and
+ * one refill per two weights (results/bits-*-pair*.json has both models'
+ * gap terms). For byte/nibble formats the symbol is the whole code (CODES),
+ * which is the paper's definition exactly. */
 #include "codecs/codecs.h"
 #include "codecs/rans/rans.h"
 #include <omp.h>
@@ -33,22 +38,26 @@ static int ta_supports(wz_dtype dt) { return wz_codec_elem_bytes(dt) > 0; }
 
 static size_t align16(size_t x) { return (x + 15) & ~(size_t)15; }
 
-typedef struct { uint64_t ntiles, te; size_t off_b, st_b, words_off, words_cap_b, raw_off, raw_b; } ta_layout;
+typedef struct { uint64_t ntiles, te; size_t off_b, st_b, eo_b, words_off, raw_off, raw_b, esc_off, total; } ta_layout;
 
 /* Sizes of the parts; returns 0 on overflow. */
-static int ta_layout_of(uint64_t tr, uint64_t tc, uint64_t te, uint64_t nwords, int split, ta_layout *L)
+static int ta_layout_of(uint64_t tr, uint64_t tc, uint64_t te, uint64_t nwords, uint64_t nesc, int model, ta_layout *L)
 {
     uint64_t nt, b;
     if (__builtin_mul_overflow(tr, tc, &nt) || nt > (1ull << 32)) return 0;
     L->ntiles = nt; L->te = te;
     L->off_b = (size_t)(nt + 1) * 4;
     L->st_b = (size_t)nt * 128;
+    L->eo_b = model == WZ_TA_MODEL_PAIR16 ? (size_t)(nt + 1) * 4 : 0;
     /* 16-byte aligned: the GPU stages words with 8-byte cp.async copies. */
-    L->words_off = align16(sizeof(wz_ta_header) + L->off_b + L->st_b);
+    L->words_off = align16(sizeof(wz_ta_header) + L->off_b + L->st_b + L->eo_b);
     if (__builtin_mul_overflow(nwords, 2, &b) || b > (1ull << 50)) return 0;
     L->raw_off = align16(L->words_off + (size_t)b);
-    if (__builtin_mul_overflow(nt, split ? te : 0, &b) || b > (1ull << 50)) return 0;
+    if (__builtin_mul_overflow(nt, model != WZ_TA_MODEL_CODES ? te : 0, &b) || b > (1ull << 50)) return 0;
     L->raw_b = (size_t)b;
+    L->esc_off = L->raw_off + L->raw_b;
+    if (nesc > (1ull << 50) || (model != WZ_TA_MODEL_PAIR16 && nesc)) return 0;
+    L->total = L->esc_off + (size_t)nesc;
     return 1;
 }
 
@@ -75,16 +84,22 @@ static uint32_t tile_rows_for(const wz_codec_params *p, wz_dtype dt)
     return wz_codec_elem_bytes(dt) == 1 && p->code_tile_rows ? p->code_tile_rows : p->tile_rows;
 }
 
+static int model_for(const wz_codec_params *p, wz_dtype dt)
+{
+    if (wz_codec_elem_bytes(dt) == 1) return WZ_TA_MODEL_CODES;
+    return dt == WZ_DT_BF16 && p->bf16_model == WZ_TA_MODEL_PAIR16 ? WZ_TA_MODEL_PAIR16 : WZ_TA_MODEL_SPLIT16;
+}
+
 static size_t ta_bound(const wz_codec_params *p, const wz_codec_input *in)
 {
     uint32_t t32, k32;
     if (!p->tile_rows || !p->tile_cols) return 0;
     choose_tile(in->rows, in->cols, tile_rows_for(p, in->dtype), p->tile_cols, &t32, &k32);
     uint64_t T = t32, K = k32, tr = (in->rows + T - 1) / T, tc = (in->cols + K - 1) / K;
+    int model = model_for(p, in->dtype);
     ta_layout L;
-    int split = wz_codec_elem_bytes(in->dtype) == 2;
-    if (!ta_layout_of(tr, tc, T * K, tr * tc * T * K, split, &L)) return 0;
-    return L.raw_off + L.raw_b;
+    if (!ta_layout_of(tr, tc, T * K, tr * tc * T * K, model == WZ_TA_MODEL_PAIR16 ? in->rows * in->cols : 0, model, &L)) return 0;
+    return L.total;
 }
 
 wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
@@ -92,10 +107,11 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     const wz_ta_header *h = (const wz_ta_header *)src;
     if (len < sizeof *h) return wz_fail(WZ_ERR_CORRUPT, "tile-ans blob of %zu bytes is shorter than its header", len);
     if (h->magic != WZ_TA_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: bad magic");
-    if (h->version != WZ_TA_VERSION) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: version %u", h->version);
+    if (h->version != WZ_TA_VERSION) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: version %u (this build reads %u)", h->version, WZ_TA_VERSION);
     if (h->dtype >= WZ_DT__COUNT || wz_codec_elem_bytes((wz_dtype)h->dtype) == 0) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: bad dtype %u", h->dtype);
     int split = wz_codec_elem_bytes((wz_dtype)h->dtype) == 2;
-    if (h->model != (split ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_CODES)) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: model %u does not fit dtype", h->model);
+    int ok_model = split ? h->model == WZ_TA_MODEL_SPLIT16 || (h->model == WZ_TA_MODEL_PAIR16 && h->dtype == WZ_DT_BF16) : h->model == WZ_TA_MODEL_CODES;
+    if (!ok_model) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: model %u does not fit dtype", h->model);
     if (h->lanes != WZ_RANS_LANES) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: %u lanes", h->lanes);
     uint64_t T = h->tile_rows, K = h->tile_cols, te = T * K;
     if (!T || !K || T % 32 || K % 16 || te > (1u << 20)) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llux%llu invalid", (unsigned long long)T, (unsigned long long)K);
@@ -104,18 +120,26 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h->freq, h->prob_bits));
     ta_layout L;
-    if (!ta_layout_of(h->tiles_r, h->tiles_c, te, h->nwords, split, &L) || L.raw_off + L.raw_b != len)
+    if (!ta_layout_of(h->tiles_r, h->tiles_c, te, h->nwords, h->nesc, h->model, &L) || L.total != len)
         return wz_fail(WZ_ERR_CORRUPT, "tile-ans: blob is %zu bytes, header implies another size (truncated?)", len);
     v->h = h;
     v->ntiles = L.ntiles; v->tile_elems = te;
     v->word_off = (const uint32_t *)(src + sizeof *h);
     v->states = (const uint32_t *)(src + sizeof *h + L.off_b);
+    v->esc_off = L.eo_b ? (const uint32_t *)(src + sizeof *h + L.off_b + L.st_b) : NULL;
     v->words = (const uint16_t *)(src + L.words_off);
     v->raw = split ? src + L.raw_off : NULL;
+    v->esc = src + L.esc_off;
     if (v->word_off[0] != 0 || v->word_off[L.ntiles] != h->nwords) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile index does not span the stream");
     for (uint64_t i = 0; i < L.ntiles; i++)
         if (v->word_off[i + 1] < v->word_off[i] || v->word_off[i + 1] - v->word_off[i] > te)
             return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llu word range invalid", (unsigned long long)i);
+    if (v->esc_off) {
+        if (v->esc_off[0] != 0 || v->esc_off[L.ntiles] != h->nesc) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: escape index does not span the escapes");
+        for (uint64_t i = 0; i < L.ntiles; i++)
+            if (v->esc_off[i + 1] < v->esc_off[i] || v->esc_off[i + 1] - v->esc_off[i] > te)
+                return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llu escape range invalid", (unsigned long long)i);
+    }
     for (uint64_t i = 0; i < L.ntiles * 32; i++)
         if (v->states[i] < WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llu initial state below 2^16", (unsigned long long)(i / 32));
     return WZ_OK;
@@ -129,6 +153,50 @@ static inline int64_t elem_index(const wz_ta_header *h, uint64_t ti, uint64_t tj
     return (r < h->rows && c < h->cols) ? (int64_t)(r * h->cols + c) : -1;
 }
 
+/* The rANS symbols of tile k (te/32 steps, or te/64 pair steps for PAIR16)
+ * and, for PAIR16, its escaped exponents in decode order (esc may be NULL:
+ * count only). Padding takes symbol `pad` (a code that never escapes). Also
+ * counts the symbols of steps that hold a real element into real[] and all
+ * symbols into all[] when those are given. Returns the escape count. */
+static uint64_t tile_symbols(const wz_ta_header *h, const wz_codec_input *in, uint64_t k, uint8_t pad, uint8_t *sym, uint8_t *esc,
+                             uint64_t *real, uint64_t *all)
+{
+    const uint64_t te = (uint64_t)h->tile_rows * h->tile_cols, ti = k / h->tiles_c, tj = k % h->tiles_c;
+    const uint16_t *x16 = in->data;
+    const uint8_t *x8 = in->data;
+    const int bf16 = h->dtype == WZ_DT_BF16;
+    uint64_t nesc = 0;
+    if (h->model != WZ_TA_MODEL_PAIR16) {
+        for (uint64_t e = 0; e < te; e++) {
+            int64_t i = elem_index(h, ti, tj, e);
+            sym[e] = i < 0 ? pad : h->model == WZ_TA_MODEL_SPLIT16 ? wz_split_sym(x16[i], bf16) : x8[i];
+            if (all) all[sym[e]]++;
+            if (real && i >= 0) real[sym[e]]++;
+        }
+        return 0;
+    }
+    for (uint64_t ps = 0; ps < te / 64; ps++)
+        for (uint64_t l = 0; l < 32; l++) {
+            uint32_t s = 0;
+            int any = 0;
+            for (int half = 0; half < 2; half++) {
+                int64_t i = elem_index(h, ti, tj, (2 * ps + half) * 32 + l);
+                uint32_t c = pad & 15;
+                if (i >= 0) {
+                    uint32_t ex = wz_split_sym(x16[i], 1);
+                    c = wz_pair_code(ex, h->ebase);
+                    if (c == WZ_TA_ESC) { if (esc) esc[nesc] = (uint8_t)ex; nesc++; }
+                    any = 1;
+                }
+                s |= c << (4 * half);
+            }
+            sym[ps * 32 + l] = (uint8_t)s;
+            if (all) all[s]++;
+            if (real && any) real[s]++;
+        }
+    return nesc;
+}
+
 static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost)
 {
     int eb = wz_codec_elem_bytes(in->dtype), split = eb == 2, bf16 = in->dtype == WZ_DT_BF16;
@@ -139,79 +207,167 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     uint32_t t32, k32;
     choose_tile(in->rows, in->cols, (uint32_t)T, (uint32_t)K, &t32, &k32);
     T = t32; K = k32; te = T * K;
+    const int model = model_for(p, in->dtype), pair = model == WZ_TA_MODEL_PAIR16;
     const uint16_t *x16 = in->data;
     const uint8_t *x8 = in->data;
     uint64_t cnt[256] = {0};
     for (uint64_t i = 0; i < n; i++) cnt[split ? wz_split_sym(x16[i], bf16) : x8[i]]++;
     int top = 0;
     for (int s = 1; s < 256; s++) if (cnt[s] > cnt[top]) top = s;
-    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)(split ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_CODES),
-                      (uint8_t)p->prob_bits, WZ_RANS_LANES, {0, 0}, (uint32_t)T, (uint32_t)K, in->rows, in->cols,
-                      (uint32_t)((in->rows + T - 1) / T), (uint32_t)((in->cols + K - 1) / K), 0, {0}};
-    WZ_TRY(wz_rans_normalize(cnt, p->prob_bits, h.freq));
+    /* PAIR16 window: the 15 consecutive exponents holding the most weights. */
+    int ebase = 0;
+    if (pair) {
+        uint64_t best = 0;
+        for (int b = 0; b + 14 < 256; b++) {
+            uint64_t c = 0;
+            for (int e = b; e < b + 15; e++) c += cnt[e];
+            if (c > best) { best = c; ebase = b; }
+        }
+    }
+    uint8_t pad = (uint8_t)top;
+    if (pair) { uint32_t c = wz_pair_code((uint32_t)top, (uint32_t)ebase); c = c == WZ_TA_ESC ? 0 : c; pad = (uint8_t)(c | c << 4); }
+    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)p->prob_bits, WZ_RANS_LANES, (uint8_t)ebase, 0,
+                      (uint32_t)T, (uint32_t)K, in->rows, in->cols,
+                      (uint32_t)((in->rows + T - 1) / T), (uint32_t)((in->cols + K - 1) / K), 0, 0, {0}};
+    const uint64_t nt = (uint64_t)h.tiles_r * h.tiles_c, nsym = pair ? te / 2 : te;
+    const int nth = p->threads > 0 ? p->threads : omp_get_max_threads();
+    /* Symbol statistics: SPLIT16/CODES symbols are per element (cnt); PAIR16
+     * symbols depend on the pairing, so one pass over the tiles counts them
+     * (real: steps holding a real element; all: incl. padding) and each
+     * tile's escapes. */
+    uint64_t real[256] = {0}, all[256] = {0};
+    uint32_t *esc_off = calloc(nt + 1, sizeof *esc_off);
+    if (!esc_off) return wz_fail(WZ_ERR_NOMEM, "tile-ans: out of memory");
+    if (pair) {
+        #pragma omp parallel num_threads(nth)
+        {
+            uint64_t r_[256] = {0}, a_[256] = {0};
+            uint8_t *sym = malloc(nsym);
+            #pragma omp for schedule(dynamic, 4)
+            for (int64_t k = 0; k < (int64_t)nt; k++)
+                if (sym) esc_off[k + 1] = (uint32_t)tile_symbols(&h, in, (uint64_t)k, pad, sym, NULL, r_, a_);
+            #pragma omp critical(ta_hist)
+            for (int s = 0; s < 256; s++) { real[s] += r_[s]; all[s] += a_[s]; }
+            free(sym);
+        }
+        for (uint64_t k = 0; k < nt; k++) esc_off[k + 1] += esc_off[k];
+        h.nesc = esc_off[nt];
+    } else {
+        memcpy(real, cnt, sizeof cnt);
+        memcpy(all, cnt, sizeof cnt);
+        all[top] += nt * te - n; /* padding */
+    }
+    WZ_TRY(wz_rans_normalize(all, p->prob_bits, h.freq));
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h.freq, p->prob_bits));
-    uint64_t nt = (uint64_t)h.tiles_r * h.tiles_c;
-    uint16_t *wbuf = malloc(nt * te * sizeof *wbuf);
+    uint16_t *wbuf = malloc(nt * nsym * sizeof *wbuf);
     uint32_t *nw = malloc(nt * sizeof *nw), *states = malloc(nt * 128);
-    if (!wbuf || !nw || !states) { free(wbuf); free(nw); free(states); return wz_fail(WZ_ERR_NOMEM, "tile-ans: out of memory"); }
+    uint8_t *escb = malloc(h.nesc + 1);
     wz_err err = WZ_OK;
-    #pragma omp parallel num_threads(p->threads > 0 ? p->threads : omp_get_max_threads())
+    if (!wbuf || !nw || !states || !escb) { err = WZ_ERR_NOMEM; goto out; }
+    #pragma omp parallel num_threads(nth)
     {
-        uint8_t *sym = malloc(te);
+        uint8_t *sym = malloc(nsym);
         #pragma omp for schedule(dynamic, 4)
         for (int64_t k = 0; k < (int64_t)nt; k++) {
             if (!sym) { err = WZ_ERR_NOMEM; continue; }
-            for (uint64_t e = 0; e < te; e++) {
-                int64_t i = elem_index(&h, (uint64_t)k / h.tiles_c, (uint64_t)k % h.tiles_c, e);
-                sym[e] = i < 0 ? (uint8_t)top : split ? wz_split_sym(x16[i], bf16) : x8[i];
-            }
+            tile_symbols(&h, in, (uint64_t)k, pad, sym, escb + esc_off[k], NULL, NULL);
             size_t w;
-            if (wz_rans32_encode(&t, sym, (uint32_t)(te / 32), wbuf + (size_t)k * te, &w, states + 32 * k)) err = WZ_ERR_ARG;
+            if (wz_rans32_encode(&t, sym, (uint32_t)(nsym / 32), wbuf + (size_t)k * nsym, &w, states + 32 * k)) err = WZ_ERR_ARG;
             nw[k] = (uint32_t)w;
         }
         free(sym);
     }
-    if (err) { free(wbuf); free(nw); free(states); return wz_fail(err, "tile-ans: encoding failed"); }
+    if (err) goto out;
     uint64_t total = 0;
     for (uint64_t k = 0; k < nt; k++) total += nw[k];
     h.nwords = total;
     ta_layout L;
-    if (!ta_layout_of(h.tiles_r, h.tiles_c, te, total, split, &L) || L.raw_off + L.raw_b > cap) {
-        free(wbuf); free(nw); free(states);
-        return wz_fail(WZ_ERR_DST_SIZE, "tile-ans: output buffer too small");
-    }
+    if (!ta_layout_of(h.tiles_r, h.tiles_c, te, total, h.nesc, model, &L) || L.total > cap) { err = WZ_ERR_DST_SIZE; goto out; }
+    memset(dst, 0, L.words_off);
     memcpy(dst, &h, sizeof h);
     uint32_t *off = (uint32_t *)(dst + sizeof h);
     uint16_t *words = (uint16_t *)(dst + L.words_off);
     off[0] = 0;
     for (uint64_t k = 0; k < nt; k++) {
-        memcpy(words + off[k], wbuf + k * te, nw[k] * sizeof *words);
+        memcpy(words + off[k], wbuf + k * nsym, nw[k] * sizeof *words);
         off[k + 1] = off[k] + nw[k];
     }
     memcpy(dst + sizeof h + L.off_b, states, nt * 128);
-    memset(dst + sizeof h + L.off_b + nt * 128, 0, L.words_off - (sizeof h + L.off_b + nt * 128));
+    if (pair) memcpy(dst + sizeof h + L.off_b + L.st_b, esc_off, (nt + 1) * 4);
     memset(dst + L.words_off + total * 2, 0, L.raw_off - (L.words_off + total * 2));
     if (split) {
         uint8_t *raw = dst + L.raw_off;
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) num_threads(nth)
         for (int64_t k = 0; k < (int64_t)nt; k++)
             for (uint64_t e = 0; e < te; e++) {
                 int64_t i = elem_index(&h, (uint64_t)k / h.tiles_c, (uint64_t)k % h.tiles_c, e);
                 raw[(uint64_t)k * te + wz_ta_raw_pos(e)] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
             }
     }
-    *len = L.raw_off + L.raw_b;
+    memcpy(dst + L.esc_off, escb, h.nesc);
+    *len = L.total;
     if (cost) {
-        double hs = wz_codec_model_bits(cnt, n);
+        /* Coded part: n*H(exponent) (SPLIT16/CODES) or, for PAIR16, the
+         * pairs' own entropy + 8 bits per escaped exponent. */
+        uint64_t nreal = 0;
+        for (int s = 0; s < 256; s++) nreal += real[s];
+        double raw_bits = (split ? 8.0 * n : 0) + 8.0 * h.nesc;
         cost->n = n;
         cost->h_full = wz_codec_input_entropy(in);
-        cost->model_bits = hs + (split ? 8.0 * n : 0);
-        cost->ideal_bits = wz_rans_cost_bits(&t, cnt) + (split ? 8.0 * n : 0);
-        cost->payload_bits = 16.0 * total + 1024.0 * nt + (split ? 8.0 * n : 0);
+        cost->model_bits = wz_codec_model_bits(real, nreal) + raw_bits;
+        cost->ideal_bits = wz_rans_cost_bits(&t, real) + raw_bits;
+        cost->payload_bits = 16.0 * total + 1024.0 * nt + raw_bits;
         cost->total_bits = 8.0 * *len;
     }
-    free(wbuf); free(nw); free(states);
+out:
+    free(wbuf); free(nw); free(states); free(escb); free(esc_off);
+    if (err == WZ_ERR_DST_SIZE) return wz_fail(err, "tile-ans: output buffer too small");
+    if (err) return wz_fail(err, "tile-ans: encoding failed");
+    return WZ_OK;
+}
+
+/* Scatter tile k's decoded symbols to the output (elem_index's order, one
+ * division per step: step j is column j % K of row group j / K, lane = row).
+ * PAIR16 takes escaped exponents in decode order and checks their count. */
+static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, void *out)
+{
+    const wz_ta_header *h = v->h;
+    const uint64_t te = v->tile_elems, K = h->tile_cols, ti = k / h->tiles_c, tj = k % h->tiles_c;
+    const int bf16 = h->dtype == WZ_DT_BF16;
+    const uint8_t *raw = v->raw ? v->raw + k * te : NULL;
+    if (h->model == WZ_TA_MODEL_PAIR16) {
+        const uint8_t *esc = v->esc + v->esc_off[k];
+        uint64_t ne = v->esc_off[k + 1] - v->esc_off[k], ei = 0;
+        for (uint64_t ps = 0; ps < te / 64; ps++)
+            for (uint64_t l = 0; l < 32; l++)
+                for (int half = 0; half < 2; half++) {
+                    uint64_t j = 2 * ps + half, c = tj * K + j % K, r = ti * h->tile_rows + (j / K) * 32 + l;
+                    uint32_t code = (sym[ps * 32 + l] >> (4 * half)) & 15, ex = h->ebase + code;
+                    if (code == WZ_TA_ESC) {
+                        if (ei >= ne) return wz_fail(WZ_ERR_CORRUPT, "tile %llu: more escapes than its %llu escape bytes", (unsigned long long)k, (unsigned long long)ne);
+                        ex = esc[ei++];
+                    }
+                    if (c < h->cols && r < h->rows)
+                        ((uint16_t *)out)[r * h->cols + c] = wz_split_merge((uint8_t)ex, raw[(j >> 4) * 512 + l * 16 + (j & 15)], 1);
+                }
+        if (ei != ne) return wz_fail(WZ_ERR_CORRUPT, "tile %llu: %llu of its %llu escape bytes unused", (unsigned long long)k, (unsigned long long)(ne - ei), (unsigned long long)ne);
+        return WZ_OK;
+    }
+    for (uint64_t j = 0; j < te / 32; j++) {
+        uint64_t c = tj * K + j % K, r0 = ti * h->tile_rows + (j / K) * 32;
+        if (c >= h->cols || r0 >= h->rows) continue;
+        uint64_t lanes = h->rows - r0 < 32 ? h->rows - r0 : 32;
+        const uint8_t *sy = sym + j * 32;
+        if (raw) {
+            const uint8_t *rw = raw + (j >> 4) * 512 + (j & 15);
+            uint16_t *o = (uint16_t *)out + r0 * h->cols + c;
+            for (uint64_t l = 0; l < lanes; l++) o[l * h->cols] = wz_split_merge(sy[l], rw[l * 16], bf16);
+        } else {
+            uint8_t *o = (uint8_t *)out + r0 * h->cols + c;
+            for (uint64_t l = 0; l < lanes; l++) o[l * h->cols] = sy[l];
+        }
+    }
     return WZ_OK;
 }
 
@@ -220,7 +376,7 @@ static wz_err ta_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     wz_ta_view v;
     WZ_TRY(wz_ta_parse(src, len, &v));
     const wz_ta_header *h = v.h;
-    int split = h->model == WZ_TA_MODEL_SPLIT16, bf16 = h->dtype == WZ_DT_BF16;
+    int split = h->model != WZ_TA_MODEL_CODES;
     if (out_bytes != h->rows * h->cols * (split ? 2 : 1)) return wz_fail(WZ_ERR_DST_SIZE, "tile-ans: output is %zu bytes, need %llu", out_bytes,
                                                                       (unsigned long long)(h->rows * h->cols * (split ? 2 : 1)));
     wz_rans_table t;
@@ -228,40 +384,22 @@ static wz_err ta_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     uint32_t *dt = malloc(sizeof *dt << h->prob_bits);
     if (!dt) return wz_fail(WZ_ERR_NOMEM, "out of memory");
     wz_rans_dtable_build(&t, dt);
-    uint64_t te = v.tile_elems;
+    const uint64_t nsym = h->model == WZ_TA_MODEL_PAIR16 ? v.tile_elems / 2 : v.tile_elems;
     volatile int bad = 0;
     char msg[256] = "";
     #pragma omp parallel
     {
-        uint8_t *sym = malloc(te);
+        uint8_t *sym = malloc(nsym);
         #pragma omp for schedule(dynamic, 4)
         for (int64_t k = 0; k < (int64_t)v.ntiles; k++) {
             if (bad) continue;
             if (!sym) { bad = 1; continue; }
             wz_err e = wz_rans32_decode(dt, h->prob_bits, v.words + v.word_off[k], v.word_off[k + 1] - v.word_off[k], v.states + 32 * k,
-                                        (uint32_t)(te / 32), sym);
+                                        (uint32_t)(nsym / 32), sym);
+            if (!e) e = tile_scatter(&v, (uint64_t)k, sym, out);
             if (e) {
                 #pragma omp critical(ta_msg)
                 { bad = 1; snprintf(msg, sizeof msg, "tile %lld: %s", (long long)k, wz_err_detail()); }
-                continue;
-            }
-            const uint8_t *raw = split ? v.raw + (uint64_t)k * te : NULL;
-            /* Scatter step by step (elem_index's order, one division per step):
-             * step j is column j % K of row group j / K, lane = row. */
-            const uint64_t K = h->tile_cols, ti = (uint64_t)k / h->tiles_c, tj = (uint64_t)k % h->tiles_c;
-            for (uint64_t j = 0; j < te / 32; j++) {
-                uint64_t c = tj * K + j % K, r0 = ti * h->tile_rows + (j / K) * 32;
-                if (c >= h->cols || r0 >= h->rows) continue;
-                uint64_t lanes = h->rows - r0 < 32 ? h->rows - r0 : 32;
-                const uint8_t *sy = sym + j * 32;
-                if (split) {
-                    const uint8_t *rw = raw + (j >> 4) * 512 + (j & 15);
-                    uint16_t *o = (uint16_t *)out + r0 * h->cols + c;
-                    for (uint64_t l = 0; l < lanes; l++) o[l * h->cols] = wz_split_merge(sy[l], rw[l * 16], bf16);
-                } else {
-                    uint8_t *o = (uint8_t *)out + r0 * h->cols + c;
-                    for (uint64_t l = 0; l < lanes; l++) o[l * h->cols] = sy[l];
-                }
             }
         }
         free(sym);
