@@ -29,7 +29,7 @@ LIB_SRC := $(wildcard common/*.c datasets/*.c analysis/*.c codecs/*.c codecs/*/*
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CU_SRC  := $(wildcard kernels/*.cu)
 CU_OBJ  := $(if $(NVCC),$(CU_SRC:%.cu=$(BUILD)/%.o))
-NVFLAGS := -O3 -std=c++17 -arch=sm_90 -I. -Xcompiler -fopenmp $(VINC) -lineinfo
+NVFLAGS := -O3 -std=c++17 -arch=sm_90 -I. -Xcompiler -fopenmp $(VINC) -lineinfo $(NVEXTRA)
 
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)

@@ -228,6 +228,14 @@ __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uin
 // bf16 bits, the 32-bit word the standalone decoder stores.
 
 #define PAIR_MUX 0x7f807f80u
+// Resident blocks per SM asked of ptxas for the decode and M <= 2 GEMV (v16):
+// the step is a ~100-cycle dependent chain, so warps per scheduler decide.
+#ifndef PAIR_MINB
+#define PAIR_MINB 5
+#endif
+#ifndef PAIR_DEC_MINB // the decoder also holds two groups for the store transpose
+#define PAIR_DEC_MINB 4
+#endif
 
 // Escape fix-up for a pair step (warp-uniform entry: some lane escaped).
 // Escapes are consumed in decode order: lane by lane, first then second.
@@ -263,39 +271,79 @@ __device__ __forceinline__ void load_lut(uint32_t *lut, const uint32_t *g)
     for (uint32_t i = threadIdx.x; i < 256; i += blockDim.x) lut[i] = g[i];
 }
 
+// Direct store of one group: each lane writes 32 B of its own row.
+__device__ __forceinline__ void store_group(const TaArgs &a, uint16_t *out, uint64_t row, uint64_t col, const uint32_t (&v)[8])
+{
+    if (row >= a.rows) return;
+    uint16_t *o = out + row * a.cols + col;
+    if (col + 16 <= a.cols && ((uintptr_t)o & 15) == 0) {
+        ((uint4 *)o)[0] = make_uint4(v[0], v[1], v[2], v[3]);
+        ((uint4 *)o)[1] = make_uint4(v[4], v[5], v[6], v[7]);
+    } else {
+        for (int s = 0; s < 16; s++) if (col + s < a.cols) o[s] = (uint16_t)(v[s / 2] >> (16 * (s & 1)));
+    }
+}
+
+// Two groups (32 columns) of the warp's 32 rows go out through a 2 KB
+// shared-memory transpose: each store instruction then writes 8 rows x 64 B
+// (full 32-byte sectors) instead of 32 rows x 16 B (v16; bitmap4's v7 fix).
+// Chunk c of row l sits in slot c ^ ((l >> 1) & 3) so both the row-wise
+// writes and the column-wise reads hit all 32 banks.
+__device__ __forceinline__ void store_pair_of_groups(const TaArgs &a, uint16_t *out, uint4 *st, int lane, uint64_t row0, uint64_t col,
+                                                     const uint32_t (&va)[8], const uint32_t (&vb)[8])
+{
+    int sw = (lane >> 1) & 3;
+    st[lane * 4 + (0 ^ sw)] = make_uint4(va[0], va[1], va[2], va[3]);
+    st[lane * 4 + (1 ^ sw)] = make_uint4(va[4], va[5], va[6], va[7]);
+    st[lane * 4 + (2 ^ sw)] = make_uint4(vb[0], vb[1], vb[2], vb[3]);
+    st[lane * 4 + (3 ^ sw)] = make_uint4(vb[4], vb[5], vb[6], vb[7]);
+    __syncwarp();
+#pragma unroll
+    for (int t = 0; t < 4; t++) {
+        int rl = t * 8 + lane / 4, ch = lane & 3;
+        uint4 val = st[rl * 4 + (ch ^ ((rl >> 1) & 3))];
+        uint64_t row = row0 + rl;
+        if (row < a.rows) *(uint4 *)(out + row * a.cols + col + ch * 8) = val;
+    }
+    __syncwarp();
+}
+
 template <bool ESC>
 __device__ __forceinline__ void pair_decode_tile(const TaArgs &a, uint64_t k, WarpDec &d, const uint32_t *tab, const uint32_t *lut,
-                                                 uint32_t lt, int lane, uint16_t *out)
+                                                 uint32_t lt, int lane, uint16_t *out, uint4 *stage)
 {
     uint32_t steps = a.T * a.K / 32, groups_per_rg = a.K / 16;
     uint32_t epos = ESC ? a.esc_off[k] : 0, eend = ESC ? a.esc_off[k + 1] : 0;
     uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
     const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+    const bool pairable = a.cols % 8 == 0 && groups_per_rg % 2 == 0;
     uint4 rv = __ldg(raw + lane);
+    uint32_t va[8];
     for (uint32_t q = 0; q < steps / 16; q++) {
         uint4 rn = q + 1 < steps / 16 ? __ldg(raw + (q + 1) * 32 + lane) : rv;
         uint32_t v[8];
         pair_group<ESC>(d, a, tab, lut, lt, lane, rv, epos, eend, v);
-        uint64_t row = ti * a.T + (q / groups_per_rg) * 32 + lane, col = tj * a.K + (q % groups_per_rg) * 16;
-        if (row < a.rows) {
-            uint16_t *o = out + row * a.cols + col;
-            if (col + 16 <= a.cols && ((uintptr_t)o & 15) == 0) {
-                ((uint4 *)o)[0] = make_uint4(v[0], v[1], v[2], v[3]);
-                ((uint4 *)o)[1] = make_uint4(v[4], v[5], v[6], v[7]);
-            } else {
-                for (int s = 0; s < 16; s++) if (col + s < a.cols) o[s] = (uint16_t)(v[s / 2] >> (16 * (s & 1)));
-            }
+        uint64_t row0 = ti * a.T + (q / groups_per_rg) * 32, col = tj * a.K + (q % groups_per_rg) * 16;
+        uint64_t cola = col - (q & 1) * 16; // first column of this pair of groups
+        if (pairable && cola + 32 <= a.cols) { // warp-uniform
+            if (q & 1) store_pair_of_groups(a, out, stage, lane, row0, cola, va, v);
+            else
+#pragma unroll
+                for (int i = 0; i < 8; i++) va[i] = v[i];
+        } else {
+            store_group(a, out, row0 + lane, col, v);
         }
         rv = rn;
     }
     if (ESC && epos != eend && lane == 0) atomicOr(a.err, 1);
 }
 
-__global__ void __launch_bounds__(WARPS * 32) ta_pair_decode_kernel(TaArgs a, uint16_t *out)
+__global__ void __launch_bounds__(WARPS * 32, PAIR_DEC_MINB) ta_pair_decode_kernel(TaArgs a, uint16_t *out)
 {
     __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
     __shared__ uint32_t lut[256];
     __shared__ __align__(16) uint16_t rings[WARPS][RING_WORDS];
+    __shared__ uint4 stage[WARPS][128];
     load_lut(lut, a.lut);
     load_table(tab, a.dtable, a.prob_bits);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
@@ -303,8 +351,8 @@ __global__ void __launch_bounds__(WARPS * 32) ta_pair_decode_kernel(TaArgs a, ui
     for (uint64_t k = (uint64_t)blockIdx.x * WARPS + warp; k < a.ntiles; k += (uint64_t)gridDim.x * WARPS) {
         WarpDec d;
         dec_begin(d, a, k, lane, rings[warp]);
-        if (a.esc_off[k + 1] != a.esc_off[k]) pair_decode_tile<true>(a, k, d, tab, lut, lt, lane, out);
-        else pair_decode_tile<false>(a, k, d, tab, lut, lt, lane, out);
+        if (a.esc_off[k + 1] != a.esc_off[k]) pair_decode_tile<true>(a, k, d, tab, lut, lt, lane, out, stage[warp]);
+        else pair_decode_tile<false>(a, k, d, tab, lut, lt, lane, out, stage[warp]);
         dec_end(d, a);
     }
 }
@@ -369,7 +417,7 @@ __device__ __forceinline__ void pair_gemv_tile(const TaArgs &a, uint64_t k, Warp
 }
 
 template <int M>
-__global__ void __launch_bounds__(WARPS * 32) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
+__global__ void __launch_bounds__(WARPS * 32, M <= 2 ? PAIR_MINB : 0) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
     __shared__ uint32_t lut[256];
