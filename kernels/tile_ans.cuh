@@ -1,0 +1,23 @@
+// tile_ans.cuh — what tile_ans.cu (upload, SPLIT16 kernels) shares with
+// tile_ans_pair.cu (PAIR16 kernels): the kernel argument block and the
+// PAIR16 launchers.
+#pragma once
+#include <cuda_runtime.h>
+#include <stdint.h>
+extern "C" {
+#include "common/error.h"
+}
+
+struct TaArgs {
+    const uint32_t *word_off, *states, *dtable, *esc_off;
+    const uint16_t *words;
+    const uint8_t *raw, *esc;
+    uint64_t rows, cols, ntiles, nwords;
+    uint32_t T, K, tiles_c, prob_bits, bf16, pair;
+    const uint32_t *ptab;  // PAIR16: 3 x 4096 u32, per slot: freq | slot-cum | both exponents (bf16x2 bits + escape flags)
+    int *err;
+};
+
+// PAIR16 standalone decode and fused GEMV (M in 1, 2, 4, 8).
+wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s);
+wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s);

@@ -1,0 +1,360 @@
+// tile_ans_pair.cu — GPU decode of PAIR16 tile-ans blobs (bf16): standalone
+// and fused GEMV. One rANS step yields the exponents of two weights of a
+// lane (codecs/codecs.h, WZ_TA_MODEL_PAIR16); CPU reference: tile_scatter()
+// in codecs/tile_ans/tile_ans.c. kernels/NOTES.md has each version's
+// instruction count and time (v15 first pair kernels, v17 this layout).
+//
+// Per pair step and lane (v17), counted in SASS:
+//   slot = x & mask; three LDS at one address: freq, slot-cum, exponents
+//   x = freq * (x >> b) + (slot - cum)                    (SHF + IMAD)
+//   refill: ballot, popc, one LDS.U16 from the warp's word ring, PRMT
+//   merge: PRMT spreads the raw pair [r0 r0 r1 r1], one LOP3 muxes the
+//          exponents in -> two bf16 weights in one 32-bit word
+// Everything that can be is hoisted to once per 16-weight group: the ring
+// top-up (a group reads at most 8 x 32 words), the escape test (one vote
+// over the OR of the group's eight exponent words), activation staging.
+#include <cuda_runtime.h>
+#include <stdint.h>
+extern "C" {
+#include "codecs/codecs.h"
+#include "codecs/rans/rans.h"
+}
+#include "kernels/gpu_common.cuh"
+#include "kernels/tile_ans.cuh"
+
+#define PW 16                 // warps per block: 2 blocks of 512 threads per SM
+#define PRING 1024            // words in a warp's ring (8 chunks of 128)
+#define PCHUNK 128            // words per cp.async round (32 lanes x 8 bytes)
+#define PAHEAD 3              // chunks in flight beyond what a group may need
+#define PTAB (1 << WZ_RANS_MAX_BITS)
+#define PAIR_MUX 0x7f807f80u  // exponent bits of a bf16x2 word
+
+struct PairDec {
+    uint32_t x;      // this lane's state
+    uint32_t abase;  // tile's first word rounded down to 4 (8-byte cp.async)
+    uint32_t rel;    // words consumed since abase
+    uint32_t chunk;  // next chunk to fetch
+    uint32_t end;    // tile's end word
+    uint16_t *ring;
+};
+
+__device__ __forceinline__ void pring_fetch(PairDec &d, const TaArgs &a, int lane)
+{
+    uint64_t gi = (uint64_t)d.abase + (uint64_t)d.chunk * PCHUNK + 4 * lane;
+    int bytes = gi >= a.nwords ? 0 : (int)(a.nwords - gi >= 4 ? 8 : 2 * (a.nwords - gi));
+    const uint16_t *src = a.words + (bytes ? gi : 0);
+    uint32_t dst = (uint32_t)__cvta_generic_to_shared(d.ring + (d.chunk % (PRING / PCHUNK)) * PCHUNK + 4 * lane);
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(dst), "l"(src), "r"(bytes));
+    asm volatile("cp.async.commit_group;\n" ::);
+    d.chunk++;
+}
+
+// Before a group: every word it may read (rel .. rel+255) has landed, and
+// PAHEAD more chunks are in flight. Warp-uniform. The chunk a fetch
+// overwrites (c - 8) lies wholly below rel, so it is consumed.
+__device__ __forceinline__ void pring_top_up(PairDec &d, const TaArgs &a, int lane)
+{
+    uint32_t need = (d.rel + 8 * 32 + PCHUNK - 1) / PCHUNK;
+    if (d.chunk < need + PAHEAD) {
+        __syncwarp();
+        while (d.chunk < need + PAHEAD) pring_fetch(d, a, lane);
+        asm volatile("cp.async.wait_group %0;\n" ::"n"(PAHEAD));
+        __syncwarp();
+    }
+}
+
+__device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t k, int lane, uint16_t *ring)
+{
+    uint32_t base = a.word_off[k];
+    d.end = a.word_off[k + 1];
+    d.x = a.states[k * 32 + lane];
+    d.abase = base & ~3u;
+    d.rel = base - d.abase;
+    d.chunk = 0;
+    d.ring = ring;
+}
+
+__device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
+{
+    bool bad = d.x != WZ_RANS_L || d.abase + d.rel != d.end;
+    if (__any_sync(0xffffffffu, bad) && (threadIdx.x & 31) == 0) atomicOr(a.err, 1);
+    asm volatile("cp.async.wait_group 0;\n" ::);
+}
+
+// One pair step: returns the slot's exponent word (flags included).
+__device__ __forceinline__ uint32_t pdec_step(PairDec &d, const uint32_t *tab, uint32_t mask, uint32_t b, uint32_t lt)
+{
+    uint32_t slot = d.x & mask;
+    uint32_t f = tab[slot], bias = tab[PTAB + slot], ex = tab[2 * PTAB + slot];
+    d.x = f * (d.x >> b) + bias;
+    bool need = d.x < WZ_RANS_L;
+    uint32_t ball = __ballot_sync(0xffffffffu, need);
+    if (need) d.x = (d.x << 16) | d.ring[(d.rel + __popc(ball & lt)) & (PRING - 1)];
+    d.rel += __popc(ball);
+    return ex;
+}
+
+// Escape fix-up of one pair step's exponent word, in decode order (lane by
+// lane, first then second weight); reads past the tile's escapes give 0
+// and are caught by the end-of-tile count check.
+__device__ __forceinline__ uint32_t pair_escape(uint32_t hi, const TaArgs &a, uint32_t &epos, uint32_t eend, uint32_t lt)
+{
+    uint32_t f1 = hi & 1u, f2 = (hi >> 16) & 1u;
+    uint32_t b1 = __ballot_sync(0xffffffffu, f1), b2 = __ballot_sync(0xffffffffu, f2);
+    uint32_t idx = epos + __popc(b1 & lt) + __popc(b2 & lt);
+    if (f1) { hi |= (idx < eend ? (uint32_t)__ldg(a.esc + idx) : 0u) << 7; idx++; }
+    if (f2) hi |= (idx < eend ? (uint32_t)__ldg(a.esc + idx) : 0u) << 23;
+    epos += __popc(b1) + __popc(b2);
+    return hi;
+}
+
+// (hi & PAIR_MUX) | (p & ~PAIR_MUX) in one LOP3.
+__device__ __forceinline__ uint32_t mux_exp(uint32_t hi, uint32_t p)
+{
+    uint32_t r;
+    asm("lop3.b32 %0, %1, %2, %3, 0xE2;" : "=r"(r) : "r"(hi), "n"(PAIR_MUX), "r"(p));
+    return r;
+}
+
+// Eight pair steps = 16 weights of each lane's row, as 8 bf16x2 words.
+__device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const uint32_t *tab, uint32_t mask, uint32_t lt, int lane,
+                                           uint4 rv, uint32_t &epos, uint32_t eend, uint32_t (&v)[8])
+{
+    pring_top_up(d, a, lane);
+    uint32_t acc = 0;
+#pragma unroll
+    for (int i = 0; i < 8; i++) { v[i] = pdec_step(d, tab, mask, a.prob_bits, lt); acc |= v[i]; }
+    if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
+#pragma unroll
+        for (int i = 0; i < 8; i++) v[i] = pair_escape(v[i], a, epos, eend, lt);
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        uint32_t w = i < 2 ? rv.x : i < 4 ? rv.y : i < 6 ? rv.z : rv.w;
+        v[i] = mux_exp(v[i], __byte_perm(w, 0, (i & 1) ? 0x3322 : 0x1100));
+    }
+}
+
+__device__ __forceinline__ void load_ptab(uint32_t *tab, const TaArgs &a)
+{
+    uint32_t n = 1u << a.prob_bits;
+    for (uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
+        tab[i] = a.ptab[i];
+        tab[PTAB + i] = a.ptab[PTAB + i];
+        tab[2 * PTAB + i] = a.ptab[2 * PTAB + i];
+    }
+    __syncthreads();
+}
+
+// Walks a tile's groups without divisions: row group rg, column group cg.
+struct GroupPos {
+    uint32_t rg, cg;
+    __device__ void next(uint32_t per_rg) { if (++cg == per_rg) { cg = 0; rg++; } }
+};
+
+// ---- standalone decode ----
+
+__device__ __forceinline__ void store_group(const TaArgs &a, uint16_t *out, uint64_t row, uint64_t col, const uint32_t (&v)[8])
+{
+    if (row >= a.rows) return;
+    uint16_t *o = out + row * a.cols + col;
+    if (col + 16 <= a.cols && ((uintptr_t)o & 15) == 0) {
+        ((uint4 *)o)[0] = make_uint4(v[0], v[1], v[2], v[3]);
+        ((uint4 *)o)[1] = make_uint4(v[4], v[5], v[6], v[7]);
+    } else {
+        for (int s = 0; s < 16; s++) if (col + s < a.cols) o[s] = (uint16_t)(v[s / 2] >> (16 * (s & 1)));
+    }
+}
+
+// Two groups (32 columns) of the warp's 32 rows go out through a 2 KB
+// shared-memory transpose: each store instruction writes 8 rows x 64 B
+// (whole 32-byte sectors) instead of 32 rows x 16 B (v16). Chunk c of row l
+// sits in slot c ^ ((l >> 1) & 3) so writes and reads use all 32 banks.
+__device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out, uint4 *st, int lane, uint64_t row0, uint64_t col,
+                                                 const uint32_t (&va)[8], const uint32_t (&vb)[8])
+{
+    int sw = (lane >> 1) & 3;
+    st[lane * 4 + (0 ^ sw)] = make_uint4(va[0], va[1], va[2], va[3]);
+    st[lane * 4 + (1 ^ sw)] = make_uint4(va[4], va[5], va[6], va[7]);
+    st[lane * 4 + (2 ^ sw)] = make_uint4(vb[0], vb[1], vb[2], vb[3]);
+    st[lane * 4 + (3 ^ sw)] = make_uint4(vb[4], vb[5], vb[6], vb[7]);
+    __syncwarp();
+#pragma unroll
+    for (int t = 0; t < 4; t++) {
+        int rl = t * 8 + lane / 4, ch = lane & 3;
+        uint4 val = st[rl * 4 + (ch ^ ((rl >> 1) & 3))];
+        uint64_t row = row0 + rl;
+        if (row < a.rows) *(uint4 *)(out + row * a.cols + col + ch * 8) = val;
+    }
+    __syncwarp();
+}
+
+struct PairSmemDec {
+    uint32_t tab[3 * PTAB];
+    uint16_t ring[PW][PRING];
+    uint4 stage[PW][128];
+};
+
+__global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, uint16_t *out)
+{
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    PairSmemDec &S = *(PairSmemDec *)smem_raw;
+    load_ptab(S.tab, a);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
+    const uint32_t lt = (1u << lane) - 1, mask = (1u << a.prob_bits) - 1;
+    const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
+    const bool pairable = a.cols % 8 == 0 && per_rg % 2 == 0;
+    for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
+        PairDec d;
+        pdec_begin(d, a, k, lane, S.ring[warp]);
+        uint32_t epos = a.esc_off[k], eend = a.esc_off[k + 1];
+        const uint64_t r0 = k / a.tiles_c * a.T, c0 = k % a.tiles_c * a.K;
+        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+        uint4 rv = __ldg(raw + lane);
+        uint32_t va[8];
+        GroupPos p = {0, 0};
+        for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
+            uint4 rn = q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            uint32_t v[8];
+            pair_group(d, a, S.tab, mask, lt, lane, rv, epos, eend, v);
+            uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
+            if (pairable && cola + 32 <= a.cols) { // warp-uniform
+                if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, va, v);
+                else
+#pragma unroll
+                    for (int i = 0; i < 8; i++) va[i] = v[i];
+            } else {
+                store_group(a, out, row0 + lane, col, v);
+            }
+            rv = rn;
+        }
+        if (epos != eend && lane == 0) atomicOr(a.err, 1);
+        pdec_end(d, a);
+    }
+}
+
+// ---- fused GEMV ----
+//
+// Lane = row, as in the decoder; the 16 activations of a group are the same
+// for every lane, so lanes 0-7 stage them (as 8 bf16 pairs per m) in
+// shared memory and every lane reads them back with broadcast loads (v15
+// used a SHFL per pair and m, which ptxas guards with a divergence branch).
+
+template <int M>
+struct PairSmemGemv {
+    uint32_t tab[3 * PTAB];
+    uint16_t ring[PW][PRING];
+    uint32_t xs[PW][8 * M];
+};
+
+template <int M>
+__global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
+{
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    PairSmemGemv<M> &S = *(PairSmemGemv<M> *)smem_raw;
+    load_ptab(S.tab, a);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
+    const uint32_t lt = (1u << lane) - 1, mask = (1u << a.prob_bits) - 1;
+    const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
+    uint32_t *xs = S.xs[warp];
+    for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
+        PairDec d;
+        pdec_begin(d, a, k, lane, S.ring[warp]);
+        uint32_t epos = a.esc_off[k], eend = a.esc_off[k + 1];
+        const uint64_t r0 = k / a.tiles_c * a.T, c0 = k % a.tiles_c * a.K;
+        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+        uint4 rv = __ldg(raw + lane);
+        // Activations of a group as bf16 pairs, lane i < 8 holding columns
+        // 2i, 2i+1; raw bits until used (converting would wait on the load).
+        uint32_t xn[M];
+        auto load_x = [&](uint32_t cg) {
+            uint64_t c = c0 + cg * 16 + 2 * (lane & 7);
+#pragma unroll
+            for (int m = 0; m < M; m++) {
+                const uint16_t *xm = X + (uint64_t)m * a.cols;
+                uint32_t lo = c < a.cols ? (uint32_t)__ldg(xm + c) : 0u, hi = c + 1 < a.cols ? (uint32_t)__ldg(xm + c + 1) : 0u;
+                xn[m] = lo | hi << 16;
+            }
+        };
+        float s[M];
+#pragma unroll
+        for (int m = 0; m < M; m++) s[m] = 0.f;
+        load_x(0);
+        GroupPos p = {0, 0};
+        for (uint32_t q = 0; q < groups; q++) {
+            uint4 rn = q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            __syncwarp(); // the previous group's reads of xs are done
+            if (lane < 8)
+#pragma unroll
+                for (int m = 0; m < M; m++) xs[m * 8 + lane] = xn[m];
+            __syncwarp();
+            GroupPos pn = p;
+            pn.next(per_rg);
+            if (q + 1 < groups) load_x(pn.cg);
+            uint32_t v[8];
+            pair_group(d, a, S.tab, mask, lt, lane, rv, epos, eend, v);
+#pragma unroll
+            for (int i = 0; i < 8; i++) {
+                float w0 = __uint_as_float(v[i] << 16), w1 = __uint_as_float(v[i] & 0xffff0000u);
+#pragma unroll
+                for (int m = 0; m < M; m++) {
+                    uint32_t xp = xs[m * 8 + i];
+                    s[m] = fmaf(w0, __uint_as_float(xp << 16), s[m]);
+                    s[m] = fmaf(w1, __uint_as_float(xp & 0xffff0000u), s[m]);
+                }
+            }
+            rv = rn;
+            if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K flush
+                uint64_t row = r0 + p.rg * 32 + lane;
+                if (row < a.rows)
+#pragma unroll
+                    for (int m = 0; m < M; m++) atomicAdd(acc + (uint64_t)m * a.rows + row, s[m]);
+#pragma unroll
+                for (int m = 0; m < M; m++) s[m] = 0.f;
+            }
+            p = pn;
+        }
+        if (epos != eend && lane == 0) atomicOr(a.err, 1);
+        pdec_end(d, a);
+    }
+}
+
+static int pair_grid(uint64_t ntiles)
+{
+    uint64_t blocks = (ntiles + PW - 1) / PW, cap = (uint64_t)wz_sm_count() * 2;
+    return (int)(blocks < cap ? blocks : cap);
+}
+
+template <class K>
+static wz_err set_smem(K kernel, size_t bytes)
+{
+    CU(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes), "shared memory attribute");
+    return WZ_OK;
+}
+
+wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s)
+{
+    WZ_TRY(set_smem(ta_pair_decode_kernel, sizeof(PairSmemDec)));
+    ta_pair_decode_kernel<<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemDec), s>>>(a, out);
+    CU(cudaGetLastError(), "ta_pair_decode_kernel launch");
+    return WZ_OK;
+}
+
+template <int M>
+static wz_err gemv_m(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
+{
+    WZ_TRY(set_smem(ta_pair_gemv_kernel<M>, sizeof(PairSmemGemv<M>)));
+    ta_pair_gemv_kernel<M><<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemGemv<M>), s>>>(a, X, acc);
+    CU(cudaGetLastError(), "ta_pair_gemv_kernel launch");
+    return WZ_OK;
+}
+
+wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+{
+    switch (M) {
+    case 1: return gemv_m<1>(a, X, acc, s);
+    case 2: return gemv_m<2>(a, X, acc, s);
+    case 4: return gemv_m<4>(a, X, acc, s);
+    case 8: return gemv_m<8>(a, X, acc, s);
+    default: return wz_fail(WZ_ERR_ARG, "fused GEMV: M=%d not in {1,2,4,8}", M);
+    }
+}
