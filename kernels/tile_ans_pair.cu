@@ -23,35 +23,37 @@ extern "C" {
 #include "kernels/tile_ans.cuh"
 
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
-#define PRING 1024            // words in a warp's ring (8 chunks of 128)
-#define PCHUNK 128            // words per cp.async round (32 lanes x 8 bytes)
-#define PAHEAD 3              // chunks in flight beyond what a group may need
+#define PRING 1024            // words in a warp's ring (4 chunks of 256)
+#define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
+#define PAHEAD 1              // chunks in flight beyond what a group may need (~3 groups ahead)
 #define PTAB (1 << WZ_RANS_MAX_BITS)
 #define PAIR_MUX 0x7f807f80u  // exponent bits of a bf16x2 word
 
 struct PairDec {
     uint32_t x;      // this lane's state
-    uint32_t abase;  // tile's first word rounded down to 4 (8-byte cp.async)
+    uint32_t abase;  // tile's first word rounded down to 8 (16-byte cp.async)
     uint32_t rel;    // words consumed since abase
     uint32_t chunk;  // next chunk to fetch
     uint32_t end;    // tile's end word
     uint16_t *ring;
 };
 
+// Words past the stream are never decoded from a valid blob (a hostile one
+// fails the end-of-tile check), so the source index is only clamped to keep
+// the 16-byte copy inside the blob: words are followed by >= 16 bytes of
+// padding or raw plane (codecs.h layout).
 __device__ __forceinline__ void pring_fetch(PairDec &d, const TaArgs &a, int lane)
 {
-    uint64_t gi = (uint64_t)d.abase + (uint64_t)d.chunk * PCHUNK + 4 * lane;
-    int bytes = gi >= a.nwords ? 0 : (int)(a.nwords - gi >= 4 ? 8 : 2 * (a.nwords - gi));
-    const uint16_t *src = a.words + (bytes ? gi : 0);
-    uint32_t dst = (uint32_t)__cvta_generic_to_shared(d.ring + (d.chunk % (PRING / PCHUNK)) * PCHUNK + 4 * lane);
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(dst), "l"(src), "r"(bytes));
+    uint32_t gi = min(d.abase + d.chunk * PCHUNK + 8 * lane, (uint32_t)a.nwords & ~7u);
+    uint32_t dst = (uint32_t)__cvta_generic_to_shared(d.ring + (d.chunk % (PRING / PCHUNK)) * PCHUNK + 8 * lane);
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(a.words + gi));
     asm volatile("cp.async.commit_group;\n" ::);
     d.chunk++;
 }
 
 // Before a group: every word it may read (rel .. rel+255) has landed, and
 // PAHEAD more chunks are in flight. Warp-uniform. The chunk a fetch
-// overwrites (c - 8) lies wholly below rel, so it is consumed.
+// overwrites (c - 4) lies wholly below rel, so it is consumed.
 __device__ __forceinline__ void pring_top_up(PairDec &d, const TaArgs &a, int lane)
 {
     uint32_t need = (d.rel + 8 * 32 + PCHUNK - 1) / PCHUNK;
@@ -68,7 +70,7 @@ __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t
     uint32_t base = a.word_off[k];
     d.end = a.word_off[k + 1];
     d.x = a.states[k * 32 + lane];
-    d.abase = base & ~3u;
+    d.abase = base & ~7u;
     d.rel = base - d.abase;
     d.chunk = 0;
     d.ring = ring;
@@ -81,15 +83,21 @@ __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
     asm volatile("cp.async.wait_group 0;\n" ::);
 }
 
-// One pair step: returns the slot's exponent word (flags included).
-__device__ __forceinline__ uint32_t pdec_step(PairDec &d, const uint32_t *tab, uint32_t mask, uint32_t b, uint32_t lt)
+// One pair step: returns the slot's exponent word (flags included). PB:
+// prob_bits known at compile time (12, the default), or 0 for any. The
+// refill is branch-free: every lane loads a word, the lanes that need it
+// keep it (a divergent `if` costs BSSY/BRA/BSYNC per step, v17).
+template <int PB>
+__device__ __forceinline__ uint32_t pdec_step(PairDec &d, const uint32_t *tab, uint32_t pb, uint32_t lt)
 {
-    uint32_t slot = d.x & mask;
+    const uint32_t b = PB ? PB : pb;
+    uint32_t slot = d.x & ((1u << b) - 1);
     uint32_t f = tab[slot], bias = tab[PTAB + slot], ex = tab[2 * PTAB + slot];
-    d.x = f * (d.x >> b) + bias;
-    bool need = d.x < WZ_RANS_L;
+    uint32_t y = f * (d.x >> b) + bias;
+    bool need = y < WZ_RANS_L;
     uint32_t ball = __ballot_sync(0xffffffffu, need);
-    if (need) d.x = (d.x << 16) | d.ring[(d.rel + __popc(ball & lt)) & (PRING - 1)];
+    uint32_t w = d.ring[(d.rel + __popc(ball & lt)) & (PRING - 1)];
+    d.x = need ? __byte_perm(y, w, 0x1054) : y; // (y << 16) | w
     d.rel += __popc(ball);
     return ex;
 }
@@ -117,13 +125,14 @@ __device__ __forceinline__ uint32_t mux_exp(uint32_t hi, uint32_t p)
 }
 
 // Eight pair steps = 16 weights of each lane's row, as 8 bf16x2 words.
-__device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const uint32_t *tab, uint32_t mask, uint32_t lt, int lane,
+template <int PB>
+__device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const uint32_t *tab, uint32_t lt, int lane,
                                            uint4 rv, uint32_t &epos, uint32_t eend, uint32_t (&v)[8])
 {
     pring_top_up(d, a, lane);
     uint32_t acc = 0;
 #pragma unroll
-    for (int i = 0; i < 8; i++) { v[i] = pdec_step(d, tab, mask, a.prob_bits, lt); acc |= v[i]; }
+    for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, tab, a.prob_bits, lt); acc |= v[i]; }
     if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
 #pragma unroll
         for (int i = 0; i < 8; i++) v[i] = pair_escape(v[i], a, epos, eend, lt);
@@ -194,13 +203,14 @@ struct PairSmemDec {
     uint4 stage[PW][128];
 };
 
+template <int PB>
 __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, uint16_t *out)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     PairSmemDec &S = *(PairSmemDec *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    const uint32_t lt = (1u << lane) - 1, mask = (1u << a.prob_bits) - 1;
+    const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
     const bool pairable = a.cols % 8 == 0 && per_rg % 2 == 0;
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
@@ -215,7 +225,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
         for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
             uint4 rn = q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv;
             uint32_t v[8];
-            pair_group(d, a, S.tab, mask, lt, lane, rv, epos, eend, v);
+            pair_group<PB>(d, a, S.tab, lt, lane, rv, epos, eend, v);
             uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
             if (pairable && cola + 32 <= a.cols) { // warp-uniform
                 if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, va, v);
@@ -243,19 +253,19 @@ template <int M>
 struct PairSmemGemv {
     uint32_t tab[3 * PTAB];
     uint16_t ring[PW][PRING];
-    uint32_t xs[PW][8 * M];
+    float2 xs[PW][8 * M];
 };
 
-template <int M>
+template <int M, int PB>
 __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     PairSmemGemv<M> &S = *(PairSmemGemv<M> *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    const uint32_t lt = (1u << lane) - 1, mask = (1u << a.prob_bits) - 1;
+    const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
-    uint32_t *xs = S.xs[warp];
+    float2 *xs = S.xs[warp];
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
         PairDec d;
         pdec_begin(d, a, k, lane, S.ring[warp]);
@@ -285,21 +295,21 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
             __syncwarp(); // the previous group's reads of xs are done
             if (lane < 8)
 #pragma unroll
-                for (int m = 0; m < M; m++) xs[m * 8 + lane] = xn[m];
+                for (int m = 0; m < M; m++) xs[m * 8 + lane] = make_float2(__uint_as_float(xn[m] << 16), __uint_as_float(xn[m] & 0xffff0000u));
             __syncwarp();
             GroupPos pn = p;
             pn.next(per_rg);
             if (q + 1 < groups) load_x(pn.cg);
             uint32_t v[8];
-            pair_group(d, a, S.tab, mask, lt, lane, rv, epos, eend, v);
+            pair_group<PB>(d, a, S.tab, lt, lane, rv, epos, eend, v);
 #pragma unroll
             for (int i = 0; i < 8; i++) {
                 float w0 = __uint_as_float(v[i] << 16), w1 = __uint_as_float(v[i] & 0xffff0000u);
 #pragma unroll
                 for (int m = 0; m < M; m++) {
-                    uint32_t xp = xs[m * 8 + i];
-                    s[m] = fmaf(w0, __uint_as_float(xp << 16), s[m]);
-                    s[m] = fmaf(w1, __uint_as_float(xp & 0xffff0000u), s[m]);
+                    float2 xp = xs[m * 8 + i];
+                    s[m] = fmaf(w0, xp.x, s[m]);
+                    s[m] = fmaf(w1, xp.y, s[m]);
                 }
             }
             rv = rn;
@@ -331,21 +341,33 @@ static wz_err set_smem(K kernel, size_t bytes)
     return WZ_OK;
 }
 
+template <int PB>
+static wz_err decode_pb(const TaArgs &a, uint16_t *out, cudaStream_t s)
+{
+    WZ_TRY(set_smem(ta_pair_decode_kernel<PB>, sizeof(PairSmemDec)));
+    ta_pair_decode_kernel<PB><<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemDec), s>>>(a, out);
+    CU(cudaGetLastError(), "ta_pair_decode_kernel launch");
+    return WZ_OK;
+}
+
 wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s)
 {
-    WZ_TRY(set_smem(ta_pair_decode_kernel, sizeof(PairSmemDec)));
-    ta_pair_decode_kernel<<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemDec), s>>>(a, out);
-    CU(cudaGetLastError(), "ta_pair_decode_kernel launch");
+    return a.prob_bits == 12 ? decode_pb<12>(a, out, s) : decode_pb<0>(a, out, s);
+}
+
+template <int M, int PB>
+static wz_err gemv_mpb(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
+{
+    WZ_TRY(set_smem(ta_pair_gemv_kernel<M, PB>, sizeof(PairSmemGemv<M>)));
+    ta_pair_gemv_kernel<M, PB><<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemGemv<M>), s>>>(a, X, acc);
+    CU(cudaGetLastError(), "ta_pair_gemv_kernel launch");
     return WZ_OK;
 }
 
 template <int M>
 static wz_err gemv_m(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
 {
-    WZ_TRY(set_smem(ta_pair_gemv_kernel<M>, sizeof(PairSmemGemv<M>)));
-    ta_pair_gemv_kernel<M><<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemGemv<M>), s>>>(a, X, acc);
-    CU(cudaGetLastError(), "ta_pair_gemv_kernel launch");
-    return WZ_OK;
+    return a.prob_bits == 12 ? gemv_mpb<M, 12>(a, X, acc, s) : gemv_mpb<M, 0>(a, X, acc, s);
 }
 
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
