@@ -36,6 +36,7 @@ struct PairDec {
     uint32_t chunk;  // next chunk to fetch
     uint32_t end;    // tile's end word
     uint16_t *ring;
+    uint32_t ring_s; // the ring's shared-memory address
 };
 
 // Words past the stream are never decoded from a valid blob (a hostile one
@@ -74,6 +75,7 @@ __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t
     d.rel = base - d.abase;
     d.chunk = 0;
     d.ring = ring;
+    d.ring_s = (uint32_t)__cvta_generic_to_shared(ring);
 }
 
 __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
@@ -96,7 +98,10 @@ __device__ __forceinline__ uint32_t pdec_step(PairDec &d, const uint32_t *tab, u
     uint32_t y = f * (d.x >> b) + bias;
     bool need = y < WZ_RANS_L;
     uint32_t ball = __ballot_sync(0xffffffffu, need);
-    uint32_t w = d.ring[(d.rel + __popc(ball & lt)) & (PRING - 1)];
+    // Volatile asm: keeps the load unconditional (ptxas would otherwise
+    // sink it under `need` and pay BSSY/BRA/BSYNC around it).
+    uint32_t w, addr = d.ring_s + 2 * ((d.rel + __popc(ball & lt)) & (PRING - 1));
+    asm volatile("ld.shared.u16 %0, [%1];" : "=r"(w) : "r"(addr));
     d.x = need ? __byte_perm(y, w, 0x1054) : y; // (y << 16) | w
     d.rel += __popc(ball);
     return ex;
@@ -135,7 +140,8 @@ __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const ui
     for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, tab, a.prob_bits, lt); acc |= v[i]; }
     if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
 #pragma unroll
-        for (int i = 0; i < 8; i++) v[i] = pair_escape(v[i], a, epos, eend, lt);
+        for (int i = 0; i < 8; i++)
+            if (__any_sync(0xffffffffu, v[i] & 0x10001u)) v[i] = pair_escape(v[i], a, epos, eend, lt);
 #pragma unroll
     for (int i = 0; i < 8; i++) {
         uint32_t w = i < 2 ? rv.x : i < 4 ? rv.y : i < 6 ? rv.z : rv.w;
