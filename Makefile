@@ -35,7 +35,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/san/tests/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps vendor test test-gpu bench fuzz repro clean gpu entropy-study bits-study report plots datasets-real
+.PHONY: all deps vendor test test-gpu bench fuzz fuzz-seeds repro clean gpu entropy-study bits-study report plots datasets-real
 all: $(BUILD)/wzip $(BUILD)/libwzip.a $(CU_OBJ) $(if $(NVCC),$(BUILD)/gpu_bench $(BUILD)/gpu_test)
 	@echo "nvcc: $(if $(NVCC),✓ $(NVCC) (kernels compiled for sm_90: no wgmma used, so no sm_90a),✗ (kernels skipped))"
 
@@ -104,6 +104,9 @@ FUZZ_SECS ?= 30
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fopenmp -I. $(VINC) -fsanitize=fuzzer,address,undefined $< $(LIB_SRC) -o $@ $(LDLIBS)
+# Seeds of the codec fuzzer, regenerated when a codec's format changes.
+fuzz-seeds: $(BUILD)/libwzip.a
+	$(CC) $(CFLAGS) tests/fuzz/make_seeds.c $(BUILD)/libwzip.a -o $(BUILD)/make_seeds $(LDLIBS) && $(BUILD)/make_seeds tests/fuzz/seeds
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 	@for f in $^; do n=$$(basename $$f); mkdir -p $(BUILD)/corpus/$$n; \
 	  $$f -max_total_time=$(FUZZ_SECS) -rss_limit_mb=2048 $(BUILD)/corpus/$$n tests/fuzz/seeds 2>&1 | tail -n 3 || exit 1; done

@@ -88,6 +88,25 @@ void wz_huf_dtable(const wz_huf_code *c, uint16_t dt[1 << WZ_HUF_MAX_BITS])
     }
 }
 
+void wz_huf_dtable_multi(const wz_huf_code *c, uint64_t dt[1 << WZ_HUF_MAX_BITS])
+{
+    uint16_t one[1 << WZ_HUF_MAX_BITS];
+    wz_huf_dtable(c, one);
+    const uint32_t M = (1u << WZ_HUF_MAX_BITS) - 1;
+    for (uint32_t i = 0; i <= M; i++) {
+        uint32_t syms = 0, cnt = 0, pos = 0;
+        while (cnt < 4) {
+            uint16_t e = one[(i << pos) & M];
+            uint32_t l = e >> 8;
+            if (!l || l > WZ_HUF_MAX_BITS - pos) break; /* no code, or not wholly inside the 12 bits */
+            syms |= (uint32_t)(e & 0xff) << (8 * cnt++);
+            pos += l;
+        }
+        dt[i] = cnt ? (uint64_t)syms | (uint64_t)cnt << 32 | (uint64_t)pos << 40
+                    : (uint64_t)1 << 32 | (uint64_t)WZ_HUF_MAX_BITS << 40 | (uint64_t)1 << 48;
+    }
+}
+
 double wz_huf_cost_bits(const wz_huf_code *c, const uint64_t counts[256])
 {
     double b = 0;

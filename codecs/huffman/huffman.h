@@ -26,6 +26,16 @@ wz_err wz_huf_build(const uint64_t counts[256], int maxbits, wz_huf_code *c);
 wz_err wz_huf_assign(wz_huf_code *c);
 /* Decode table: dt[i] = symbol | len << 8 for every 12-bit prefix i. */
 void wz_huf_dtable(const wz_huf_code *c, uint16_t dt[1 << WZ_HUF_MAX_BITS]);
+/* Multi-symbol decode table (Huff0's "X2" idea taken to 4 symbols): for
+ * every 12-bit prefix, the up-to-4 whole codes it holds. Entry: symbols in
+ * bytes 0-3, count in byte 4, bits consumed in byte 5, byte 6 = 1 for a
+ * prefix no code starts (then count 1 and 12 bits, so a decoder always
+ * advances and reports corruption at the end). 32 KB. */
+#define WZ_HUF_MS_SYMS(e) ((uint32_t)(e))
+#define WZ_HUF_MS_CNT(e) ((unsigned)((e) >> 32) & 0xffu)
+#define WZ_HUF_MS_BITS(e) ((unsigned)((e) >> 40) & 0xffu)
+#define WZ_HUF_MS_BAD(e) ((unsigned)((e) >> 48) & 0xffu)
+void wz_huf_dtable_multi(const wz_huf_code *c, uint64_t dt[1 << WZ_HUF_MAX_BITS]);
 /* Bits of the payload under this code. */
 double wz_huf_cost_bits(const wz_huf_code *c, const uint64_t counts[256]);
 #endif

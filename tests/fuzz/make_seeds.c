@@ -1,0 +1,34 @@
+/* make_seeds.c — regenerate tests/fuzz/seeds/codec_*.bin: a 64x64 bf16
+ * synthetic matrix encoded by every codec, in fuzz_codecs.c's input layout
+ * (codec index byte, 4-byte output size, blob). Run by `make fuzz-seeds`
+ * whenever a codec's format changes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codecs/codecs.h"
+#include "datasets/datasets.h"
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "tests/fuzz/seeds";
+    enum { R = 64, C = 64 };
+    static uint16_t w[R * C];
+    wz_synth_matrix_bf16(w, R, C, 3);
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    wz_codec_input in = {WZ_DT_BF16, R, C, w};
+    for (size_t k = 0; k < wz_codec_count(); k++) {
+        const wz_codec *c = wz_codec_at(k);
+        size_t cap = c->bound(&p, &in), len = 0;
+        uint8_t *blob = malloc(cap);
+        if (!blob || c->encode(&p, &in, blob, cap, &len, NULL)) { fprintf(stderr, "%s: %s\n", c->name, wz_err_detail()); return 1; }
+        char path[512];
+        snprintf(path, sizeof path, "%s/codec_%s.bin", dir, c->name);
+        FILE *f = fopen(path, "wb");
+        uint8_t idx = (uint8_t)k;
+        uint32_t ob = R * C * 2;
+        if (!f || fwrite(&idx, 1, 1, f) != 1 || fwrite(&ob, 4, 1, f) != 1 || fwrite(blob, 1, len, f) != len || fclose(f)) { perror(path); return 1; }
+        free(blob);
+    }
+    return 0;
+}
