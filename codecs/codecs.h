@@ -24,11 +24,15 @@ typedef struct {
 typedef struct {
     int prob_bits;            /* ANS precision (default 12) */
     uint32_t tile_rows, tile_cols; /* tile-ans tile for 16-bit floats (default 64 x 256: the GPU kernels' tile) */
-    uint32_t code_tile_rows;       /* tile-ans rows for byte/nibble codes (default 256: x 256 cols = 64 K
-                                      symbols, so the 32 lanes' states cost < 0.01 bit per code) */
+    uint32_t code_tile_rows, code_tile_cols; /* tile-ans tile for byte/nibble codes (default 512 x 512 =
+                                      256 K symbols: the 32 lanes' final states cost 0.004 bit per code) */
     int threads;              /* 0 = all */
     int bf16_model;           /* tile-ans symbol model for bf16: WZ_TA_MODEL_PAIR16 (default) or
                                  WZ_TA_MODEL_SPLIT16 (one exponent per rANS step, the v1 format) */
+    int code_prob_bits;       /* tile-ans precision for byte/nibble codes (default 15: a 256-code
+                                 alphabet with long tails loses 0.05 bit/code to 2^12 slots, 0.002
+                                 to 2^15; no GPU kernel reads codes yet, so the 12-bit GPU table
+                                 limit does not apply) */
 } wz_codec_params;
 
 /* Gap decomposition, all in bits for the whole tensor:

@@ -27,8 +27,8 @@ const wz_codec *wz_codec_find(const char *name)
 void wz_codec_params_default(wz_codec_params *p)
 {
     /* 64 x 256: the paper's H200 tile, 16384 weights per independent stream;
-     * codes (no GPU kernel yet) use 256 x 256 to amortise the lane states. */
-    *p = (wz_codec_params){12, 64, 256, 256, 0, WZ_TA_MODEL_PAIR16};
+     * codes (no GPU kernel yet) use 512 x 512 and 2^15 slots (codecs.h). */
+    *p = (wz_codec_params){12, 64, 256, 512, 512, 0, WZ_TA_MODEL_PAIR16, 15};
 }
 
 int wz_codec_elem_bytes(wz_dtype dt)

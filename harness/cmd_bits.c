@@ -54,10 +54,11 @@ int wz_cmd_bits(int argc, char **argv)
         else if (!strcmp(a, "--codec") && i + 1 < argc) codec = argv[++i];
         else if (!strcmp(a, "--per-tensor")) per_tensor = 1;
         else if (!strcmp(a, "--min-numel") && i + 1 < argc) min_numel = strtoull(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--prob-bits") && i + 1 < argc) cp.prob_bits = atoi(argv[++i]);
+        else if (!strcmp(a, "--prob-bits") && i + 1 < argc) cp.prob_bits = cp.code_prob_bits = atoi(argv[++i]);
         else if (!strcmp(a, "--tile") && i + 1 < argc) {
             if (sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols) != 2) { fputs(k_bits_usage, stderr); return 2; }
             cp.code_tile_rows = cp.tile_rows;
+            cp.code_tile_cols = cp.tile_cols;
         } else if (!strcmp(a, "--as") && i + 1 < argc) {
             const char *v = argv[++i];
             as = !strcmp(v, "bf16") ? WZ_AS_BF16 : !strcmp(v, "fp16") ? WZ_AS_F16 : WZ_AS_NATIVE;

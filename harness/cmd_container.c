@@ -13,7 +13,7 @@ int wz_cmd_compress(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--codec") && i + 1 < argc) codec = argv[++i];
-        else if (!strcmp(argv[i], "--tile") && i + 1 < argc) { sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols); cp.code_tile_rows = cp.tile_rows; }
+        else if (!strcmp(argv[i], "--tile") && i + 1 < argc) { sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols); cp.code_tile_rows = cp.tile_rows; cp.code_tile_cols = cp.tile_cols; }
         else if (argv[i][0] != '-' && !in) in = argv[i];
         else { in = NULL; break; }
     }

@@ -180,7 +180,8 @@ extern "C" wz_err wz_gpu_nz_upload(const uint8_t *blob, size_t len, wz_gpu_nz **
     WZ_TRY(wz_nz_parse(blob, len, &v));
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, v.freq, v.prob_bits));
-    static uint32_t dt[1 << WZ_RANS_MAX_BITS];
+    if (v.prob_bits > WZ_RANS_GPU_MAX_BITS) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU neuzip: prob_bits %d > %d", v.prob_bits, WZ_RANS_GPU_MAX_BITS);
+    uint32_t dt[1 << WZ_RANS_GPU_MAX_BITS];
     wz_rans_dtable_build(&t, dt);
     wz_gpu_nz *g = (wz_gpu_nz *)calloc(1, sizeof *g);
     if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
@@ -209,7 +210,7 @@ extern "C" size_t wz_gpu_nz_bytes(const wz_gpu_nz *g) { return g->len; }
 #define NZ_WARPS 8
 __global__ void __launch_bounds__(NZ_WARPS * 32) nz_exps_kernel(NzArgs a, uint8_t *exps)
 {
-    __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
+    __shared__ uint32_t tab[1 << WZ_RANS_GPU_MAX_BITS];
     __shared__ __align__(16) uint16_t rings[NZ_WARPS][RING_WORDS];
     load_table(tab, a.dtable, a.prob_bits);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;

@@ -59,9 +59,10 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     wz_ta_view v;
     WZ_TRY(wz_ta_parse(blob, len, &v));
     if (v.h->model == WZ_TA_MODEL_CODES) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: only 16-bit formats so far");
+    if (v.h->prob_bits > WZ_RANS_GPU_MAX_BITS) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: prob_bits %u > %d", v.h->prob_bits, WZ_RANS_GPU_MAX_BITS);
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, v.h->freq, v.h->prob_bits));
-    uint32_t dt[1 << WZ_RANS_MAX_BITS];
+    uint32_t dt[1 << WZ_RANS_GPU_MAX_BITS];
     wz_rans_dtable_build(&t, dt);
     wz_gpu_ta *g = (wz_gpu_ta *)calloc(1, sizeof *g);
     if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
@@ -77,12 +78,12 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
          * three shared-memory loads (immediate offsets) and no field needs
          * unpacking: freq, slot - cum, and the symbol's two exponents
          * already placed as bf16x2 bits (bit 0 / bit 16 flag an escape). */
-        std::vector<uint32_t> pt(3 << WZ_RANS_MAX_BITS, 0);
+        std::vector<uint32_t> pt(3 << WZ_RANS_GPU_MAX_BITS, 0);
         for (uint32_t k = 0; k < (1u << v.h->prob_bits); k++) {
             uint32_t sy = WZ_RANS_DSYM(dt[k]), c1 = sy & 15, c2 = sy >> 4;
             pt[k] = WZ_RANS_DFREQ(dt[k]);
-            pt[(1 << WZ_RANS_MAX_BITS) + k] = WZ_RANS_DBIAS(dt[k]);
-            pt[(2 << WZ_RANS_MAX_BITS) + k] = (c1 == WZ_TA_ESC ? 1u : (v.h->ebase + c1) << 7) | (c2 == WZ_TA_ESC ? 0x10000u : (v.h->ebase + c2) << 23);
+            pt[(1 << WZ_RANS_GPU_MAX_BITS) + k] = WZ_RANS_DBIAS(dt[k]);
+            pt[(2 << WZ_RANS_GPU_MAX_BITS) + k] = (c1 == WZ_TA_ESC ? 1u : (v.h->ebase + c1) << 7) | (c2 == WZ_TA_ESC ? 0x10000u : (v.h->ebase + c2) << 23);
         }
         if (e == cudaSuccess) e = cudaMalloc(&g->d_ptab, pt.size() * 4);
         if (e == cudaSuccess) e = cudaMemcpy(g->d_ptab, pt.data(), pt.size() * 4, cudaMemcpyHostToDevice);
@@ -131,7 +132,7 @@ __device__ __forceinline__ uint32_t merge16(uint32_t sym, uint32_t r, uint32_t b
 // two 16-byte stores when aligned and in bounds, else element stores.
 __global__ void __launch_bounds__(WARPS * 32) ta_decode_kernel(TaArgs a, uint16_t *out)
 {
-    __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
+    __shared__ uint32_t tab[1 << WZ_RANS_GPU_MAX_BITS];
     __shared__ __align__(16) uint16_t rings[WARPS][RING_WORDS];
     load_table(tab, a.dtable, a.prob_bits);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
@@ -171,7 +172,7 @@ __global__ void __launch_bounds__(WARPS * 32) ta_decode_kernel(TaArgs a, uint16_
 template <int M>
 __global__ void __launch_bounds__(WARPS * 32) ta_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
-    __shared__ uint32_t tab[1 << WZ_RANS_MAX_BITS];
+    __shared__ uint32_t tab[1 << WZ_RANS_GPU_MAX_BITS];
     __shared__ __align__(16) uint16_t rings[WARPS][RING_WORDS];
     load_table(tab, a.dtable, a.prob_bits);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;

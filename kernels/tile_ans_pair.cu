@@ -26,7 +26,7 @@ extern "C" {
 #define PRING 1024            // words in a warp's ring (4 chunks of 256)
 #define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
 #define PAHEAD 1              // chunks in flight beyond what a group may need (~3 groups ahead)
-#define PTAB (1 << WZ_RANS_MAX_BITS)
+#define PTAB (1 << WZ_RANS_GPU_MAX_BITS)
 #define PAIR_MUX 0x7f807f80u  // exponent bits of a bf16x2 word
 
 struct PairDec {

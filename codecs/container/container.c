@@ -313,7 +313,7 @@ static wz_err get_safetensors(FILE *in, FILE *out, uint64_t size)
             wz_codec_params cp;
             wz_codec_params_default(&cp);
             /* No honest blob exceeds the worst-case bound with the smallest tile. */
-            cp.tile_rows = 32; cp.tile_cols = 16; cp.code_tile_rows = 32;
+            cp.tile_rows = 32; cp.tile_cols = 16; cp.code_tile_rows = 32; cp.code_tile_cols = 16;
             uint64_t cap = c->bound(&cp, &ci) + (1u << 20);
             if (bl > remaining(in) || n > WZC_MAX_EXPANSION * bl + (1u << 20)) { err = wz_fail(WZ_ERR_CORRUPT, "segment %u: blob length %llu inconsistent with the container", s, (unsigned long long)bl); break; }
             if (bl > cap) { err = wz_fail(WZ_ERR_CORRUPT, "segment %u: blob of %llu bytes is larger than any %s encoding", s, (unsigned long long)bl, name); break; }

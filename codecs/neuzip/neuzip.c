@@ -146,10 +146,10 @@ static wz_err nz_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     nz_layout_of(n, h->nwords, &L);
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h->freq, h->prob_bits));
-    uint32_t *dt = malloc(sizeof *dt << h->prob_bits);
+    uint64_t *dt = malloc(sizeof *dt << h->prob_bits);
     uint8_t *sym = malloc(NZ_CHUNK);
     if (!dt || !sym) { free(dt); free(sym); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
-    wz_rans_dtable_build(&t, dt);
+    wz_rans_dtable64_build(&t, dt);
     const uint32_t *off = (const uint32_t *)(src + L.off_off), *st = (const uint32_t *)(src + L.st_off);
     const uint16_t *words = (const uint16_t *)(src + L.w_off);
     const uint8_t *raw = src + L.raw_off;

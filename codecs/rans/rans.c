@@ -6,7 +6,7 @@
 
 wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t freq[256])
 {
-    if (prob_bits < WZ_RANS_MIN_BITS || prob_bits > WZ_RANS_MAX_BITS) return wz_fail(WZ_ERR_ARG, "prob_bits %d outside [8,12]", prob_bits);
+    if (prob_bits < WZ_RANS_MIN_BITS || prob_bits > WZ_RANS_MAX_BITS) return wz_fail(WZ_ERR_ARG, "prob_bits %d outside [%d,%d]", prob_bits, WZ_RANS_MIN_BITS, WZ_RANS_MAX_BITS);
     const uint32_t M = 1u << prob_bits;
     uint64_t N = 0;
     int present = 0, last = 0;
@@ -65,8 +65,16 @@ wz_err wz_rans_table_init(wz_rans_table *t, const uint16_t freq[256], int prob_b
     return WZ_OK;
 }
 
+void wz_rans_dtable64_build(const wz_rans_table *t, uint64_t *dt)
+{
+    for (int s = 0; s < 256; s++)
+        for (uint32_t k = 0; k < t->freq[s]; k++)
+            dt[t->cum[s] + k] = (uint64_t)s | (uint64_t)t->freq[s] << 16 | (uint64_t)k << 32;
+}
+
 void wz_rans_dtable_build(const wz_rans_table *t, uint32_t *dt)
 {
+    if (t->prob_bits > WZ_RANS_GPU_MAX_BITS) return; /* callers check; the packed fields hold 12 bits */
     for (int s = 0; s < 256; s++)
         for (uint32_t k = 0; k < t->freq[s]; k++)
             dt[t->cum[s] + k] = (uint32_t)s | (uint32_t)t->freq[s] << 8 | k << 20;
@@ -93,7 +101,7 @@ wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t ste
     return WZ_OK;
 }
 
-wz_err wz_rans32_decode(const uint32_t *dt, int b, const uint16_t *words, size_t nwords, const uint32_t states[WZ_RANS_LANES],
+wz_err wz_rans32_decode(const uint64_t *dt, int b, const uint16_t *words, size_t nwords, const uint32_t states[WZ_RANS_LANES],
                         uint32_t steps, uint8_t *sym)
 {
     uint32_t x[WZ_RANS_LANES];
@@ -110,9 +118,9 @@ wz_err wz_rans32_decode(const uint32_t *dt, int b, const uint16_t *words, size_t
              * bound holds for the whole step, so the lanes run branch-free
              * (Huff0's "prove the bound once, then run unchecked"). */
             for (int l = 0; l < WZ_RANS_LANES; l++) {
-                uint32_t e = dt[x[l] & mask];
-                out[l] = (uint8_t)WZ_RANS_DSYM(e);
-                uint32_t y = WZ_RANS_DFREQ(e) * (x[l] >> b) + WZ_RANS_DBIAS(e);
+                uint64_t e = dt[x[l] & mask];
+                out[l] = (uint8_t)e;
+                uint32_t y = (uint32_t)((e >> 16) & 0xffff) * (x[l] >> b) + (uint32_t)(e >> 32);
                 uint32_t need = y < WZ_RANS_L;
                 uint32_t w = words[p];
                 x[l] = need ? (y << 16 | w) : y;
@@ -121,9 +129,9 @@ wz_err wz_rans32_decode(const uint32_t *dt, int b, const uint16_t *words, size_t
             continue;
         }
         for (int l = 0; l < WZ_RANS_LANES; l++) {
-            uint32_t e = dt[x[l] & mask];
-            out[l] = (uint8_t)WZ_RANS_DSYM(e);
-            x[l] = WZ_RANS_DFREQ(e) * (x[l] >> b) + WZ_RANS_DBIAS(e);
+            uint64_t e = dt[x[l] & mask];
+            out[l] = (uint8_t)e;
+            x[l] = (uint32_t)((e >> 16) & 0xffff) * (x[l] >> b) + (uint32_t)(e >> 32);
             if (x[l] < WZ_RANS_L) {
                 if (p >= nwords) return wz_fail(WZ_ERR_CORRUPT, "rANS stream overrun at step %u", j);
                 x[l] = x[l] << 16 | words[p++];

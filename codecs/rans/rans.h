@@ -11,9 +11,11 @@
  * lane back at L and every word consumed: the decoder checks both, which
  * catches almost any corruption at no cost.
  *
- * Decode table entry (32 bits, so a 4096-slot table is 16 KB of GPU shared
- * memory): sym (8) | freq (12) | slot-cum (12). freq must fit 12 bits, so a
- * lone symbol gets 2^b - 1 slots and a phantom symbol 1 (cost 0.0004 bit). */
+ * Precision: up to 2^15 slots on the CPU (cum must fit 16 bits; L = 2^16 must
+ * stay a multiple of 2^b). The GPU's packed 32-bit table entry, sym (8) |
+ * freq (12) | slot-cum (12), holds b <= 12 (a 4096-slot table is 16 KB of
+ * shared memory). freq < 2^b, so a lone symbol gets 2^b - 1 slots and a
+ * phantom symbol 1 (cost 0.0004 bit at b = 12). */
 #ifndef WZ_RANS_H
 #define WZ_RANS_H
 #include <stddef.h>
@@ -23,7 +25,8 @@
 #define WZ_RANS_LANES 32
 #define WZ_RANS_L (1u << 16)
 #define WZ_RANS_MIN_BITS 8
-#define WZ_RANS_MAX_BITS 12
+#define WZ_RANS_MAX_BITS 15     /* CPU codecs */
+#define WZ_RANS_GPU_MAX_BITS 12 /* packed 32-bit table (GPU kernels) */
 
 typedef struct {
     int prob_bits;
@@ -36,8 +39,10 @@ typedef struct {
  * marginal-gain criterion, which is convex per symbol). */
 wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t freq[256]);
 wz_err wz_rans_table_init(wz_rans_table *t, const uint16_t freq[256], int prob_bits);
-/* Decode table: (1 << prob_bits) packed entries. */
+/* GPU decode table: (1 << prob_bits) packed 32-bit entries; prob_bits <= 12. */
 void wz_rans_dtable_build(const wz_rans_table *t, uint32_t *dtable);
+/* CPU decode table: (1 << prob_bits) entries sym | freq << 16 | slot-cum << 32. */
+void wz_rans_dtable64_build(const wz_rans_table *t, uint64_t *dtable);
 #define WZ_RANS_DSYM(e) ((e) & 0xffu)
 #define WZ_RANS_DFREQ(e) (((e) >> 8) & 0xfffu)
 #define WZ_RANS_DBIAS(e) ((e) >> 20)
@@ -48,7 +53,7 @@ wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t ste
                         uint32_t states[WZ_RANS_LANES]);
 /* Decode; fails with WZ_ERR_CORRUPT if a read passes nwords, a state leaves
  * its range, or the stream does not end exactly at L with all words used. */
-wz_err wz_rans32_decode(const uint32_t *dtable, int prob_bits, const uint16_t *words, size_t nwords,
+wz_err wz_rans32_decode(const uint64_t *dtable, int prob_bits, const uint16_t *words, size_t nwords,
                         const uint32_t states[WZ_RANS_LANES], uint32_t steps, uint8_t *sym);
 /* Ideal code length of the symbols under the table, in bits. */
 double wz_rans_cost_bits(const wz_rans_table *t, const uint64_t counts[256]);

@@ -83,6 +83,10 @@ static uint32_t tile_rows_for(const wz_codec_params *p, wz_dtype dt)
 {
     return wz_codec_elem_bytes(dt) == 1 && p->code_tile_rows ? p->code_tile_rows : p->tile_rows;
 }
+static uint32_t tile_cols_for(const wz_codec_params *p, wz_dtype dt)
+{
+    return wz_codec_elem_bytes(dt) == 1 && p->code_tile_cols ? p->code_tile_cols : p->tile_cols;
+}
 
 static int model_for(const wz_codec_params *p, wz_dtype dt)
 {
@@ -94,7 +98,7 @@ static size_t ta_bound(const wz_codec_params *p, const wz_codec_input *in)
 {
     uint32_t t32, k32;
     if (!p->tile_rows || !p->tile_cols) return 0;
-    choose_tile(in->rows, in->cols, tile_rows_for(p, in->dtype), p->tile_cols, &t32, &k32);
+    choose_tile(in->rows, in->cols, tile_rows_for(p, in->dtype), tile_cols_for(p, in->dtype), &t32, &k32);
     uint64_t T = t32, K = k32, tr = (in->rows + T - 1) / T, tc = (in->cols + K - 1) / K;
     int model = model_for(p, in->dtype);
     ta_layout L;
@@ -201,13 +205,14 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
 {
     int eb = wz_codec_elem_bytes(in->dtype), split = eb == 2, bf16 = in->dtype == WZ_DT_BF16;
     if (!eb) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: dtype %s not supported", wz_dtype_info_of(in->dtype)->name);
-    uint64_t n = in->rows * in->cols, T = tile_rows_for(p, in->dtype), K = p->tile_cols, te = T * K;
+    uint64_t n = in->rows * in->cols, T = tile_rows_for(p, in->dtype), K = tile_cols_for(p, in->dtype), te = T * K;
     if (!T || !K || T % 32 || K % 16 || te > (1u << 20)) return wz_fail(WZ_ERR_ARG, "tile-ans: tile %llux%llu must hold a multiple of 512 elements (<= 2^20), T a multiple of 32, K of 16",
                                                              (unsigned long long)T, (unsigned long long)K);
     uint32_t t32, k32;
     choose_tile(in->rows, in->cols, (uint32_t)T, (uint32_t)K, &t32, &k32);
     T = t32; K = k32; te = T * K;
     const int model = model_for(p, in->dtype), pair = model == WZ_TA_MODEL_PAIR16;
+    const int pb = model == WZ_TA_MODEL_CODES && p->code_prob_bits ? p->code_prob_bits : p->prob_bits;
     const uint16_t *x16 = in->data;
     const uint8_t *x8 = in->data;
     uint64_t cnt[256] = {0};
@@ -226,7 +231,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     }
     uint8_t pad = (uint8_t)top;
     if (pair) { uint32_t c = wz_pair_code((uint32_t)top, (uint32_t)ebase); c = c == WZ_TA_ESC ? 0 : c; pad = (uint8_t)(c | c << 4); }
-    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)p->prob_bits, WZ_RANS_LANES, (uint8_t)ebase, 0,
+    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)pb, WZ_RANS_LANES, (uint8_t)ebase, 0,
                       (uint32_t)T, (uint32_t)K, in->rows, in->cols,
                       (uint32_t)((in->rows + T - 1) / T), (uint32_t)((in->cols + K - 1) / K), 0, 0, {0}};
     const uint64_t nt = (uint64_t)h.tiles_r * h.tiles_c, nsym = pair ? te / 2 : te;
@@ -257,9 +262,9 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         memcpy(all, cnt, sizeof cnt);
         all[top] += nt * te - n; /* padding */
     }
-    WZ_TRY(wz_rans_normalize(all, p->prob_bits, h.freq));
+    WZ_TRY(wz_rans_normalize(all, pb, h.freq));
     wz_rans_table t;
-    WZ_TRY(wz_rans_table_init(&t, h.freq, p->prob_bits));
+    WZ_TRY(wz_rans_table_init(&t, h.freq, pb));
     uint16_t *wbuf = malloc(nt * nsym * sizeof *wbuf);
     uint32_t *nw = malloc(nt * sizeof *nw), *states = malloc(nt * 128);
     uint8_t *escb = malloc(h.nesc + 1);
@@ -381,9 +386,9 @@ static wz_err ta_decode(const uint8_t *src, size_t len, void *out, size_t out_by
                                                                       (unsigned long long)(h->rows * h->cols * (split ? 2 : 1)));
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h->freq, h->prob_bits));
-    uint32_t *dt = malloc(sizeof *dt << h->prob_bits);
+    uint64_t *dt = malloc(sizeof *dt << h->prob_bits);
     if (!dt) return wz_fail(WZ_ERR_NOMEM, "out of memory");
-    wz_rans_dtable_build(&t, dt);
+    wz_rans_dtable64_build(&t, dt);
     const uint64_t nsym = h->model == WZ_TA_MODEL_PAIR16 ? v.tile_elems / 2 : v.tile_elems;
     volatile int bad = 0;
     char msg[256] = "";
