@@ -23,7 +23,8 @@ extern "C" {
 #include "kernels/tile_ans.cuh"
 
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
-#define PRING 1024            // words in a warp's ring (4 chunks of 256)
+#define PRING 768             // words in a warp's ring (3 chunks of 256; with the mirror 2 KB)
+#define PMIRROR 256           // slot 0 mirrored after the ring: a group's reads never wrap (v20)
 #define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
 #define PAHEAD 1              // chunks in flight beyond what a group may need (~3 groups ahead)
 #define PTAB (1 << WZ_RANS_GPU_MAX_BITS)
@@ -37,6 +38,7 @@ struct PairDec {
     uint32_t end;    // tile's end word
     uint16_t *ring;
     uint32_t ring_s; // the ring's shared-memory address
+    uint32_t raddr;  // shared address of the next unread word (within ring + mirror)
 };
 
 // Words past the stream are never decoded from a valid blob (a hostile one
@@ -46,17 +48,22 @@ struct PairDec {
 __device__ __forceinline__ void pring_fetch(PairDec &d, const TaArgs &a, int lane)
 {
     uint32_t gi = min(d.abase + d.chunk * PCHUNK + 8 * lane, (uint32_t)a.nwords & ~7u);
-    uint32_t dst = (uint32_t)__cvta_generic_to_shared(d.ring + (d.chunk % (PRING / PCHUNK)) * PCHUNK + 8 * lane);
+    uint32_t slot = d.chunk % (PRING / PCHUNK);
+    uint32_t dst = d.ring_s + 2 * (slot * PCHUNK + 8 * lane);
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(a.words + gi));
+    if (slot == 0) // the mirror after the ring holds slot 0 too
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst + 2 * PRING), "l"(a.words + gi));
     asm volatile("cp.async.commit_group;\n" ::);
     d.chunk++;
 }
 
 // Before a group: every word it may read (rel .. rel+255) has landed, and
 // PAHEAD more chunks are in flight. Warp-uniform. The chunk a fetch
-// overwrites (c - 4) lies wholly below rel, so it is consumed.
+// overwrites (c - 3) lies wholly below rel, so it is consumed: c <= need
+// + PAHEAD - 1 <= rel/256 + 2.
 __device__ __forceinline__ void pring_top_up(PairDec &d, const TaArgs &a, int lane)
 {
+    d.raddr = d.ring_s + 2 * (d.rel % PRING);
     uint32_t need = (d.rel + 8 * 32 + PCHUNK - 1) / PCHUNK;
     if (d.chunk < need + PAHEAD) {
         __syncwarp();
@@ -100,10 +107,10 @@ __device__ __forceinline__ uint32_t pdec_step(PairDec &d, const uint32_t *tab, u
     uint32_t ball = __ballot_sync(0xffffffffu, need);
     // Volatile asm: keeps the load unconditional (ptxas would otherwise
     // sink it under `need` and pay BSSY/BRA/BSYNC around it).
-    uint32_t w, addr = d.ring_s + 2 * ((d.rel + __popc(ball & lt)) & (PRING - 1));
+    uint32_t w, addr = d.raddr + 2 * __popc(ball & lt);
     asm volatile("ld.shared.u16 %0, [%1];" : "=r"(w) : "r"(addr));
     d.x = need ? __byte_perm(y, w, 0x1054) : y; // (y << 16) | w
-    d.rel += __popc(ball);
+    d.raddr += 2 * __popc(ball);
     return ex;
 }
 
@@ -138,6 +145,7 @@ __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const ui
     uint32_t acc = 0;
 #pragma unroll
     for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, tab, a.prob_bits, lt); acc |= v[i]; }
+    d.rel += (d.raddr - (d.ring_s + 2 * (d.rel % PRING))) / 2;
     if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
 #pragma unroll
         for (int i = 0; i < 8; i++)
@@ -205,7 +213,7 @@ __device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out,
 
 struct PairSmemDec {
     uint32_t tab[3 * PTAB];
-    uint16_t ring[PW][PRING];
+    uint16_t ring[PW][PRING + PMIRROR];
     uint4 stage[PW][128];
 };
 
@@ -258,7 +266,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
 template <int M>
 struct PairSmemGemv {
     uint32_t tab[3 * PTAB];
-    uint16_t ring[PW][PRING];
+    uint16_t ring[PW][PRING + PMIRROR];
     float2 xs[PW][8 * M];
 };
 
