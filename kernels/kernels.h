@@ -29,8 +29,11 @@ size_t wz_gpu_ta_bytes(const wz_gpu_ta *g); /* compressed bytes on the device */
 /* Standalone decode to a bf16/fp16 row-major matrix in device memory. */
 wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream);
 /* Fused Y[M, rows] = X[M, cols] . W^T, bf16 in/out, fp32 accumulation.
- * d_acc: M*rows floats of scratch. M <= WZ_GPU_GEMV_MAX_M. */
+ * d_acc: M*rows floats of scratch. M in {1, 2, 4, 8} (CUDA cores); for the
+ * PAIR16 model also {16, 32, 64} (tensor cores, even cols): see
+ * wz_gpu_ta_fused_ok(). */
 #define WZ_GPU_GEMV_MAX_M 8
+int wz_gpu_ta_fused_ok(const wz_gpu_ta *g, int M);
 wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
 /* Check the error flag the kernels raise on a corrupt stream (syncs). */
 wz_err wz_gpu_ta_check(const wz_gpu_ta *g);

@@ -18,6 +18,7 @@ struct TaArgs {
     int *err;
 };
 
-// PAIR16 standalone decode and fused GEMV (M in 1, 2, 4, 8).
+// PAIR16 standalone decode; fused GEMV (M in 1, 2, 4, 8: CUDA cores) and
+// GEMM (M in 16, 32, 64: mma.sync tensor cores).
 wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s);
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s);

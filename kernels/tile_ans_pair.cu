@@ -342,9 +342,113 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
     }
 }
 
-static int pair_grid(uint64_t ntiles)
+// ---- fused GEMM on tensor cores (M = 16, 32, 64; v21) ----
+//
+// Y^T = W X^T tile by tile: after each group the warp's 32 rows x 16 k of
+// decoded weights go through a 1 KB shared-memory stage (chunk h of row r
+// at h ^ ((r >> 2) & 1): conflict-free for both the row-wise stores and
+// ldmatrix), come back as two m16n8k16 A fragments (ldmatrix.x4), and meet
+// the activations (B fragments: X[m][k..k+1] pairs read straight from
+// global/L1, one group ahead) in mma.sync with fp32 accumulators. Split-K
+// over tiles as in the GEMV: one atomicAdd per output element per row
+// group. The decode is the same pair_group, so its rate bounds this kernel.
+
+template <int NT>
+struct PairSmemMma {
+    uint32_t tab[3 * PTAB];
+    uint16_t ring[PW][PRING + PMIRROR];
+    uint4 stage[PW][64];
+};
+
+__device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1)
 {
-    uint64_t blocks = (ntiles + PW - 1) / PW, cap = (uint64_t)wz_sm_count() * 2;
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+template <int NT, int PB>
+__global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
+{
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    PairSmemMma<NT> &S = *(PairSmemMma<NT> *)smem_raw;
+    load_ptab(S.tab, a);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
+    const uint32_t lt = (1u << lane) - 1;
+    const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
+    uint4 *st = S.stage[warp];
+    const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
+    for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
+        PairDec d;
+        pdec_begin(d, a, k, lane, S.ring[warp]);
+        uint32_t epos = a.esc_off[k], eend = a.esc_off[k + 1];
+        const uint64_t r0 = k / a.tiles_c * a.T, c0 = k % a.tiles_c * a.K;
+        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+        uint4 rv = __ldg(raw + lane);
+        float c[2][NT][4];
+#pragma unroll
+        for (int rb = 0; rb < 2; rb++)
+#pragma unroll
+            for (int t = 0; t < NT; t++) c[rb][t][0] = c[rb][t][1] = c[rb][t][2] = c[rb][t][3] = 0.f;
+        GroupPos p = {0, 0};
+        for (uint32_t q = 0; q < groups; q++) {
+            uint4 rn = q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            // B fragments of this group, X[t*8 + lane/4][k + 2*(lane%4) (+8)]
+            // as bf16 pairs: issued before the decode, used after it (~1000
+            // cycles later), so no prefetch registers are needed.
+            uint32_t b[NT][2];
+            const uint64_t kc = c0 + p.cg * 16 + 2 * (lane & 3);
+#pragma unroll
+            for (int t = 0; t < NT; t++) {
+                const uint16_t *xm = X + (uint64_t)(t * 8 + lane / 4) * a.cols;
+                b[t][0] = kc < a.cols ? __ldg((const uint32_t *)(xm + kc)) : 0u;
+                b[t][1] = kc + 8 < a.cols ? __ldg((const uint32_t *)(xm + kc + 8)) : 0u;
+            }
+            GroupPos pn = p;
+            pn.next(per_rg);
+            uint32_t v[8];
+            pair_group<PB>(d, a, S.tab, lt, lane, rv, epos, eend, v);
+            int sw = (lane >> 2) & 1;
+            st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
+            st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
+            __syncwarp();
+            uint32_t A[2][4];
+#pragma unroll
+            for (int rb = 0; rb < 2; rb++) {
+                int j = lane >> 3, r = rb * 16 + (j & 1) * 8 + (lane & 7), hh = j >> 1;
+                uint32_t addr = st_s + 16 * (r * 2 + (hh ^ ((r >> 2) & 1)));
+                asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                             : "=r"(A[rb][0]), "=r"(A[rb][1]), "=r"(A[rb][2]), "=r"(A[rb][3]) : "r"(addr));
+            }
+            __syncwarp();
+#pragma unroll
+            for (int rb = 0; rb < 2; rb++)
+#pragma unroll
+                for (int t = 0; t < NT; t++) mma_bf16(c[rb][t], A[rb], b[t][0], b[t][1]);
+            rv = rn;
+            if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K flush
+#pragma unroll
+                for (int rb = 0; rb < 2; rb++) {
+                    uint64_t row = r0 + p.rg * 32 + rb * 16 + lane / 4;
+#pragma unroll
+                    for (int t = 0; t < NT; t++) {
+                        uint64_t m = (uint64_t)t * 8 + 2 * (lane & 3);
+                        if (row < a.rows) { atomicAdd(acc + m * a.rows + row, c[rb][t][0]); atomicAdd(acc + (m + 1) * a.rows + row, c[rb][t][1]); }
+                        if (row + 8 < a.rows) { atomicAdd(acc + m * a.rows + row + 8, c[rb][t][2]); atomicAdd(acc + (m + 1) * a.rows + row + 8, c[rb][t][3]); }
+                        c[rb][t][0] = c[rb][t][1] = c[rb][t][2] = c[rb][t][3] = 0.f;
+                    }
+                }
+            }
+            p = pn;
+        }
+        if (epos != eend && lane == 0) atomicOr(a.err, 1);
+        pdec_end(d, a);
+    }
+}
+
+static int pair_grid(uint64_t ntiles, int per_sm = 2)
+{
+    uint64_t blocks = (ntiles + PW - 1) / PW, cap = (uint64_t)wz_sm_count() * per_sm;
     return (int)(blocks < cap ? blocks : cap);
 }
 
@@ -384,13 +488,32 @@ static wz_err gemv_m(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_
     return a.prob_bits == 12 ? gemv_mpb<M, 12>(a, X, acc, s) : gemv_mpb<M, 0>(a, X, acc, s);
 }
 
+template <int NT, int PB>
+static wz_err mma_ntpb(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+{
+    WZ_TRY(set_smem(ta_pair_mma_kernel<NT, PB>, sizeof(PairSmemMma<NT>)));
+    ta_pair_mma_kernel<NT, PB><<<pair_grid(a.ntiles, NT <= 2 ? 2 : 1), PW * 32, sizeof(PairSmemMma<NT>), s>>>(a, X, M, acc);
+    CU(cudaGetLastError(), "ta_pair_mma_kernel launch");
+    return WZ_OK;
+}
+
+template <int NT>
+static wz_err mma_nt(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+{
+    return a.prob_bits == 12 ? mma_ntpb<NT, 12>(a, X, M, acc, s) : mma_ntpb<NT, 0>(a, X, M, acc, s);
+}
+
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
 {
+    if (M > 8 && a.cols % 2) return wz_fail(WZ_ERR_UNSUPPORTED, "fused tensor-core GEMM: odd column count %llu", (unsigned long long)a.cols);
     switch (M) {
+    case 16: return mma_nt<2>(a, X, M, acc, s);
+    case 32: return mma_nt<4>(a, X, M, acc, s);
+    case 64: return mma_nt<8>(a, X, M, acc, s);
     case 1: return gemv_m<1>(a, X, acc, s);
     case 2: return gemv_m<2>(a, X, acc, s);
     case 4: return gemv_m<4>(a, X, acc, s);
     case 8: return gemv_m<8>(a, X, acc, s);
-    default: return wz_fail(WZ_ERR_ARG, "fused GEMV: M=%d not in {1,2,4,8}", M);
+    default: return wz_fail(WZ_ERR_ARG, "fused GEMV/GEMM: M=%d not in {1,2,4,8,16,32,64}", M);
     }
 }

@@ -88,7 +88,8 @@ static void test_decode_exact(uint64_t r, uint64_t c, uint32_t T, uint32_t K, do
     cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
     EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "decode %llux%llu tile %ux%u not bit-exact", (unsigned long long)r, (unsigned long long)c, T, K);
     // Fused GEMV vs fp64 on the decoded (= original) weights.
-    for (int M : {1, 2, 4, 8}) {
+    for (int M : {1, 2, 4, 8, 16, 32, 64}) {
+        if (!wz_gpu_ta_fused_ok(g, M)) continue;
         double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
             return wz_gpu_ta_gemv(g, dx, M, dy, acc, 0) == WZ_OK && wz_gpu_ta_check(g) == WZ_OK;
         });
