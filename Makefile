@@ -47,6 +47,10 @@ deps:
 vendor:
 	rm -rf .vendor && mkdir -p .vendor/deb && cd .vendor/deb && apt-get download libjansson-dev libxxhash-dev
 	for f in .vendor/deb/*.deb; do dpkg -x $$f .vendor; done
+	# The real DFloat11 decoder (its PTX) for harness/dfloat11_real.py on the GPU machine.
+	mkdir -p .vendor/wheels && python3 -m pip download --no-deps -q -d .vendor/wheels dfloat11==0.5.0
+	echo "85e83fbeeb0865493a89e5ad3acb02cfa7aeba4c46f751ff8d4d6f42f808389a  .vendor/wheels/dfloat11-0.5.0-py3-none-any.whl" | sha256sum -c -
+	cd .vendor && python3 -m zipfile -e wheels/dfloat11-0.5.0-py3-none-any.whl dfloat11-pkg
 
 $(BUILD)/%.o: %.c $(wildcard */*.h */*/*.h)
 	@mkdir -p $(dir $@)

@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 {
     const char *out_path = "gpu-bench.json";
     int reps = 30;
-    const char *only = NULL;
+    const char *only = NULL, *dump = NULL;
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
     wz_codec_params cp; wz_codec_params_default(&cp);
     for (int i = 1; i < argc; i++) {
@@ -95,12 +95,13 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick")) { Ms = {1, 4, 64}; reps = 10; }
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i]; // weights + DFloat11-format blobs for harness/dfloat11_real.py
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else if (!strcmp(argv[i], "--ta-model") && i + 1 < argc) {
             const char *m = argv[++i];
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
@@ -161,6 +162,18 @@ int main(int argc, char **argv)
             std::vector<uint8_t> b1(wz_codec_dfloat11.bound(&cp, &in)), b2(wz_codec_neuzip.bound(&cp, &in));
             wz_cost c1, c2;
             WZ(wz_codec_dfloat11.encode(&cp, &in, b1.data(), b1.size(), &dlen, &c1));
+            if (dump) { // the same tensors for the real DFloat11 kernel (harness/dfloat11_real.py)
+                char pth[1024];
+                snprintf(pth, sizeof pth, "%s/%s.w", dump, S.name);
+                FILE *f = fopen(pth, "wb");
+                int ok = f && fwrite(W.data(), 2, n, f) == n;
+                if (f) ok &= fclose(f) == 0;
+                snprintf(pth, sizeof pth, "%s/%s.df11", dump, S.name);
+                f = fopen(pth, "wb");
+                ok &= f && fwrite(b1.data(), 1, dlen, f) == dlen;
+                if (f) ok &= fclose(f) == 0;
+                if (!ok) { fprintf(stderr, "gpu-bench: cannot write %s\n", pth); return 1; }
+            }
             WZ(wz_codec_neuzip.encode(&cp, &in, b2.data(), b2.size(), &nlen, &c2));
             dgap = wz_cost_gap(&c1); ngap = wz_cost_gap(&c2);
             WZ(wz_gpu_df_upload(b1.data(), dlen, &gdf));

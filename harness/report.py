@@ -59,7 +59,9 @@ if gpu:
                                                             l["floor_us"], l.get("bitmap4_floor_us", float("nan"))))
     p = gpu["provenance"]
     w("\nSource: `results/gpu-bench.json` — %s, driver %s, commit %s, %s; copy bandwidth %.0f GB/s measured in the same run; all decoders "
-      "bit-exact: %s. M <= 8 runs the fused decode+GEMV kernels; larger M decodes to HBM then calls cuBLAS (no tensor-core fused path yet). "
+      "bit-exact: %s. M <= 8 runs the fused decode+GEMV kernels (CUDA cores); at M = 16 and 64 the run times the fused decode + tensor-core "
+      "GEMM (mma.sync) against decode + cuBLAS and reports the faster per shape (both times and the chosen `path` are in the JSON); larger M "
+      "decodes to HBM then calls cuBLAS. "
       "`kernels/NOTES.md` explains what bounds each number.\n" % (p["device"], p["driver"], str(p["commit"])[:10], p["date"], gpu["copy_bandwidth_gbps"],
                                                                    "yes" if gpu["all_bit_exact"] else "NO"))
     with open(os.path.join(PD, "gpu-decode.tsv"), "w") as f:
@@ -192,7 +194,9 @@ for name, path in (("synthetic Qwen2.5-14B layer", "scan-qwen2.5-14b-synth.json"
 w("\ntile-ans codes the exponent and ships sign+mantissa raw: it loses the exponent/mantissa mutual information "
   "(~0.07 bit here, ~0.04 in real LLMs per paper-facts §4) but keeps one 8-bit alphabet and a byte-aligned raw plane the GPU reads with "
   "16-byte loads; coding the high byte loses ~0.18 bit; the full 16-bit alphabet would need ~10^4 table entries or an escape path "
-  "the paper does not describe.\n")
+  "the paper does not describe. Since v2 the bf16 default (PAIR16) codes the exponents of two neighbouring weights as one symbol "
+  "(window of 15 exponents + escape) so the GPU pays one rANS step per two weights; it costs +0.016 bit/weight of table quantisation "
+  "(256 pair symbols in 2^12 slots) over one-exponent-per-step SPLIT16 (`--ta-model split16` in gpu_bench, `bf16_model` in the codec params).\n")
 
 # ---------------------------------------------------------------- Table III
 w("## 3. Metadata overhead (paper Table III: 16 KB table + 4 B per tile = 0.0024-0.0173 bits/weight; Qwen-14B 0.0097 at 32x128, 0.0038 at 64x256)\n")
