@@ -9,7 +9,7 @@ set grid
 set key top left
 set title "H100: fused decode vs cuBLAS bf16 (results/gpu-bench.json)"
 plot "plots/data/gpu-speedup.tsv" using 1:2 with linespoints lw 2 title "cuBLAS bf16", \
-     "" using 1:3 with linespoints lw 2 title "tile-ans (fused GEMV M<=8, else decode+cuBLAS)", \
+     "" using 1:3 with linespoints lw 2 title "tile-ans (fused GEMV M<=8, faster of tensor-core GEMM and decode+cuBLAS above)", \
      "" using 1:4 with linespoints lw 2 title "bitmap (same paths)", \
      "" using 1:6 with linespoints lw 2 title "bitmap4 (same paths)", \
      "" using 1:5 with lines dt 2 lw 2 title "tile-ans memory floor"
