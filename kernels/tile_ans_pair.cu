@@ -31,6 +31,29 @@ extern "C" {
 #define PTAB (1 << WZ_RANS_GPU_MAX_BITS)
 #define PAIR_MUX 0x7f807f80u  // exponent bits of a bf16x2 word
 
+// The slot table in shared memory. v17-v21 kept three arrays (freq,
+// slot-cum, exponents: three LDS at one address, nothing to unpack); ncu
+// showed each of those random 32-lane gathers costing ~3.5 wavefronts, so
+// the shared-memory pipe carried ~100 wavefronts per 16-weight group. v23
+// packs a slot into 8 bytes {freq | slot-cum << 16, exponents}: one LDS.64,
+// two more ALU ops to unpack, 32 KB instead of 48. -DPTAB_SOA restores v21.
+#ifdef PTAB_SOA
+typedef uint32_t ptab_t;
+#define PTAB_ENTRIES (3 * PTAB)
+__device__ __forceinline__ void ptab_get(const ptab_t *tab, uint32_t slot, uint32_t &f, uint32_t &bias, uint32_t &ex)
+{
+    f = tab[slot]; bias = tab[PTAB + slot]; ex = tab[2 * PTAB + slot];
+}
+#else
+typedef uint2 ptab_t;
+#define PTAB_ENTRIES PTAB
+__device__ __forceinline__ void ptab_get(const ptab_t *tab, uint32_t slot, uint32_t &f, uint32_t &bias, uint32_t &ex)
+{
+    uint2 e = tab[slot];
+    f = e.x & 0xffffu; bias = e.x >> 16; ex = e.y;
+}
+#endif
+
 struct PairDec {
     uint32_t x;      // this lane's state
     uint32_t abase;  // tile's first word rounded down to 8 (16-byte cp.async)
@@ -98,11 +121,12 @@ __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
 // refill is branch-free: every lane loads a word, the lanes that need it
 // keep it (a divergent `if` costs BSSY/BRA/BSYNC per step, v17).
 template <int PB>
-__device__ __forceinline__ uint32_t pdec_step(PairDec &d, const uint32_t *tab, uint32_t pb, uint32_t lt)
+__device__ __forceinline__ uint32_t pdec_step(PairDec &d, const ptab_t *tab, uint32_t pb, uint32_t lt)
 {
     const uint32_t b = PB ? PB : pb;
     uint32_t slot = d.x & ((1u << b) - 1);
-    uint32_t f = tab[slot], bias = tab[PTAB + slot], ex = tab[2 * PTAB + slot];
+    uint32_t f, bias, ex;
+    ptab_get(tab, slot, f, bias, ex);
     uint32_t y = f * (d.x >> b) + bias;
     bool need = y < WZ_RANS_L;
     uint32_t ball = __ballot_sync(0xffffffffu, need);
@@ -139,7 +163,7 @@ __device__ __forceinline__ uint32_t mux_exp(uint32_t hi, uint32_t p)
 
 // Eight pair steps = 16 weights of each lane's row, as 8 bf16x2 words.
 template <int PB>
-__device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const uint32_t *tab, uint32_t lt, int lane,
+__device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane,
                                            uint4 rv, uint32_t &epos, uint32_t eend, uint32_t (&v)[8])
 {
     pring_top_up(d, a, lane);
@@ -158,13 +182,17 @@ __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const ui
     }
 }
 
-__device__ __forceinline__ void load_ptab(uint32_t *tab, const TaArgs &a)
+__device__ __forceinline__ void load_ptab(ptab_t *tab, const TaArgs &a)
 {
     uint32_t n = 1u << a.prob_bits;
     for (uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
+#ifdef PTAB_SOA
         tab[i] = a.ptab[i];
         tab[PTAB + i] = a.ptab[PTAB + i];
         tab[2 * PTAB + i] = a.ptab[2 * PTAB + i];
+#else
+        tab[i] = make_uint2(a.ptab[i] | a.ptab[PTAB + i] << 16, a.ptab[2 * PTAB + i]);
+#endif
     }
     __syncthreads();
 }
@@ -213,7 +241,7 @@ __device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out,
 }
 
 struct PairSmemDec {
-    uint32_t tab[3 * PTAB];
+    ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING + PMIRROR];
     uint4 stage[PW][128];
 };
@@ -266,7 +294,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
 
 template <int M>
 struct PairSmemGemv {
-    uint32_t tab[3 * PTAB];
+    ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING + PMIRROR];
     float2 xs[PW][8 * M];
 };
@@ -354,7 +382,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 
 template <int M>
 struct PairSmemGemv2 {
-    uint32_t tab[3 * PTAB];
+    ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW2][2][PRING + PMIRROR];
     float2 xs[PW2][8 * M];
 };
@@ -470,7 +498,7 @@ __global__ void __launch_bounds__(PW2 * 32, 2) ta_pair_gemv2_kernel(TaArgs a, co
 
 template <int NT>
 struct PairSmemMma {
-    uint32_t tab[3 * PTAB];
+    ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING + PMIRROR];
     uint4 stage[PW][64];
 };
