@@ -15,7 +15,6 @@
 // over the OR of the group's eight exponent words), activation staging.
 #include <cuda_runtime.h>
 #include <stdint.h>
-#include <stdlib.h>
 extern "C" {
 #include "codecs/codecs.h"
 #include "codecs/rans/rans.h"
@@ -300,7 +299,7 @@ struct PairSmemGemv {
 };
 
 template <int M, int PB>
-__global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc, uint64_t first)
+__global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     PairSmemGemv<M> &S = *(PairSmemGemv<M> *)smem_raw;
@@ -309,7 +308,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
     const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
     float2 *xs = S.xs[warp];
-    for (uint64_t k = first + (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
+    for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
         PairDec d;
         pdec_begin(d, a, k, lane, S.ring[warp]);
         uint32_t epos = a.esc_off[k], eend = a.esc_off[k + 1];
@@ -371,120 +370,6 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
     }
 }
 
-// ---- fused GEMV, two tiles per warp (v22) ----
-//
-// The decode is latency-bound on its state chain (~115 cycles per step) at
-// ~7 warps per scheduler. Here each warp runs two tiles of the same tile
-// column (tile rows 2i and 2i+1: same activations) with their steps
-// interleaved, so one chain's table and word loads overlap the other's:
-// twice the chains per SM at 24 warps x 85 registers, rings doubled.
-#define PW2 12
-
-template <int M>
-struct PairSmemGemv2 {
-    ptab_t tab[PTAB_ENTRIES];
-    uint16_t ring[PW2][2][PRING + PMIRROR];
-    float2 xs[PW2][8 * M];
-};
-
-template <int M, int PB>
-__global__ void __launch_bounds__(PW2 * 32, 2) ta_pair_gemv2_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
-{
-    extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemGemv2<M> &S = *(PairSmemGemv2<M> *)smem_raw;
-    load_ptab(S.tab, a);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    const uint32_t lt = (1u << lane) - 1;
-    const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
-    const uint64_t units = (uint64_t)(a.ntiles / a.tiles_c / 2) * a.tiles_c;
-    float2 *xs = S.xs[warp];
-    for (uint64_t u = (uint64_t)blockIdx.x * PW2 + warp; u < units; u += (uint64_t)gridDim.x * PW2) {
-        const uint64_t kA = (u / a.tiles_c) * 2 * a.tiles_c + u % a.tiles_c, kB = kA + a.tiles_c;
-        PairDec dA, dB;
-        pdec_begin(dA, a, kA, lane, S.ring[warp][0]);
-        pdec_begin(dB, a, kB, lane, S.ring[warp][1]);
-        uint32_t eposA = a.esc_off[kA], eendA = a.esc_off[kA + 1], eposB = a.esc_off[kB], eendB = a.esc_off[kB + 1];
-        const uint64_t r0 = kA / a.tiles_c * a.T, c0 = kA % a.tiles_c * a.K;
-        const uint4 *rawA = (const uint4 *)(a.raw + kA * (uint64_t)a.T * a.K), *rawB = (const uint4 *)(a.raw + kB * (uint64_t)a.T * a.K);
-        uint4 rvA = __ldg(rawA + lane), rvB = __ldg(rawB + lane);
-        uint32_t xn[M];
-        auto load_x = [&](uint32_t cg) {
-            uint64_t c = c0 + cg * 16 + 2 * (lane & 7);
-#pragma unroll
-            for (int m = 0; m < M; m++) {
-                const uint16_t *xm = X + (uint64_t)m * a.cols;
-                uint32_t lo = c < a.cols ? (uint32_t)__ldg(xm + c) : 0u, hi = c + 1 < a.cols ? (uint32_t)__ldg(xm + c + 1) : 0u;
-                xn[m] = lo | hi << 16;
-            }
-        };
-        float sA[M], sB[M];
-#pragma unroll
-        for (int m = 0; m < M; m++) sA[m] = sB[m] = 0.f;
-        load_x(0);
-        GroupPos p = {0, 0};
-        for (uint32_t q = 0; q < groups; q++) {
-            uint4 rnA = q + 1 < groups ? __ldg(rawA + (q + 1) * 32 + lane) : rvA;
-            uint4 rnB = q + 1 < groups ? __ldg(rawB + (q + 1) * 32 + lane) : rvB;
-            __syncwarp();
-            if (lane < 8)
-#pragma unroll
-                for (int m = 0; m < M; m++) xs[m * 8 + lane] = make_float2(__uint_as_float(xn[m] << 16), __uint_as_float(xn[m] & 0xffff0000u));
-            __syncwarp();
-            GroupPos pn = p;
-            pn.next(per_rg);
-            if (q + 1 < groups) load_x(pn.cg);
-            pring_top_up(dA, a, lane);
-            pring_top_up(dB, a, lane);
-            uint32_t vA[8], vB[8], accA = 0, accB = 0;
-#pragma unroll
-            for (int i = 0; i < 8; i++) {
-                vA[i] = pdec_step<PB>(dA, S.tab, a.prob_bits, lt); accA |= vA[i];
-                vB[i] = pdec_step<PB>(dB, S.tab, a.prob_bits, lt); accB |= vB[i];
-            }
-            dA.rel += (dA.raddr - (dA.ring_s + 2 * (dA.rel % PRING))) / 2;
-            dB.rel += (dB.raddr - (dB.ring_s + 2 * (dB.rel % PRING))) / 2;
-            if (__any_sync(0xffffffffu, accA & 0x10001u))
-#pragma unroll
-                for (int i = 0; i < 8; i++)
-                    if (__any_sync(0xffffffffu, vA[i] & 0x10001u)) vA[i] = pair_escape(vA[i], a, eposA, eendA, lt);
-            if (__any_sync(0xffffffffu, accB & 0x10001u))
-#pragma unroll
-                for (int i = 0; i < 8; i++)
-                    if (__any_sync(0xffffffffu, vB[i] & 0x10001u)) vB[i] = pair_escape(vB[i], a, eposB, eendB, lt);
-#pragma unroll
-            for (int i = 0; i < 8; i++) {
-                uint32_t wa = i < 2 ? rvA.x : i < 4 ? rvA.y : i < 6 ? rvA.z : rvA.w, wb = i < 2 ? rvB.x : i < 4 ? rvB.y : i < 6 ? rvB.z : rvB.w;
-                uint32_t va = mux_exp(vA[i], __byte_perm(wa, 0, (i & 1) ? 0x3322 : 0x1100));
-                uint32_t vb = mux_exp(vB[i], __byte_perm(wb, 0, (i & 1) ? 0x3322 : 0x1100));
-                float a0 = __uint_as_float(va << 16), a1 = __uint_as_float(va & 0xffff0000u);
-                float b0 = __uint_as_float(vb << 16), b1 = __uint_as_float(vb & 0xffff0000u);
-#pragma unroll
-                for (int m = 0; m < M; m++) {
-                    float2 xp = xs[m * 8 + i];
-                    sA[m] = fmaf(a0, xp.x, sA[m]); sA[m] = fmaf(a1, xp.y, sA[m]);
-                    sB[m] = fmaf(b0, xp.x, sB[m]); sB[m] = fmaf(b1, xp.y, sB[m]);
-                }
-            }
-            rvA = rnA; rvB = rnB;
-            if (pn.rg != p.rg || q + 1 == groups) {
-                uint64_t rowA = r0 + p.rg * 32 + lane, rowB = rowA + a.T;
-#pragma unroll
-                for (int m = 0; m < M; m++) {
-                    if (rowA < a.rows) atomicAdd(acc + (uint64_t)m * a.rows + rowA, sA[m]);
-                    if (rowB < a.rows) atomicAdd(acc + (uint64_t)m * a.rows + rowB, sB[m]);
-                    sA[m] = sB[m] = 0.f;
-                }
-            }
-            p = pn;
-        }
-        if (lane == 0 && (eposA != eendA || eposB != eendB)) atomicOr(a.err, 1);
-        pdec_end(dA, a);
-        pdec_end(dB, a);
-    }
-}
-
-// The tiles the paired kernel leaves (an odd last tile row) go through the
-// one-tile kernel, which takes tiles from `first` on.
 // ---- fused GEMM on tensor cores (M = 16, 32, 64; v21) ----
 //
 // Y^T = W X^T tile by tile: after each group the warp's 32 rows x 16 k of
@@ -619,20 +504,8 @@ wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s)
 template <int M, int PB>
 static wz_err gemv_mpb(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
 {
-    uint64_t first = 0;
-    if (M <= 2 && !getenv("WZ_NO_ILP2")) { // two tiles per warp over the even tile rows (v22)
-        uint64_t units = a.ntiles / a.tiles_c / 2 * a.tiles_c;
-        if (units) {
-            WZ_TRY(set_smem(ta_pair_gemv2_kernel<M, PB>, sizeof(PairSmemGemv2<M>)));
-            uint64_t blocks = (units + PW2 - 1) / PW2, cap = (uint64_t)wz_sm_count() * 2;
-            ta_pair_gemv2_kernel<M, PB><<<(int)(blocks < cap ? blocks : cap), PW2 * 32, sizeof(PairSmemGemv2<M>), s>>>(a, X, acc);
-            CU(cudaGetLastError(), "ta_pair_gemv2_kernel launch");
-            first = 2 * units;
-        }
-        if (first == a.ntiles) return WZ_OK;
-    }
     WZ_TRY(set_smem(ta_pair_gemv_kernel<M, PB>, sizeof(PairSmemGemv<M>)));
-    ta_pair_gemv_kernel<M, PB><<<pair_grid(a.ntiles - first), PW * 32, sizeof(PairSmemGemv<M>), s>>>(a, X, acc, first);
+    ta_pair_gemv_kernel<M, PB><<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemGemv<M>), s>>>(a, X, acc);
     CU(cudaGetLastError(), "ta_pair_gemv_kernel launch");
     return WZ_OK;
 }
