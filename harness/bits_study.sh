@@ -32,5 +32,12 @@ run qwen2.5-14b-synth-bf16 "$T/q"
 for tile in 32x128 64x256 128x256; do
   run "qwen2.5-14b-synth-bf16-tile$tile" "$T/q" --codec tile-ans --tile $tile
 done
+# The bf16 symbol-model alternative: one exponent per rANS step (SPLIT16).
+run qwen2.5-14b-synth-bf16-split16 "$T/q" --codec tile-ans --ta-model split16
 "$W" convert "$T/q" -o "$T/q8.safetensors" --to int8 --granularity channel > /dev/null
 run qwen2.5-14b-synth-int8 "$T/q8.safetensors"
+# The other code formats at LLM scale (the <= 0.01 bit target is about these).
+"$W" convert "$T/q" -o "$T/qf8.safetensors" --to fp8-e4m3 > /dev/null
+run qwen2.5-14b-synth-fp8-e4m3 "$T/qf8.safetensors"
+"$W" convert "$T/q" -o "$T/q4.safetensors" --to int4 --granularity group:128 > /dev/null
+run qwen2.5-14b-synth-int4-g128 "$T/q4.safetensors"

@@ -38,7 +38,8 @@ wz_err wz_load_codec_input(const wz_tensor *t, wz_cast as, wz_codec_input *in, v
 typedef struct { wz_cost sum; double n; } acc_t;
 
 static const char *k_bits_usage =
-    "usage: wzip bits PATH... [--codec NAME|all] [--json FILE] [--as bf16|fp16] [--tile TxK] [--prob-bits B] [--min-numel N] [--per-tensor]\n";
+    "usage: wzip bits PATH... [--codec NAME|all] [--json FILE] [--as bf16|fp16] [--tile TxK] [--prob-bits B] [--ta-model pair16|split16]\n"
+    "                 [--min-numel N] [--per-tensor]\n";
 
 int wz_cmd_bits(int argc, char **argv)
 {
@@ -55,6 +56,11 @@ int wz_cmd_bits(int argc, char **argv)
         else if (!strcmp(a, "--per-tensor")) per_tensor = 1;
         else if (!strcmp(a, "--min-numel") && i + 1 < argc) min_numel = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(a, "--prob-bits") && i + 1 < argc) cp.prob_bits = cp.code_prob_bits = atoi(argv[++i]);
+        else if (!strcmp(a, "--ta-model") && i + 1 < argc) {
+            const char *m = argv[++i];
+            if (strcmp(m, "pair16") && strcmp(m, "split16")) { fputs(k_bits_usage, stderr); return 2; }
+            cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
+        }
         else if (!strcmp(a, "--tile") && i + 1 < argc) {
             if (sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols) != 2) { fputs(k_bits_usage, stderr); return 2; }
             cp.code_tile_rows = cp.tile_rows;
@@ -141,7 +147,9 @@ int wz_cmd_bits(int argc, char **argv)
                                                          "table_loss", g.table, "coder_loss", g.coder, "framing", g.framing));
     }
     if (json_path) {
-        json_t *params = json_pack("{s:i, s:[i,i], s:s, s:I}", "prob_bits", cp.prob_bits, "tile", cp.tile_rows, cp.tile_cols, "as",
+        json_t *params = json_pack("{s:i, s:i, s:[i,i], s:[i,i], s:s, s:s, s:I}", "prob_bits", cp.prob_bits, "code_prob_bits", cp.code_prob_bits, "tile",
+                                   cp.tile_rows, cp.tile_cols, "code_tile", cp.code_tile_rows, cp.code_tile_cols, "ta_model",
+                                   cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "as",
                                    as == WZ_AS_BF16 ? "bf16" : as == WZ_AS_F16 ? "fp16" : "native", "min_numel", (json_int_t)min_numel);
         json_t *root = json_pack("{s:o, s:o, s:o, s:o}", "model", jm, "params", params, "tensors", jt, "provenance", wz_provenance(paths[0], NULL));
         rc = wz_write_json(root, json_path);
