@@ -202,6 +202,33 @@ struct GroupPos {
     __device__ void next(uint32_t per_rg) { if (++cg == per_rg) { cg = 0; rg++; } }
 };
 
+// A warp's tile in flight: decoder, escape range, position, raw bytes of
+// the current group (the three kernels share this bookkeeping).
+struct PairTile {
+    PairDec d;
+    uint32_t epos, eend;
+    uint64_t r0, c0; // first row and column of the tile
+    const uint4 *raw;
+    uint4 rv;
+    __device__ void begin(const TaArgs &a, uint64_t k, int lane, uint16_t *ring)
+    {
+        pdec_begin(d, a, k, lane, ring);
+        epos = a.esc_off[k]; eend = a.esc_off[k + 1];
+        r0 = k / a.tiles_c * a.T; c0 = k % a.tiles_c * a.K;
+        raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
+        rv = __ldg(raw + lane);
+    }
+    // The raw bytes of group q + 1 (issued a group ahead).
+    __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane) const { return q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv; }
+    template <int PB>
+    __device__ void group(const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane, uint32_t (&v)[8]) { pair_group<PB>(d, a, tab, lt, lane, rv, epos, eend, v); }
+    __device__ void end(const TaArgs &a, int lane)
+    {
+        if (epos != eend && lane == 0) atomicOr(a.err, 1);
+        pdec_end(d, a);
+    }
+};
+
 // ---- standalone decode ----
 
 __device__ __forceinline__ void store_group(const TaArgs &a, uint16_t *out, uint64_t row, uint64_t col, const uint32_t (&v)[8])
@@ -256,18 +283,15 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
     const bool pairable = a.cols % 8 == 0 && per_rg % 2 == 0;
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairDec d;
-        pdec_begin(d, a, k, lane, S.ring[warp]);
-        uint32_t epos = a.esc_off[k], eend = a.esc_off[k + 1];
-        const uint64_t r0 = k / a.tiles_c * a.T, c0 = k % a.tiles_c * a.K;
-        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
-        uint4 rv = __ldg(raw + lane);
+        PairTile t;
+        t.begin(a, k, lane, S.ring[warp]);
+        const uint64_t r0 = t.r0, c0 = t.c0;
         uint32_t va[8];
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
-            uint4 rn = q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            uint4 rn = t.next_raw(q, groups, lane);
             uint32_t v[8];
-            pair_group<PB>(d, a, S.tab, lt, lane, rv, epos, eend, v);
+            t.group<PB>(a, S.tab, lt, lane, v);
             uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
             if (pairable && cola + 32 <= a.cols) { // warp-uniform
                 if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, va, v);
@@ -277,10 +301,9 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
             } else {
                 store_group(a, out, row0 + lane, col, v);
             }
-            rv = rn;
+            t.rv = rn;
         }
-        if (epos != eend && lane == 0) atomicOr(a.err, 1);
-        pdec_end(d, a);
+        t.end(a, lane);
     }
 }
 
@@ -309,12 +332,9 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
     float2 *xs = S.xs[warp];
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairDec d;
-        pdec_begin(d, a, k, lane, S.ring[warp]);
-        uint32_t epos = a.esc_off[k], eend = a.esc_off[k + 1];
-        const uint64_t r0 = k / a.tiles_c * a.T, c0 = k % a.tiles_c * a.K;
-        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
-        uint4 rv = __ldg(raw + lane);
+        PairTile t;
+        t.begin(a, k, lane, S.ring[warp]);
+        const uint64_t r0 = t.r0, c0 = t.c0;
         // Activations of a group as bf16 pairs, lane i < 8 holding columns
         // 2i, 2i+1; raw bits until used (converting would wait on the load).
         uint32_t xn[M];
@@ -333,7 +353,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
         load_x(0);
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
-            uint4 rn = q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            uint4 rn = t.next_raw(q, groups, lane);
             __syncwarp(); // the previous group's reads of xs are done
             if (lane < 8)
 #pragma unroll
@@ -343,7 +363,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
             pn.next(per_rg);
             if (q + 1 < groups) load_x(pn.cg);
             uint32_t v[8];
-            pair_group<PB>(d, a, S.tab, lt, lane, rv, epos, eend, v);
+            t.group<PB>(a, S.tab, lt, lane, v);
 #pragma unroll
             for (int i = 0; i < 8; i++) {
                 float w0 = __uint_as_float(v[i] << 16), w1 = __uint_as_float(v[i] & 0xffff0000u);
@@ -354,7 +374,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
                     s[m] = fmaf(w1, xp.y, s[m]);
                 }
             }
-            rv = rn;
+            t.rv = rn;
             if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K flush
                 uint64_t row = r0 + p.rg * 32 + lane;
                 if (row < a.rows)
@@ -365,8 +385,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
             }
             p = pn;
         }
-        if (epos != eend && lane == 0) atomicOr(a.err, 1);
-        pdec_end(d, a);
+        t.end(a, lane);
     }
 }
 
@@ -407,12 +426,9 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
     uint4 *st = S.stage[warp];
     const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairDec d;
-        pdec_begin(d, a, k, lane, S.ring[warp]);
-        uint32_t epos = a.esc_off[k], eend = a.esc_off[k + 1];
-        const uint64_t r0 = k / a.tiles_c * a.T, c0 = k % a.tiles_c * a.K;
-        const uint4 *raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
-        uint4 rv = __ldg(raw + lane);
+        PairTile t;
+        t.begin(a, k, lane, S.ring[warp]);
+        const uint64_t r0 = t.r0, c0 = t.c0;
         float c[2][NT][4];
 #pragma unroll
         for (int rb = 0; rb < 2; rb++)
@@ -420,7 +436,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             for (int t = 0; t < NT; t++) c[rb][t][0] = c[rb][t][1] = c[rb][t][2] = c[rb][t][3] = 0.f;
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
-            uint4 rn = q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv;
+            uint4 rn = t.next_raw(q, groups, lane);
             // B fragments of this group, X[t*8 + lane/4][k + 2*(lane%4) (+8)]
             // as bf16 pairs: issued before the decode, used after it (~1000
             // cycles later), so no prefetch registers are needed.
@@ -435,7 +451,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             GroupPos pn = p;
             pn.next(per_rg);
             uint32_t v[8];
-            pair_group<PB>(d, a, S.tab, lt, lane, rv, epos, eend, v);
+            t.group<PB>(a, S.tab, lt, lane, v);
             int sw = (lane >> 2) & 1;
             st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
             st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
@@ -453,7 +469,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             for (int rb = 0; rb < 2; rb++)
 #pragma unroll
                 for (int t = 0; t < NT; t++) mma_bf16(c[rb][t], A[rb], b[t][0], b[t][1]);
-            rv = rn;
+            t.rv = rn;
             if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K flush
 #pragma unroll
                 for (int rb = 0; rb < 2; rb++) {
@@ -469,8 +485,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             }
             p = pn;
         }
-        if (epos != eend && lane == 0) atomicOr(a.err, 1);
-        pdec_end(d, a);
+        t.end(a, lane);
     }
 }
 
