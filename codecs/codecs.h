@@ -93,14 +93,18 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path);
 
 /* --- the tile-ans blob, shared with kernels/ (the GPU reads these bytes) --- */
 #define WZ_TA_MAGIC 0x41545a57u /* "WZTA" */
-#define WZ_TA_VERSION 2
+#define WZ_TA_VERSION 3
 /* Symbol models. CODES: symbol = the byte/nibble code. SPLIT16: symbol =
  * exponent byte (bf16) or high byte (fp16), sign|mantissa byte raw.
  * PAIR16 (bf16 default, v2): one rANS symbol per two weights of a lane: the
  * exponents of both, each as a 4-bit code c = e - ebase in 0..14 of a window
  * of 15 exponents (15 = escape: the exponent travels raw in the tile's
  * escape bytes); symbol = c1 | c2 << 4. Halves table lookups, state updates
- * and refills per weight on the GPU (kernels/NOTES.md v15). */
+ * and refills per weight on the GPU (kernels/NOTES.md v15). PAIR16 also
+ * carries each lane's last two raw bytes in its rANS state ("bits back", v3:
+ * the encoder starts the lane at 2^16 + r_last << 8 | r_second_last, so the
+ * decoder ends there instead of at 2^16): 16 of the 32 state bits per lane
+ * and tile stop being overhead (-0.031 bit/weight at 64x256). */
 enum { WZ_TA_MODEL_CODES = 0, WZ_TA_MODEL_SPLIT16 = 1, WZ_TA_MODEL_PAIR16 = 2 };
 #define WZ_TA_ESC 15u
 typedef struct {
@@ -120,8 +124,10 @@ typedef struct {
  *   uint32 states[ntiles][32]     initial decoder states
  *   uint32 esc_off[ntiles+1]      PAIR16 only: first escape byte of each tile
  *   uint16 words[nwords]          (starts 16-byte aligned, padded to 16 bytes)
- *   uint8  raw[ntiles][T*K]       SPLIT16/PAIR16: raw sign|mantissa byte per
- *                                 element, in lane-blocked order (tile_ans.c)
+ *   uint8  raw[ntiles][T*K or T*K-64] SPLIT16/PAIR16: raw sign|mantissa byte
+ *                                 per element, in lane-blocked order
+ *                                 (wz_ta_raw_pos; PAIR16 leaves out each
+ *                                 lane's last two, which ride in its state)
  *   uint8  esc[nesc]              PAIR16: escaped exponents, per tile in
  *                                 decode order (pair step, lane, first/second) */
 typedef struct {
@@ -134,12 +140,18 @@ typedef struct {
 /* Validate a blob and locate its parts. */
 wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v);
 /* Byte position of tile element e (e = step*32 + lane) in the raw plane of
- * its tile: lanes read 16 consecutive steps as one 16-byte vector. */
-static inline uint64_t wz_ta_raw_pos(uint64_t e)
+ * its tile of te elements: lanes read 16 consecutive steps as one 16-byte
+ * vector. With carry (PAIR16) the last 16-step block holds 14 bytes per lane
+ * (lane-major, 2-byte aligned) and the last two steps have no position
+ * (returns UINT64_MAX): they travel in the lane's final rANS state. */
+static inline uint64_t wz_ta_raw_pos(uint64_t e, uint64_t te, int carry)
 {
-    uint64_t step = e >> 5, lane = e & 31;
-    return (step >> 4) * 512 + lane * 16 + (step & 15);
+    uint64_t step = e >> 5, lane = e & 31, last = te / 512 - 1;
+    if (!carry || (step >> 4) < last) return (step >> 4) * 512 + lane * 16 + (step & 15);
+    return (step & 15) < 14 ? last * 512 + lane * 14 + (step & 15) : UINT64_MAX;
 }
+/* Raw plane bytes per tile. */
+static inline uint64_t wz_ta_raw_bytes(uint64_t te, int carry) { return carry ? te - 64 : te; }
 /* PAIR16 4-bit exponent code of a bf16 exponent e in the window at ebase. */
 static inline uint32_t wz_pair_code(uint32_t e, uint32_t ebase) { return e - ebase < WZ_TA_ESC ? e - ebase : WZ_TA_ESC; }
 /* SPLIT16 symbol/raw split of a 16-bit code, and the merge back. */

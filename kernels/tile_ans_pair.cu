@@ -108,9 +108,10 @@ __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t
     d.ring_s = (uint32_t)__cvta_generic_to_shared(ring);
 }
 
+// A PAIR16 lane ends at 2^16 + its last two raw bytes (codecs.h, v3).
 __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
 {
-    bool bad = d.x != WZ_RANS_L || d.abase + d.rel != d.end;
+    bool bad = (d.x >> 16) != 1 || d.abase + d.rel != d.end;
     if (__any_sync(0xffffffffu, bad) && (threadIdx.x & 31) == 0) atomicOr(a.err, 1);
     asm volatile("cp.async.wait_group 0;\n" ::);
 }
@@ -161,14 +162,17 @@ __device__ __forceinline__ uint32_t mux_exp(uint32_t hi, uint32_t p)
 }
 
 // Eight pair steps = 16 weights of each lane's row, as 8 bf16x2 words.
+// In the tile's last group the lane's last two raw bytes come out of its
+// final state (bits back): bytes 2-3 of rv.w are filled after the steps.
 template <int PB>
 __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane,
-                                           uint4 rv, uint32_t &epos, uint32_t eend, uint32_t (&v)[8])
+                                           uint4 rv, bool last, uint32_t &epos, uint32_t eend, uint32_t (&v)[8])
 {
     pring_top_up(d, a, lane);
     uint32_t acc = 0;
 #pragma unroll
     for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, tab, a.prob_bits, lt); acc |= v[i]; }
+    if (last) rv.w = (rv.w & 0xffffu) | (d.x << 16);
     d.rel += (d.raddr - (d.ring_s + 2 * (d.rel % PRING))) / 2;
     if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
 #pragma unroll
@@ -206,22 +210,38 @@ struct GroupPos {
 // the current group (the three kernels share this bookkeeping).
 struct PairTile {
     PairDec d;
-    uint32_t epos, eend;
+    uint32_t epos, eend, groups;
     uint64_t r0, c0; // first row and column of the tile
-    const uint4 *raw;
+    const uint8_t *raw;
     uint4 rv;
+    // The lane's 16 raw bytes of group q: one 16-byte load, except in the
+    // last group, which holds 14 bytes per lane at a 2-byte stride (the
+    // other two are in the state; wz_ta_raw_pos).
+    __device__ uint4 load_raw(uint32_t q, int lane) const
+    {
+        if (q + 1 < groups) return __ldg((const uint4 *)raw + q * 32 + lane);
+        const uint16_t *p = (const uint16_t *)(raw + (uint64_t)q * 512 + lane * 14);
+        uint32_t h[7];
+#pragma unroll
+        for (int i = 0; i < 7; i++) h[i] = __ldg(p + i);
+        return make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6]);
+    }
     __device__ void begin(const TaArgs &a, uint64_t k, int lane, uint16_t *ring)
     {
         pdec_begin(d, a, k, lane, ring);
         epos = a.esc_off[k]; eend = a.esc_off[k + 1];
+        groups = a.T * a.K / 512;
         r0 = k / a.tiles_c * a.T; c0 = k % a.tiles_c * a.K;
-        raw = (const uint4 *)(a.raw + k * (uint64_t)a.T * a.K);
-        rv = __ldg(raw + lane);
+        raw = a.raw + k * ((uint64_t)a.T * a.K - 64);
+        rv = load_raw(0, lane);
     }
     // The raw bytes of group q + 1 (issued a group ahead).
-    __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane) const { return q + 1 < groups ? __ldg(raw + (q + 1) * 32 + lane) : rv; }
+    __device__ uint4 next_raw(uint32_t q, uint32_t groups_, int lane) const { return q + 1 < groups ? load_raw(q + 1, lane) : rv; }
     template <int PB>
-    __device__ void group(const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane, uint32_t (&v)[8]) { pair_group<PB>(d, a, tab, lt, lane, rv, epos, eend, v); }
+    __device__ void group(const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane, uint32_t q, uint32_t (&v)[8])
+    {
+        pair_group<PB>(d, a, tab, lt, lane, rv, q + 1 == groups, epos, eend, v);
+    }
     __device__ void end(const TaArgs &a, int lane)
     {
         if (epos != eend && lane == 0) atomicOr(a.err, 1);
@@ -291,7 +311,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
         for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
             uint4 rn = t.next_raw(q, groups, lane);
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, v);
+            t.group<PB>(a, S.tab, lt, lane, q, v);
             uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
             if (pairable && cola + 32 <= a.cols) { // warp-uniform
                 if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, va, v);
@@ -363,7 +383,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
             pn.next(per_rg);
             if (q + 1 < groups) load_x(pn.cg);
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, v);
+            t.group<PB>(a, S.tab, lt, lane, q, v);
 #pragma unroll
             for (int i = 0; i < 8; i++) {
                 float w0 = __uint_as_float(v[i] << 16), w1 = __uint_as_float(v[i] & 0xffff0000u);
@@ -451,7 +471,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             GroupPos pn = p;
             pn.next(per_rg);
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, v);
+            t.group<PB>(a, S.tab, lt, lane, q, v);
             int sw = (lane >> 2) & 1;
             st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
             st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);

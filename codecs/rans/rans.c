@@ -81,11 +81,11 @@ void wz_rans_dtable_build(const wz_rans_table *t, uint32_t *dt)
 }
 
 wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t steps, uint16_t *words, size_t *nwords,
-                        uint32_t states[WZ_RANS_LANES])
+                        uint32_t states[WZ_RANS_LANES], const uint16_t *carry)
 {
     const int b = t->prob_bits;
     uint32_t x[WZ_RANS_LANES];
-    for (int l = 0; l < WZ_RANS_LANES; l++) x[l] = WZ_RANS_L;
+    for (int l = 0; l < WZ_RANS_LANES; l++) x[l] = WZ_RANS_L + (carry ? carry[l] : 0);
     size_t n = 0; /* words written, in reverse order */
     for (int64_t j = (int64_t)steps - 1; j >= 0; j--)
         for (int l = WZ_RANS_LANES - 1; l >= 0; l--) {
@@ -102,7 +102,7 @@ wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t ste
 }
 
 wz_err wz_rans32_decode(const uint64_t *dt, int b, const uint16_t *words, size_t nwords, const uint32_t states[WZ_RANS_LANES],
-                        uint32_t steps, uint8_t *sym)
+                        uint32_t steps, uint8_t *sym, uint16_t *carry)
 {
     uint32_t x[WZ_RANS_LANES];
     const uint32_t mask = (1u << b) - 1;
@@ -138,8 +138,10 @@ wz_err wz_rans32_decode(const uint64_t *dt, int b, const uint16_t *words, size_t
             }
         }
     }
-    for (int l = 0; l < WZ_RANS_LANES; l++)
-        if (x[l] != WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "rANS lane %d ends in state %u, not 2^16", l, x[l]);
+    for (int l = 0; l < WZ_RANS_LANES; l++) {
+        if (carry ? (x[l] >> 16) != 1 : x[l] != WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "rANS lane %d ends in state %u, not 2^16%s", l, x[l], carry ? " + 16 bits" : "");
+        if (carry) carry[l] = (uint16_t)x[l];
+    }
     if (p != nwords) return wz_fail(WZ_ERR_CORRUPT, "rANS stream has %zu unread words", nwords - p);
     return WZ_OK;
 }

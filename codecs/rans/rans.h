@@ -9,7 +9,9 @@
  *
  * The encoder starts every lane at x = L, so a correct decode ends with every
  * lane back at L and every word consumed: the decoder checks both, which
- * catches almost any corruption at no cost.
+ * catches almost any corruption at no cost. A caller may instead start the
+ * lanes at L + v, v < 2^16 ("bits back": 16 bits of its own data ride in the
+ * state instead of costing 16 stored bits), and gets v back at the end.
  *
  * Precision: up to 2^15 slots on the CPU (cum must fit 16 bits; L = 2^16 must
  * stay a multiple of 2^b). The GPU's packed 32-bit table entry, sym (8) |
@@ -48,13 +50,15 @@ void wz_rans_dtable64_build(const wz_rans_table *t, uint64_t *dtable);
 #define WZ_RANS_DBIAS(e) ((e) >> 20)
 
 /* Encode steps*32 symbols. Writes at most steps*32 words to `words`,
- * returns the count in *nwords and the final (= decoder initial) states. */
+ * returns the count in *nwords and the final (= decoder initial) states.
+ * carry: NULL, or 32 16-bit values the lanes start from (x = L + carry). */
 wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t steps, uint16_t *words, size_t *nwords,
-                        uint32_t states[WZ_RANS_LANES]);
+                        uint32_t states[WZ_RANS_LANES], const uint16_t *carry);
 /* Decode; fails with WZ_ERR_CORRUPT if a read passes nwords, a state leaves
- * its range, or the stream does not end exactly at L with all words used. */
+ * its range, or the stream does not end with all words used and every lane
+ * at L (carry NULL) or in [L, 2L) (carry: receives each lane's x - L). */
 wz_err wz_rans32_decode(const uint64_t *dtable, int prob_bits, const uint16_t *words, size_t nwords,
-                        const uint32_t states[WZ_RANS_LANES], uint32_t steps, uint8_t *sym);
+                        const uint32_t states[WZ_RANS_LANES], uint32_t steps, uint8_t *sym, uint16_t *carry);
 /* Ideal code length of the symbols under the table, in bits. */
 double wz_rans_cost_bits(const wz_rans_table *t, const uint64_t counts[256]);
 #endif

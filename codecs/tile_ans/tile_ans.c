@@ -53,7 +53,7 @@ static int ta_layout_of(uint64_t tr, uint64_t tc, uint64_t te, uint64_t nwords, 
     L->words_off = align16(sizeof(wz_ta_header) + L->off_b + L->st_b + L->eo_b);
     if (__builtin_mul_overflow(nwords, 2, &b) || b > (1ull << 50)) return 0;
     L->raw_off = align16(L->words_off + (size_t)b);
-    if (__builtin_mul_overflow(nt, model != WZ_TA_MODEL_CODES ? te : 0, &b) || b > (1ull << 50)) return 0;
+    if (__builtin_mul_overflow(nt, model != WZ_TA_MODEL_CODES ? wz_ta_raw_bytes(te, model == WZ_TA_MODEL_PAIR16) : 0, &b) || b > (1ull << 50)) return 0;
     L->raw_b = (size_t)b;
     L->esc_off = L->raw_off + L->raw_b;
     if (nesc > (1ull << 50) || (model != WZ_TA_MODEL_PAIR16 && nesc)) return 0;
@@ -277,8 +277,18 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         for (int64_t k = 0; k < (int64_t)nt; k++) {
             if (!sym) { err = WZ_ERR_NOMEM; continue; }
             tile_symbols(&h, in, (uint64_t)k, pad, sym, escb + esc_off[k], NULL, NULL);
+            /* PAIR16: each lane's last two raw bytes ride in its state. */
+            uint16_t carry[WZ_RANS_LANES];
+            for (int l = 0; pair && l < WZ_RANS_LANES; l++) {
+                uint8_t r[2];
+                for (int hh = 0; hh < 2; hh++) {
+                    int64_t i = elem_index(&h, (uint64_t)k / h.tiles_c, (uint64_t)k % h.tiles_c, (te / 32 - 2 + hh) * 32 + l);
+                    r[hh] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
+                }
+                carry[l] = (uint16_t)(r[0] | r[1] << 8);
+            }
             size_t w;
-            if (wz_rans32_encode(&t, sym, (uint32_t)(nsym / 32), wbuf + (size_t)k * nsym, &w, states + 32 * k)) err = WZ_ERR_ARG;
+            if (wz_rans32_encode(&t, sym, (uint32_t)(nsym / 32), wbuf + (size_t)k * nsym, &w, states + 32 * k, pair ? carry : NULL)) err = WZ_ERR_ARG;
             nw[k] = (uint32_t)w;
         }
         free(sym);
@@ -303,11 +313,14 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     memset(dst + L.words_off + total * 2, 0, L.raw_off - (L.words_off + total * 2));
     if (split) {
         uint8_t *raw = dst + L.raw_off;
+        const uint64_t rb = wz_ta_raw_bytes(te, pair);
         #pragma omp parallel for schedule(static) num_threads(nth)
         for (int64_t k = 0; k < (int64_t)nt; k++)
             for (uint64_t e = 0; e < te; e++) {
+                uint64_t pos = wz_ta_raw_pos(e, te, pair);
+                if (pos == UINT64_MAX) continue;
                 int64_t i = elem_index(&h, (uint64_t)k / h.tiles_c, (uint64_t)k % h.tiles_c, e);
-                raw[(uint64_t)k * te + wz_ta_raw_pos(e)] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
+                raw[(uint64_t)k * rb + pos] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
             }
     }
     memcpy(dst + L.esc_off, escb, h.nesc);
@@ -322,7 +335,11 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         cost->h_full = wz_codec_input_entropy(in);
         cost->model_bits = wz_codec_model_bits(real, nreal) + raw_bits;
         cost->ideal_bits = wz_rans_cost_bits(&t, real) + raw_bits;
-        cost->payload_bits = 16.0 * total + 1024.0 * nt + raw_bits;
+        /* Raw bytes carried in the states are paid by the states' 1024 bits. */
+        uint64_t carried = 0;
+        for (uint64_t k = 0; pair && k < nt; k++)
+            for (uint64_t e = (te / 32 - 2) * 32; e < te; e++) carried += elem_index(&h, k / h.tiles_c, k % h.tiles_c, e) >= 0;
+        cost->payload_bits = 16.0 * total + 1024.0 * nt + raw_bits - 8.0 * carried;
         cost->total_bits = 8.0 * *len;
     }
 out:
@@ -335,12 +352,12 @@ out:
 /* Scatter tile k's decoded symbols to the output (elem_index's order, one
  * division per step: step j is column j % K of row group j / K, lane = row).
  * PAIR16 takes escaped exponents in decode order and checks their count. */
-static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, void *out)
+static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, const uint16_t *carry, void *out)
 {
     const wz_ta_header *h = v->h;
     const uint64_t te = v->tile_elems, K = h->tile_cols, ti = k / h->tiles_c, tj = k % h->tiles_c;
     const int bf16 = h->dtype == WZ_DT_BF16;
-    const uint8_t *raw = v->raw ? v->raw + k * te : NULL;
+    const uint8_t *raw = v->raw ? v->raw + k * wz_ta_raw_bytes(te, carry != NULL) : NULL;
     if (h->model == WZ_TA_MODEL_PAIR16) {
         const uint8_t *esc = v->esc + v->esc_off[k];
         uint64_t ne = v->esc_off[k + 1] - v->esc_off[k], ei = 0;
@@ -353,8 +370,11 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
                         if (ei >= ne) return wz_fail(WZ_ERR_CORRUPT, "tile %llu: more escapes than its %llu escape bytes", (unsigned long long)k, (unsigned long long)ne);
                         ex = esc[ei++];
                     }
-                    if (c < h->cols && r < h->rows)
-                        ((uint16_t *)out)[r * h->cols + c] = wz_split_merge((uint8_t)ex, raw[(j >> 4) * 512 + l * 16 + (j & 15)], 1);
+                    if (c < h->cols && r < h->rows) {
+                        uint64_t pos = wz_ta_raw_pos(j * 32 + l, te, 1);
+                        uint8_t rb = pos != UINT64_MAX ? raw[pos] : (uint8_t)(carry[l] >> (8 * (j - (te / 32 - 2))));
+                        ((uint16_t *)out)[r * h->cols + c] = wz_split_merge((uint8_t)ex, rb, 1);
+                    }
                 }
         if (ei != ne) return wz_fail(WZ_ERR_CORRUPT, "tile %llu: %llu of its %llu escape bytes unused", (unsigned long long)k, (unsigned long long)(ne - ei), (unsigned long long)ne);
         return WZ_OK;
@@ -399,9 +419,11 @@ static wz_err ta_decode(const uint8_t *src, size_t len, void *out, size_t out_by
         for (int64_t k = 0; k < (int64_t)v.ntiles; k++) {
             if (bad) continue;
             if (!sym) { bad = 1; continue; }
+            uint16_t carry[WZ_RANS_LANES];
+            const int pair = h->model == WZ_TA_MODEL_PAIR16;
             wz_err e = wz_rans32_decode(dt, h->prob_bits, v.words + v.word_off[k], v.word_off[k + 1] - v.word_off[k], v.states + 32 * k,
-                                        (uint32_t)(nsym / 32), sym);
-            if (!e) e = tile_scatter(&v, (uint64_t)k, sym, out);
+                                        (uint32_t)(nsym / 32), sym, pair ? carry : NULL);
+            if (!e) e = tile_scatter(&v, (uint64_t)k, sym, pair ? carry : NULL, out);
             if (e) {
                 #pragma omp critical(ta_msg)
                 { bad = 1; snprintf(msg, sizeof msg, "tile %lld: %s", (long long)k, wz_err_detail()); }
