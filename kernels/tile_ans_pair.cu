@@ -210,37 +210,39 @@ struct GroupPos {
 // the current group (the three kernels share this bookkeeping).
 struct PairTile {
     PairDec d;
-    uint32_t epos, eend, groups;
+    uint32_t epos, eend;
     uint64_t r0, c0; // first row and column of the tile
     const uint8_t *raw;
     uint4 rv;
-    // The lane's 16 raw bytes of group q: one 16-byte load, except in the
-    // last group, which holds 14 bytes per lane at a 2-byte stride (the
-    // other two are in the state; wz_ta_raw_pos).
-    __device__ uint4 load_raw(uint32_t q, int lane) const
+    // The lane's 16 raw bytes of group q < groups - 1: one 16-byte load.
+    __device__ uint4 load_raw(uint32_t q, int lane) const { return __ldg((const uint4 *)raw + q * 32 + lane); }
+    // The last group holds 14 bytes per lane at a 2-byte stride (the other
+    // two are in the state; wz_ta_raw_pos). Loaded when that group starts,
+    // not prefetched, so its registers stay out of the loop.
+    __device__ __forceinline__ uint4 load_last(uint32_t groups, int lane) const
     {
-        if (q + 1 < groups) return __ldg((const uint4 *)raw + q * 32 + lane);
-        const uint16_t *p = (const uint16_t *)(raw + (uint64_t)q * 512 + lane * 14);
+        const uint16_t *p = (const uint16_t *)(raw + (uint64_t)(groups - 1) * 512 + lane * 14);
         uint32_t h[7];
 #pragma unroll
         for (int i = 0; i < 7; i++) h[i] = __ldg(p + i);
         return make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6]);
     }
-    __device__ void begin(const TaArgs &a, uint64_t k, int lane, uint16_t *ring)
+    __device__ void begin(const TaArgs &a, uint64_t k, uint32_t groups, int lane, uint16_t *ring)
     {
         pdec_begin(d, a, k, lane, ring);
         epos = a.esc_off[k]; eend = a.esc_off[k + 1];
-        groups = a.T * a.K / 512;
         r0 = k / a.tiles_c * a.T; c0 = k % a.tiles_c * a.K;
         raw = a.raw + k * ((uint64_t)a.T * a.K - 64);
-        rv = load_raw(0, lane);
+        rv = groups > 1 ? load_raw(0, lane) : load_last(groups, lane);
     }
-    // The raw bytes of group q + 1 (issued a group ahead).
-    __device__ uint4 next_raw(uint32_t q, uint32_t groups_, int lane) const { return q + 1 < groups ? load_raw(q + 1, lane) : rv; }
+    // The raw bytes of group q + 1, issued a group ahead (not the last's).
+    __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane) const { return q + 2 < groups ? load_raw(q + 1, lane) : rv; }
     template <int PB>
-    __device__ void group(const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane, uint32_t q, uint32_t (&v)[8])
+    __device__ void group(const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane, uint32_t q, uint32_t groups, uint32_t (&v)[8])
     {
-        pair_group<PB>(d, a, tab, lt, lane, rv, q + 1 == groups, epos, eend, v);
+        const bool last = q + 1 == groups;
+        if (last && q) rv = load_last(groups, lane);
+        pair_group<PB>(d, a, tab, lt, lane, rv, last, epos, eend, v);
     }
     __device__ void end(const TaArgs &a, int lane)
     {
@@ -304,14 +306,14 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
     const bool pairable = a.cols % 8 == 0 && per_rg % 2 == 0;
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
         PairTile t;
-        t.begin(a, k, lane, S.ring[warp]);
+        t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         uint32_t va[8];
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
             uint4 rn = t.next_raw(q, groups, lane);
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, q, v);
+            t.group<PB>(a, S.tab, lt, lane, q, groups, v);
             uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
             if (pairable && cola + 32 <= a.cols) { // warp-uniform
                 if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, va, v);
@@ -353,7 +355,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
     float2 *xs = S.xs[warp];
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
         PairTile t;
-        t.begin(a, k, lane, S.ring[warp]);
+        t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         // Activations of a group as bf16 pairs, lane i < 8 holding columns
         // 2i, 2i+1; raw bits until used (converting would wait on the load).
@@ -383,7 +385,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
             pn.next(per_rg);
             if (q + 1 < groups) load_x(pn.cg);
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, q, v);
+            t.group<PB>(a, S.tab, lt, lane, q, groups, v);
 #pragma unroll
             for (int i = 0; i < 8; i++) {
                 float w0 = __uint_as_float(v[i] << 16), w1 = __uint_as_float(v[i] & 0xffff0000u);
@@ -447,7 +449,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
     const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
         PairTile t;
-        t.begin(a, k, lane, S.ring[warp]);
+        t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         float c[2][NT][4];
 #pragma unroll
@@ -471,7 +473,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             GroupPos pn = p;
             pn.next(per_rg);
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, q, v);
+            t.group<PB>(a, S.tab, lt, lane, q, groups, v);
             int sw = (lane >> 2) & 1;
             st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
             st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
