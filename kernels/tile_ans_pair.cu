@@ -25,6 +25,8 @@ extern "C" {
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
 #define PRING 768             // words in a warp's ring (3 chunks of 256; with the mirror 2 KB)
 #define PMIRROR 256           // slot 0 mirrored after the ring: a group's reads never wrap (v20)
+#define PLAST 224             // then the tile's last raw group: 32 lanes x 14 bytes (v24)
+#define PRING_ALLOC (PRING + PMIRROR + PLAST)
 #define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
 #define PAHEAD 1              // chunks in flight beyond what a group may need (~3 groups ahead)
 #define PTAB (1 << WZ_RANS_GPU_MAX_BITS)
@@ -217,15 +219,23 @@ struct PairTile {
     // The lane's 16 raw bytes of group q < groups - 1: one 16-byte load.
     __device__ uint4 load_raw(uint32_t q, int lane) const { return __ldg((const uint4 *)raw + q * 32 + lane); }
     // The last group holds 14 bytes per lane at a 2-byte stride (the other
-    // two are in the state; wz_ta_raw_pos). Loaded when that group starts,
-    // not prefetched, so its registers stay out of the loop.
-    __device__ __forceinline__ uint4 load_last(uint32_t groups, int lane) const
+    // two are in the state; wz_ta_raw_pos): copied to shared memory by
+    // cp.async when the tile begins (it lands with the first ring chunk),
+    // read back when that group starts — no registers across the loop, no
+    // exposed load (v24 prefetched it into registers and spilled; loading
+    // it from global at the last group cost the decoder 18%).
+    __device__ void fetch_last(uint32_t groups, int lane) const
     {
-        const uint16_t *p = (const uint16_t *)(raw + (uint64_t)(groups - 1) * 512 + lane * 14);
-        uint32_t h[7];
-#pragma unroll
-        for (int i = 0; i < 7; i++) h[i] = __ldg(p + i);
-        return make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6]);
+        __syncwarp(); // the previous tile's reads of the region are done
+        if (lane < PLAST * 2 / 16) {
+            uint32_t dst = d.ring_s + 2 * (PRING + PMIRROR) + 16 * lane;
+            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(raw + (uint64_t)(groups - 1) * 512 + 16 * lane));
+        }
+    }
+    __device__ uint4 load_last(int lane) const
+    {
+        const uint16_t *p = d.ring + PRING + PMIRROR + 7 * lane;
+        return make_uint4(p[0] | (uint32_t)p[1] << 16, p[2] | (uint32_t)p[3] << 16, p[4] | (uint32_t)p[5] << 16, p[6]);
     }
     __device__ void begin(const TaArgs &a, uint64_t k, uint32_t groups, int lane, uint16_t *ring)
     {
@@ -233,7 +243,8 @@ struct PairTile {
         epos = a.esc_off[k]; eend = a.esc_off[k + 1];
         r0 = k / a.tiles_c * a.T; c0 = k % a.tiles_c * a.K;
         raw = a.raw + k * ((uint64_t)a.T * a.K - 64);
-        rv = groups > 1 ? load_raw(0, lane) : load_last(groups, lane);
+        fetch_last(groups, lane); // committed with the first ring chunk
+        rv = groups > 1 ? load_raw(0, lane) : make_uint4(0, 0, 0, 0);
     }
     // The raw bytes of group q + 1, issued a group ahead (not the last's).
     __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane) const { return q + 2 < groups ? load_raw(q + 1, lane) : rv; }
@@ -241,7 +252,7 @@ struct PairTile {
     __device__ void group(const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane, uint32_t q, uint32_t groups, uint32_t (&v)[8])
     {
         const bool last = q + 1 == groups;
-        if (last && q) rv = load_last(groups, lane);
+        if (last) { pring_top_up(d, a, lane); rv = load_last(lane); } // after the top-up's wait: the copy has landed
         pair_group<PB>(d, a, tab, lt, lane, rv, last, epos, eend, v);
     }
     __device__ void end(const TaArgs &a, int lane)
@@ -290,7 +301,7 @@ __device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out,
 
 struct PairSmemDec {
     ptab_t tab[PTAB_ENTRIES];
-    uint16_t ring[PW][PRING + PMIRROR];
+    uint16_t ring[PW][PRING_ALLOC];
     uint4 stage[PW][128];
 };
 
@@ -339,7 +350,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
 template <int M>
 struct PairSmemGemv {
     ptab_t tab[PTAB_ENTRIES];
-    uint16_t ring[PW][PRING + PMIRROR];
+    uint16_t ring[PW][PRING_ALLOC];
     float2 xs[PW][8 * M];
 };
 
@@ -425,7 +436,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 template <int NT>
 struct PairSmemMma {
     ptab_t tab[PTAB_ENTRIES];
-    uint16_t ring[PW][PRING + PMIRROR];
+    uint16_t ring[PW][PRING_ALLOC];
     uint4 stage[PW][64];
 };
 
