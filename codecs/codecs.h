@@ -139,16 +139,18 @@ typedef struct {
 } wz_ta_view;
 /* Validate a blob and locate its parts. */
 wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v);
-/* Byte position of tile element e (e = step*32 + lane) in the raw plane of
- * its tile of te elements: lanes read 16 consecutive steps as one 16-byte
- * vector. With carry (PAIR16) the last 16-step block holds 14 bytes per lane
- * (lane-major, 2-byte aligned) and the last two steps have no position
- * (returns UINT64_MAX): they travel in the lane's final rANS state. */
-static inline uint64_t wz_ta_raw_pos(uint64_t e, uint64_t te, int carry)
+/* Byte position in the raw plane of element e (e = step*32 + lane) of tile k
+ * (of nt tiles of te elements): lanes read 16 consecutive steps as one
+ * 16-byte vector. With carry (PAIR16) each lane's last two steps have no
+ * position (UINT64_MAX: they travel in the lane's final rANS state), and
+ * every tile's last 16-step block, 14 bytes per lane (lane-major), sits in
+ * a tail after all tiles' other blocks, which stay 512-byte aligned. */
+static inline uint64_t wz_ta_raw_pos(uint64_t k, uint64_t nt, uint64_t e, uint64_t te, int carry)
 {
-    uint64_t step = e >> 5, lane = e & 31, last = te / 512 - 1;
-    if (!carry || (step >> 4) < last) return (step >> 4) * 512 + lane * 16 + (step & 15);
-    return (step & 15) < 14 ? last * 512 + lane * 14 + (step & 15) : UINT64_MAX;
+    uint64_t step = e >> 5, lane = e & 31, q = step >> 4, main = te - 512;
+    if (!carry) return k * te + q * 512 + lane * 16 + (step & 15);
+    if (q * 512 < main) return k * main + q * 512 + lane * 16 + (step & 15);
+    return (step & 15) < 14 ? nt * main + k * 448 + lane * 14 + (step & 15) : UINT64_MAX;
 }
 /* Raw plane bytes per tile. */
 static inline uint64_t wz_ta_raw_bytes(uint64_t te, int carry) { return carry ? te - 64 : te; }

@@ -214,7 +214,7 @@ struct PairTile {
     PairDec d;
     uint32_t epos, eend;
     uint64_t r0, c0; // first row and column of the tile
-    const uint8_t *raw;
+    const uint8_t *raw, *last_raw; // this tile's aligned blocks; its last block (14 bytes per lane) in the plane's tail
     uint4 rv;
     // The lane's 16 raw bytes of group q < groups - 1: one 16-byte load.
     __device__ uint4 load_raw(uint32_t q, int lane) const { return __ldg((const uint4 *)raw + q * 32 + lane); }
@@ -229,7 +229,7 @@ struct PairTile {
         __syncwarp(); // the previous tile's reads of the region are done
         if (lane < PLAST * 2 / 16) {
             uint32_t dst = d.ring_s + 2 * (PRING + PMIRROR) + 16 * lane;
-            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(raw + (uint64_t)(groups - 1) * 512 + 16 * lane));
+            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(last_raw + 16 * lane));
         }
     }
     __device__ uint4 load_last(int lane) const
@@ -242,7 +242,9 @@ struct PairTile {
         pdec_begin(d, a, k, lane, ring);
         epos = a.esc_off[k]; eend = a.esc_off[k + 1];
         r0 = k / a.tiles_c * a.T; c0 = k % a.tiles_c * a.K;
-        raw = a.raw + k * ((uint64_t)a.T * a.K - 64);
+        const uint64_t main = (uint64_t)a.T * a.K - 512;
+        raw = a.raw + k * main;
+        last_raw = a.raw + a.ntiles * main + k * 448;
         fetch_last(groups, lane); // committed with the first ring chunk
         rv = groups > 1 ? load_raw(0, lane) : make_uint4(0, 0, 0, 0);
     }

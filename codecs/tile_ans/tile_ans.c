@@ -313,14 +313,13 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     memset(dst + L.words_off + total * 2, 0, L.raw_off - (L.words_off + total * 2));
     if (split) {
         uint8_t *raw = dst + L.raw_off;
-        const uint64_t rb = wz_ta_raw_bytes(te, pair);
         #pragma omp parallel for schedule(static) num_threads(nth)
         for (int64_t k = 0; k < (int64_t)nt; k++)
             for (uint64_t e = 0; e < te; e++) {
-                uint64_t pos = wz_ta_raw_pos(e, te, pair);
+                uint64_t pos = wz_ta_raw_pos((uint64_t)k, nt, e, te, pair);
                 if (pos == UINT64_MAX) continue;
                 int64_t i = elem_index(&h, (uint64_t)k / h.tiles_c, (uint64_t)k % h.tiles_c, e);
-                raw[(uint64_t)k * rb + pos] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
+                raw[pos] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
             }
     }
     memcpy(dst + L.esc_off, escb, h.nesc);
@@ -357,7 +356,7 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
     const wz_ta_header *h = v->h;
     const uint64_t te = v->tile_elems, K = h->tile_cols, ti = k / h->tiles_c, tj = k % h->tiles_c;
     const int bf16 = h->dtype == WZ_DT_BF16;
-    const uint8_t *raw = v->raw ? v->raw + k * wz_ta_raw_bytes(te, carry != NULL) : NULL;
+    const uint8_t *raw = v->raw && !carry ? v->raw + k * te : NULL;
     if (h->model == WZ_TA_MODEL_PAIR16) {
         const uint8_t *esc = v->esc + v->esc_off[k];
         uint64_t ne = v->esc_off[k + 1] - v->esc_off[k], ei = 0;
@@ -371,8 +370,8 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
                         ex = esc[ei++];
                     }
                     if (c < h->cols && r < h->rows) {
-                        uint64_t pos = wz_ta_raw_pos(j * 32 + l, te, 1);
-                        uint8_t rb = pos != UINT64_MAX ? raw[pos] : (uint8_t)(carry[l] >> (8 * (j - (te / 32 - 2))));
+                        uint64_t pos = wz_ta_raw_pos(k, v->ntiles, j * 32 + l, te, 1);
+                        uint8_t rb = pos != UINT64_MAX ? v->raw[pos] : (uint8_t)(carry[l] >> (8 * (j - (te / 32 - 2))));
                         ((uint16_t *)out)[r * h->cols + c] = wz_split_merge((uint8_t)ex, rb, 1);
                     }
                 }
