@@ -61,7 +61,6 @@ struct PairDec {
     uint32_t rel;    // words consumed since abase
     uint32_t chunk;  // next chunk to fetch
     uint32_t end;    // tile's end word
-    uint16_t *ring;
     uint32_t ring_s; // the ring's shared-memory address
     uint32_t raddr;  // shared address of the next unread word (within ring + mirror)
 };
@@ -106,7 +105,6 @@ __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t
     d.abase = base & ~7u;
     d.rel = base - d.abase;
     d.chunk = 0;
-    d.ring = ring;
     d.ring_s = (uint32_t)__cvta_generic_to_shared(ring);
 }
 
@@ -214,7 +212,7 @@ struct PairTile {
     PairDec d;
     uint32_t epos, eend;
     uint64_t r0, c0; // first row and column of the tile
-    const uint8_t *raw, *last_raw; // this tile's aligned blocks; its last block (14 bytes per lane) in the plane's tail
+    const uint8_t *raw; // this tile's aligned blocks (its last block, 14 bytes per lane, sits in the plane's tail)
     uint4 rv;
     // The lane's 16 raw bytes of group q < groups - 1: one 16-byte load.
     __device__ uint4 load_raw(uint32_t q, int lane) const { return __ldg((const uint4 *)raw + q * 32 + lane); }
@@ -224,8 +222,9 @@ struct PairTile {
     // read back when that group starts — no registers across the loop, no
     // exposed load (v24 prefetched it into registers and spilled; loading
     // it from global at the last group cost the decoder 18%).
-    __device__ void fetch_last(uint32_t groups, int lane) const
+    __device__ void fetch_last(const TaArgs &a, uint64_t k, int lane) const
     {
+        const uint8_t *last_raw = a.raw + a.ntiles * ((uint64_t)a.T * a.K - 512) + k * 448;
         __syncwarp(); // the previous tile's reads of the region are done
         if (lane < PLAST * 2 / 16) {
             uint32_t dst = d.ring_s + 2 * (PRING + PMIRROR) + 16 * lane;
@@ -234,8 +233,10 @@ struct PairTile {
     }
     __device__ uint4 load_last(int lane) const
     {
-        const uint16_t *p = d.ring + PRING + PMIRROR + 7 * lane;
-        return make_uint4(p[0] | (uint32_t)p[1] << 16, p[2] | (uint32_t)p[3] << 16, p[4] | (uint32_t)p[5] << 16, p[6]);
+        uint32_t h[7], a = d.ring_s + 2 * (PRING + PMIRROR + 7 * lane);
+#pragma unroll
+        for (int i = 0; i < 7; i++) asm volatile("ld.shared.u16 %0, [%1];" : "=r"(h[i]) : "r"(a + 2 * i));
+        return make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6]);
     }
     __device__ void begin(const TaArgs &a, uint64_t k, uint32_t groups, int lane, uint16_t *ring)
     {
@@ -244,8 +245,7 @@ struct PairTile {
         r0 = k / a.tiles_c * a.T; c0 = k % a.tiles_c * a.K;
         const uint64_t main = (uint64_t)a.T * a.K - 512;
         raw = a.raw + k * main;
-        last_raw = a.raw + a.ntiles * main + k * 448;
-        fetch_last(groups, lane); // committed with the first ring chunk
+        fetch_last(a, k, lane); // committed with the first ring chunk
         rv = groups > 1 ? load_raw(0, lane) : make_uint4(0, 0, 0, 0);
     }
     // The raw bytes of group q + 1, issued a group ahead (not the last's).
