@@ -282,12 +282,19 @@ __device__ __forceinline__ void store_group(const TaArgs &a, uint16_t *out, uint
 // shared-memory transpose: each store instruction writes 8 rows x 64 B
 // (whole 32-byte sectors) instead of 32 rows x 16 B (v16). Chunk c of row l
 // sits in slot c ^ ((l >> 1) & 3) so writes and reads use all 32 banks.
-__device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out, uint4 *st, int lane, uint64_t row0, uint64_t col,
-                                                 const uint32_t (&va)[8], const uint32_t (&vb)[8])
+// The first group of the pair goes to the stage at once (chunks 0-1; v25:
+// holding it in registers until the second group cost the decoder spills).
+__device__ __forceinline__ void stage_first_group(uint4 *st, int lane, const uint32_t (&va)[8])
 {
     int sw = (lane >> 1) & 3;
     st[lane * 4 + (0 ^ sw)] = make_uint4(va[0], va[1], va[2], va[3]);
     st[lane * 4 + (1 ^ sw)] = make_uint4(va[4], va[5], va[6], va[7]);
+}
+
+__device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out, uint4 *st, int lane, uint64_t row0, uint64_t col,
+                                                 const uint32_t (&vb)[8])
+{
+    int sw = (lane >> 1) & 3;
     st[lane * 4 + (2 ^ sw)] = make_uint4(vb[0], vb[1], vb[2], vb[3]);
     st[lane * 4 + (3 ^ sw)] = make_uint4(vb[4], vb[5], vb[6], vb[7]);
     __syncwarp();
@@ -321,7 +328,6 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
         PairTile t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
-        uint32_t va[8];
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
             uint4 rn = t.next_raw(q, groups, lane);
@@ -329,10 +335,8 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
             t.group<PB>(a, S.tab, lt, lane, q, groups, v);
             uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
             if (pairable && cola + 32 <= a.cols) { // warp-uniform
-                if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, va, v);
-                else
-#pragma unroll
-                    for (int i = 0; i < 8; i++) va[i] = v[i];
+                if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, v);
+                else stage_first_group(S.stage[warp], lane, v);
             } else {
                 store_group(a, out, row0 + lane, col, v);
             }
