@@ -141,6 +141,52 @@ static void test_every_codec_round_trips(void **st)
     assert_true(tried >= 25); /* 9 synthetic inputs x the codecs that take them, without ../shared */
 }
 
+/* Encode with tile-ans under p, decode, compare; returns the blob's header. */
+static wz_ta_header ta_round_trip(const wz_codec_params *p, const uint16_t *w, uint64_t r, uint64_t c)
+{
+    wz_codec_input in = {WZ_DT_BF16, r, c, w};
+    size_t cap = wz_codec_tile_ans.bound(p, &in), len;
+    uint8_t *blob = malloc(cap);
+    uint16_t *back = malloc(r * c * 2);
+    wz_cost cost;
+    if (wz_codec_tile_ans.encode(p, &in, blob, cap, &len, &cost)) fail_msg("encode: %s", wz_err_detail());
+    if (wz_codec_tile_ans.decode(blob, len, back, r * c * 2)) fail_msg("decode: %s", wz_err_detail());
+    assert_memory_equal(back, w, r * c * 2);
+    wz_gap g = wz_cost_gap(&cost);
+    assert_true(fabs(g.h_full + g.model + g.table + g.coder + g.framing - 8.0 * len / (double)(r * c)) < 1e-9);
+    wz_ta_header h;
+    memcpy(&h, blob, sizeof h);
+    free(blob); free(back);
+    return h;
+}
+
+/* PAIR16 weights whose exponents span far more than its 15-exponent window
+ * (a quarter escape) round-trip exactly, escapes and carried bytes included. */
+static void test_tile_ans_pair_escapes(void **st)
+{
+    uint64_t s = 17;
+    const uint64_t R = 160, C = 528; /* edge tiles in both dimensions */
+    uint16_t *w = malloc(R * C * 2);
+    for (uint64_t i = 0; i < R * C; i++) w[i] = wz_f32_to_bf16((float)(rng_gauss(&s) * ldexp(1.0, -(int)(rng_next(&s) % 40))));
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    wz_ta_header h = ta_round_trip(&p, w, R, C);
+    assert_int_equal(h.model, WZ_TA_MODEL_PAIR16);
+    assert_true(h.nesc > R * C / 8);
+    free(w);
+}
+
+/* The one-exponent-per-step model stays available and exact. */
+static void test_tile_ans_split16(void **st)
+{
+    input_t *x = &g_in[0]; /* synthetic bf16 */
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    p.bf16_model = WZ_TA_MODEL_SPLIT16;
+    wz_ta_header h = ta_round_trip(&p, x->data, x->rows, x->cols);
+    assert_int_equal(h.model, WZ_TA_MODEL_SPLIT16);
+}
+
 /* Truncations and bit flips: an error or an exact decode, never a crash. */
 static void test_hostile_blobs(void **st)
 {
@@ -378,6 +424,8 @@ int main(void)
         cmocka_unit_test(test_quantizer_formulas),
         cmocka_unit_test(test_awq_pack_matches_reader),
         cmocka_unit_test(test_every_codec_round_trips),
+        cmocka_unit_test(test_tile_ans_pair_escapes),
+        cmocka_unit_test(test_tile_ans_split16),
         cmocka_unit_test(test_hostile_blobs),
         cmocka_unit_test(test_container_byte_identical),
         cmocka_unit_test(test_container_directory),
