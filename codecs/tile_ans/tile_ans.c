@@ -350,32 +350,47 @@ out:
 
 /* Scatter tile k's decoded symbols to the output (elem_index's order, one
  * division per step: step j is column j % K of row group j / K, lane = row).
- * PAIR16 takes escaped exponents in decode order and checks their count. */
-static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, const uint16_t *carry, void *out)
+ * PAIR16 takes escaped exponents in decode order and checks their count;
+ * ex: te bytes of scratch. */
+static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, const uint16_t *carry, uint8_t *ex, void *out)
 {
     const wz_ta_header *h = v->h;
     const uint64_t te = v->tile_elems, K = h->tile_cols, ti = k / h->tiles_c, tj = k % h->tiles_c;
     const int bf16 = h->dtype == WZ_DT_BF16;
     const uint8_t *raw = v->raw && !carry ? v->raw + k * te : NULL;
     if (h->model == WZ_TA_MODEL_PAIR16) {
+        /* Exponents resolved in decode order (pair step, lane, half: the
+         * order escapes are stored in) into ex[] (tile element order), then
+         * written row by row: contiguous stores, raw bytes 16 at a time. */
         const uint8_t *esc = v->esc + v->esc_off[k];
-        uint64_t ne = v->esc_off[k + 1] - v->esc_off[k], ei = 0;
+        const uint64_t ne = v->esc_off[k + 1] - v->esc_off[k], T = h->tile_rows, main = te - 512;
+        uint64_t ei = 0;
         for (uint64_t ps = 0; ps < te / 64; ps++)
             for (uint64_t l = 0; l < 32; l++)
                 for (int half = 0; half < 2; half++) {
-                    uint64_t j = 2 * ps + half, c = tj * K + j % K, r = ti * h->tile_rows + (j / K) * 32 + l;
-                    uint32_t code = (sym[ps * 32 + l] >> (4 * half)) & 15, ex = h->ebase + code;
+                    uint32_t code = (sym[ps * 32 + l] >> (4 * half)) & 15;
+                    uint8_t e8 = (uint8_t)(h->ebase + code);
                     if (code == WZ_TA_ESC) {
                         if (ei >= ne) return wz_fail(WZ_ERR_CORRUPT, "tile %llu: more escapes than its %llu escape bytes", (unsigned long long)k, (unsigned long long)ne);
-                        ex = esc[ei++];
+                        e8 = esc[ei++];
                     }
-                    if (c < h->cols && r < h->rows) {
-                        uint64_t pos = wz_ta_raw_pos(k, v->ntiles, j * 32 + l, te, 1);
-                        uint8_t rb = pos != UINT64_MAX ? v->raw[pos] : (uint8_t)(carry[l] >> (8 * (j - (te / 32 - 2))));
-                        ((uint16_t *)out)[r * h->cols + c] = wz_split_merge((uint8_t)ex, rb, 1);
-                    }
+                    ex[(2 * ps + half) * 32 + l] = e8;
                 }
         if (ei != ne) return wz_fail(WZ_ERR_CORRUPT, "tile %llu: %llu of its %llu escape bytes unused", (unsigned long long)k, (unsigned long long)(ne - ei), (unsigned long long)ne);
+        const uint8_t *rmain = v->raw + k * main, *rtail = v->raw + v->ntiles * main + k * 448;
+        const uint64_t c0 = tj * K, nc = h->cols - c0 < K ? h->cols - c0 : K;
+        for (uint64_t rg = 0; rg < T / 32; rg++)
+            for (uint64_t l = 0; l < 32; l++) {
+                uint64_t r = ti * T + rg * 32 + l;
+                if (r >= h->rows) break;
+                uint16_t *o = (uint16_t *)out + r * h->cols + c0;
+                for (uint64_t jj = 0; jj < nc; jj++) {
+                    uint64_t step = rg * K + jj, b = step & 15;
+                    uint8_t rb = (step >> 4) * 512 < main ? rmain[(step >> 4) * 512 + l * 16 + b]
+                               : b < 14 ? rtail[l * 14 + b] : (uint8_t)(carry[l] >> (8 * (b - 14)));
+                    o[jj] = wz_split_merge(ex[step * 32 + l], rb, 1);
+                }
+            }
         return WZ_OK;
     }
     for (uint64_t j = 0; j < te / 32; j++) {
@@ -413,7 +428,7 @@ static wz_err ta_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     char msg[256] = "";
     #pragma omp parallel
     {
-        uint8_t *sym = malloc(nsym);
+        uint8_t *sym = malloc(nsym + v.tile_elems); /* symbols, then the exponent scratch of tile_scatter */
         #pragma omp for schedule(dynamic, 4)
         for (int64_t k = 0; k < (int64_t)v.ntiles; k++) {
             if (bad) continue;
@@ -422,7 +437,7 @@ static wz_err ta_decode(const uint8_t *src, size_t len, void *out, size_t out_by
             const int pair = h->model == WZ_TA_MODEL_PAIR16;
             wz_err e = wz_rans32_decode(dt, h->prob_bits, v.words + v.word_off[k], v.word_off[k + 1] - v.word_off[k], v.states + 32 * k,
                                         (uint32_t)(nsym / 32), sym, pair ? carry : NULL);
-            if (!e) e = tile_scatter(&v, (uint64_t)k, sym, pair ? carry : NULL, out);
+            if (!e) e = tile_scatter(&v, (uint64_t)k, sym, pair ? carry : NULL, sym + nsym, out);
             if (e) {
                 #pragma omp critical(ta_msg)
                 { bad = 1; snprintf(msg, sizeof msg, "tile %lld: %s", (long long)k, wz_err_detail()); }
