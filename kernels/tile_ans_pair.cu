@@ -4,9 +4,9 @@
 // in codecs/tile_ans/tile_ans.c. kernels/NOTES.md has each version's
 // instruction count and time (v15 first pair kernels, v17 this layout).
 //
-// Per pair step and lane (v17), counted in SASS:
-//   slot = x & mask; three LDS at one address: freq, slot-cum, exponents
-//   x = freq * (x >> b) + (slot - cum)                    (SHF + IMAD)
+// Per pair step and lane:
+//   slot = x & mask; one LDS.64: freq | slot-cum, both exponents (v23)
+//   x = freq * (x >> b) + (slot - cum)
 //   refill: ballot, popc, one LDS.U16 from the warp's word ring, PRMT
 //   merge: PRMT spreads the raw pair [r0 r0 r1 r1], one LOP3 muxes the
 //          exponents in -> two bf16 weights in one 32-bit word
@@ -32,20 +32,9 @@ extern "C" {
 #define PTAB (1 << WZ_RANS_GPU_MAX_BITS)
 #define PAIR_MUX 0x7f807f80u  // exponent bits of a bf16x2 word
 
-// The slot table in shared memory. v17-v21 kept three arrays (freq,
-// slot-cum, exponents: three LDS at one address, nothing to unpack); ncu
-// showed each of those random 32-lane gathers costing ~3.5 wavefronts, so
-// the shared-memory pipe carried ~100 wavefronts per 16-weight group. v23
-// packs a slot into 8 bytes {freq | slot-cum << 16, exponents}: one LDS.64,
-// two more ALU ops to unpack, 32 KB instead of 48. -DPTAB_SOA restores v21.
-#ifdef PTAB_SOA
-typedef uint32_t ptab_t;
-#define PTAB_ENTRIES (3 * PTAB)
-__device__ __forceinline__ void ptab_get(const ptab_t *tab, uint32_t slot, uint32_t &f, uint32_t &bias, uint32_t &ex)
-{
-    f = tab[slot]; bias = tab[PTAB + slot]; ex = tab[2 * PTAB + slot];
-}
-#else
+// The slot table in shared memory: 8 bytes per slot {freq | slot-cum << 16,
+// exponents}, one LDS.64 per step (v23; v17-v21 used three 4-byte arrays,
+// and each random 32-lane gather cost ~3.5 wavefronts: NOTES.md).
 typedef uint2 ptab_t;
 #define PTAB_ENTRIES PTAB
 __device__ __forceinline__ void ptab_get(const ptab_t *tab, uint32_t slot, uint32_t &f, uint32_t &bias, uint32_t &ex)
@@ -53,7 +42,6 @@ __device__ __forceinline__ void ptab_get(const ptab_t *tab, uint32_t slot, uint3
     uint2 e = tab[slot];
     f = e.x & 0xffffu; bias = e.x >> 16; ex = e.y;
 }
-#endif
 
 struct PairDec {
     uint32_t x;      // this lane's state
@@ -188,15 +176,7 @@ __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const pt
 __device__ __forceinline__ void load_ptab(ptab_t *tab, const TaArgs &a)
 {
     uint32_t n = 1u << a.prob_bits;
-    for (uint32_t i = threadIdx.x; i < n; i += blockDim.x) {
-#ifdef PTAB_SOA
-        tab[i] = a.ptab[i];
-        tab[PTAB + i] = a.ptab[PTAB + i];
-        tab[2 * PTAB + i] = a.ptab[2 * PTAB + i];
-#else
-        tab[i] = make_uint2(a.ptab[i] | a.ptab[PTAB + i] << 16, a.ptab[2 * PTAB + i]);
-#endif
-    }
+    for (uint32_t i = threadIdx.x; i < n; i += blockDim.x) tab[i] = make_uint2(a.ptab[i] | a.ptab[PTAB + i] << 16, a.ptab[2 * PTAB + i]);
     __syncthreads();
 }
 
@@ -472,20 +452,20 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
 #pragma unroll
         for (int rb = 0; rb < 2; rb++)
 #pragma unroll
-            for (int t = 0; t < NT; t++) c[rb][t][0] = c[rb][t][1] = c[rb][t][2] = c[rb][t][3] = 0.f;
+            for (int n = 0; n < NT; n++) c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
             uint4 rn = t.next_raw(q, groups, lane);
-            // B fragments of this group, X[t*8 + lane/4][k + 2*(lane%4) (+8)]
+            // B fragments of this group, X[n*8 + lane/4][k + 2*(lane%4) (+8)]
             // as bf16 pairs: issued before the decode, used after it (~1000
             // cycles later), so no prefetch registers are needed.
             uint32_t b[NT][2];
             const uint64_t kc = c0 + p.cg * 16 + 2 * (lane & 3);
 #pragma unroll
-            for (int t = 0; t < NT; t++) {
-                const uint16_t *xm = X + (uint64_t)(t * 8 + lane / 4) * a.cols;
-                b[t][0] = kc < a.cols ? __ldg((const uint32_t *)(xm + kc)) : 0u;
-                b[t][1] = kc + 8 < a.cols ? __ldg((const uint32_t *)(xm + kc + 8)) : 0u;
+            for (int n = 0; n < NT; n++) {
+                const uint16_t *xm = X + (uint64_t)(n * 8 + lane / 4) * a.cols;
+                b[n][0] = kc < a.cols ? __ldg((const uint32_t *)(xm + kc)) : 0u;
+                b[n][1] = kc + 8 < a.cols ? __ldg((const uint32_t *)(xm + kc + 8)) : 0u;
             }
             GroupPos pn = p;
             pn.next(per_rg);
@@ -507,18 +487,18 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
 #pragma unroll
             for (int rb = 0; rb < 2; rb++)
 #pragma unroll
-                for (int t = 0; t < NT; t++) mma_bf16(c[rb][t], A[rb], b[t][0], b[t][1]);
+                for (int n = 0; n < NT; n++) mma_bf16(c[rb][n], A[rb], b[n][0], b[n][1]);
             t.rv = rn;
             if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K flush
 #pragma unroll
                 for (int rb = 0; rb < 2; rb++) {
                     uint64_t row = r0 + p.rg * 32 + rb * 16 + lane / 4;
 #pragma unroll
-                    for (int t = 0; t < NT; t++) {
-                        uint64_t m = (uint64_t)t * 8 + 2 * (lane & 3);
-                        if (row < a.rows) { atomicAdd(acc + m * a.rows + row, c[rb][t][0]); atomicAdd(acc + (m + 1) * a.rows + row, c[rb][t][1]); }
-                        if (row + 8 < a.rows) { atomicAdd(acc + m * a.rows + row + 8, c[rb][t][2]); atomicAdd(acc + (m + 1) * a.rows + row + 8, c[rb][t][3]); }
-                        c[rb][t][0] = c[rb][t][1] = c[rb][t][2] = c[rb][t][3] = 0.f;
+                    for (int n = 0; n < NT; n++) {
+                        uint64_t m = (uint64_t)n * 8 + 2 * (lane & 3);
+                        if (row < a.rows) { atomicAdd(acc + m * a.rows + row, c[rb][n][0]); atomicAdd(acc + (m + 1) * a.rows + row, c[rb][n][1]); }
+                        if (row + 8 < a.rows) { atomicAdd(acc + m * a.rows + row + 8, c[rb][n][2]); atomicAdd(acc + (m + 1) * a.rows + row + 8, c[rb][n][3]); }
+                        c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
                     }
                 }
             }
