@@ -99,6 +99,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else if (!strcmp(argv[i], "--ta-model") && i + 1 < argc) {
             const char *m = argv[++i];
+            if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
         else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--dump DIR]\n"); return 2; }
@@ -265,28 +266,26 @@ int main(int argc, char **argv)
                     for (uint64_t c = 0; c < S.in; c++) s += (double)bf(wr[c]) * bf(xr[c]);
                     ref[ri * M + m] = s;
                 }
-            double errs[4], err_alt = 0;
-            if (both) { // the decode + cuBLAS alternative, checked the same way
-                use_fused = 0;
+            // One path's output (poisoned first) against the fp64 reference.
+            auto check = [&](auto run) {
                 CK(cudaMemset(dY, 0xff, (size_t)M * S.out * 2));
-                fused();
-                std::vector<uint16_t> Y((size_t)M * S.out);
-                CK(cudaMemcpy(Y.data(), dY, Y.size() * 2, cudaMemcpyDeviceToHost));
-                std::vector<uint16_t> ys(rows_s.size() * M);
-                for (size_t ri = 0; ri < rows_s.size(); ri++) for (int m = 0; m < M; m++) ys[ri * M + m] = Y[(size_t)m * S.out + rows_s[ri]];
-                err_alt = rel_err(ys, ref);
-                use_fused = 1;
-            }
-            for (int which = 0; which < 4; which++) {
-                CK(cudaMemset(dY, 0xff, (size_t)M * S.out * 2)); // poison
-                if (which == 0) fused(); else if (which == 1) cublas(dW); else bfused(which - 2);
+                run();
                 WZ(wz_gpu_ta_check(g));
                 std::vector<uint16_t> Y((size_t)M * S.out);
                 CK(cudaMemcpy(Y.data(), dY, Y.size() * 2, cudaMemcpyDeviceToHost));
                 std::vector<uint16_t> ys(rows_s.size() * M);
                 for (size_t ri = 0; ri < rows_s.size(); ri++) for (int m = 0; m < M; m++) ys[ri * M + m] = Y[(size_t)m * S.out + rows_s[ri]];
-                errs[which] = rel_err(ys, ref);
+                return rel_err(ys, ref);
+            };
+            double errs[4], err_alt = 0;
+            if (both) { // the decode + cuBLAS alternative, checked the same way
+                use_fused = 0;
+                err_alt = check(fused);
+                use_fused = 1;
             }
+            errs[0] = check(fused);
+            errs[1] = check([&] { cublas(dW); });
+            for (int f = 0; f < 2; f++) errs[2 + f] = check([&] { bfused(f); });
             max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
             double t_cublas = tm.median_us([&] { cublas(dW); }, reps);
             double t_fused = tm.median_us(fused, reps), t_mma = 0, t_dc = 0;
