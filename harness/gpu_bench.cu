@@ -95,6 +95,15 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quick")) { Ms = {1, 4, 64}; reps = 10; }
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else if (!strcmp(argv[i], "--ms") && i + 1 < argc) { // after --quick: its reps, these batch sizes
+            Ms.clear();
+            for (char *t = strtok(argv[++i], ","); t; t = strtok(NULL, ",")) {
+                int m = atoi(t);
+                if (m < 1 || m > 65536) { fprintf(stderr, "gpu_bench: --ms takes batch sizes 1..65536, not '%s'\n", t); return 2; }
+                Ms.push_back(m);
+            }
+            if (Ms.empty()) { fprintf(stderr, "gpu_bench: --ms needs at least one batch size\n"); return 2; }
+        }
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i]; // weights + DFloat11-format blobs for harness/dfloat11_real.py
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else if (!strcmp(argv[i], "--ta-model") && i + 1 < argc) {
@@ -102,7 +111,7 @@ int main(int argc, char **argv)
             if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--dump DIR]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;

@@ -36,7 +36,7 @@ struct wz_gpu_ta {
     const uint16_t *d_words;
     const uint8_t *d_raw, *d_esc;
     const uint32_t *d_esc_off;
-    uint32_t *d_ptab;      /* PAIR16: per-slot freq, slot-cum and both exponents (tile_ans.cuh) */
+    uint2 *d_ptab;         /* PAIR16: per-slot {freq | slot-cum << 16, both exponents} (tile_ans.cuh) */
     uint64_t ntiles;
     int *d_err;
 };
@@ -74,19 +74,19 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     if (e == cudaSuccess) e = cudaMalloc(&g->d_dtable, sizeof dt);
     if (e == cudaSuccess) e = cudaMemcpy(g->d_dtable, dt, sizeof(uint32_t) << v.h->prob_bits, cudaMemcpyHostToDevice);
     if (v.h->model == WZ_TA_MODEL_PAIR16) {
-        /* Structure of arrays, one entry per slot, so one address serves
-         * three shared-memory loads (immediate offsets) and no field needs
-         * unpacking: freq, slot - cum, and the symbol's two exponents
-         * already placed as bf16x2 bits (bit 0 / bit 16 flag an escape). */
-        std::vector<uint32_t> pt(3 << WZ_RANS_GPU_MAX_BITS, 0);
+        /* One 8-byte entry per slot, the layout the kernels keep in shared
+         * memory (one LDS.64 per step, v23): freq | (slot - cum) << 16, and
+         * the symbol's two exponents already placed as bf16x2 bits (bit 0 /
+         * bit 16 flag an escape). Uploaded packed so each block copies it
+         * with 16-byte loads instead of repacking three arrays. */
+        std::vector<uint2> pt(1u << WZ_RANS_GPU_MAX_BITS, make_uint2(0, 0));
         for (uint32_t k = 0; k < (1u << v.h->prob_bits); k++) {
             uint32_t sy = WZ_RANS_DSYM(dt[k]), c1 = sy & 15, c2 = sy >> 4;
-            pt[k] = WZ_RANS_DFREQ(dt[k]);
-            pt[(1 << WZ_RANS_GPU_MAX_BITS) + k] = WZ_RANS_DBIAS(dt[k]);
-            pt[(2 << WZ_RANS_GPU_MAX_BITS) + k] = (c1 == WZ_TA_ESC ? 1u : (v.h->ebase + c1) << 7) | (c2 == WZ_TA_ESC ? 0x10000u : (v.h->ebase + c2) << 23);
+            pt[k].x = WZ_RANS_DFREQ(dt[k]) | WZ_RANS_DBIAS(dt[k]) << 16;
+            pt[k].y = (c1 == WZ_TA_ESC ? 1u : (v.h->ebase + c1) << 7) | (c2 == WZ_TA_ESC ? 0x10000u : (v.h->ebase + c2) << 23);
         }
-        if (e == cudaSuccess) e = cudaMalloc(&g->d_ptab, pt.size() * 4);
-        if (e == cudaSuccess) e = cudaMemcpy(g->d_ptab, pt.data(), pt.size() * 4, cudaMemcpyHostToDevice);
+        if (e == cudaSuccess) e = cudaMalloc(&g->d_ptab, pt.size() * sizeof pt[0]);
+        if (e == cudaSuccess) e = cudaMemcpy(g->d_ptab, pt.data(), pt.size() * sizeof pt[0], cudaMemcpyHostToDevice);
     }
     if (e == cudaSuccess) e = cudaMalloc(&g->d_err, sizeof(int));
     if (e == cudaSuccess) e = cudaMemset(g->d_err, 0, sizeof(int));

@@ -14,7 +14,7 @@ struct TaArgs {
     const uint8_t *raw, *esc;
     uint64_t rows, cols, ntiles, nwords;
     uint32_t T, K, tiles_c, prob_bits, bf16, pair;
-    const uint32_t *ptab;  // PAIR16: 3 x 4096 u32, per slot: freq | slot-cum | both exponents (bf16x2 bits + escape flags)
+    const uint2 *ptab;     // PAIR16: 4096 slots of {freq | slot-cum << 16, both exponents as bf16x2 bits + escape flags}
     int *err;
 };
 

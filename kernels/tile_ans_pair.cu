@@ -23,13 +23,29 @@ extern "C" {
 #include "kernels/tile_ans.cuh"
 
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
-#define PRING 768             // words in a warp's ring (3 chunks of 256; with the mirror 2 KB)
+#define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
+#ifndef PAHEAD
+#define PAHEAD 1              // chunks in flight beyond what a group may need (a chunk lasts ~3 groups)
+#endif
+#define PRING ((PAHEAD + 2) * PCHUNK) // words in a warp's ring: a group may straddle two chunks (pring_top_up)
 #define PMIRROR 256           // slot 0 mirrored after the ring: a group's reads never wrap (v20)
 #define PLAST 224             // then the tile's last raw group: 32 lanes x 14 bytes (v24)
 #define PRING_ALLOC (PRING + PMIRROR + PLAST)
-#define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
-#define PAHEAD 1              // chunks in flight beyond what a group may need (~3 groups ahead)
 #define PTAB (1 << WZ_RANS_GPU_MAX_BITS)
+// Raw-plane groups each warp keeps queued (RawQ below; 0 = v25's one-group
+// register prefetch, 1 is no prefetch at all). Sized per kernel by what
+// shared memory leaves at two 16-warp blocks per SM (228 KB): the GEMV has
+// room for 4 (32 KB a block), the M<=32 tensor-core kernel for 3, the
+// decoder for 3 after its store stage shrank to one group.
+#ifndef PRAWQ_GEMV
+#define PRAWQ_GEMV 4
+#endif
+#ifndef PRAWQ_MMA2
+#define PRAWQ_MMA2 3
+#endif
+#ifndef PRAWQ_DEC
+#define PRAWQ_DEC 3
+#endif
 #define PAIR_MUX 0x7f807f80u  // exponent bits of a bf16x2 word
 
 // The slot table in shared memory: 8 bytes per slot {freq | slot-cum << 16,
@@ -71,8 +87,8 @@ __device__ __forceinline__ void pring_fetch(PairDec &d, const TaArgs &a, int lan
 
 // Before a group: every word it may read (rel .. rel+255) has landed, and
 // PAHEAD more chunks are in flight. Warp-uniform. The chunk a fetch
-// overwrites (c - 3) lies wholly below rel, so it is consumed: c <= need
-// + PAHEAD - 1 <= rel/256 + 2.
+// overwrites (c - PAHEAD - 2) lies wholly below rel, so it is consumed:
+// c <= need + PAHEAD - 1 <= rel/256 + PAHEAD + 1.
 __device__ __forceinline__ void pring_top_up(PairDec &d, const TaArgs &a, int lane)
 {
     d.raddr = d.ring_s + 2 * (d.rel % PRING);
@@ -175,8 +191,8 @@ __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const pt
 
 __device__ __forceinline__ void load_ptab(ptab_t *tab, const TaArgs &a)
 {
-    uint32_t n = 1u << a.prob_bits;
-    for (uint32_t i = threadIdx.x; i < n; i += blockDim.x) tab[i] = make_uint2(a.ptab[i] | a.ptab[PTAB + i] << 16, a.ptab[2 * PTAB + i]);
+    uint32_t n = ((1u << a.prob_bits) + 1) / 2; // two slots per 16-byte copy (the upload pads to 4096 slots)
+    for (uint32_t i = threadIdx.x; i < n; i += blockDim.x) ((uint4 *)tab)[i] = __ldg((const uint4 *)a.ptab + i);
     __syncthreads();
 }
 
@@ -186,8 +202,99 @@ struct GroupPos {
     __device__ void next(uint32_t per_rg) { if (++cg == per_rg) { cg = 0; rg++; } }
 };
 
+// ---- the raw plane's prefetch queue (v26) ----
+//
+// v25 loaded a group's 16 raw bytes per lane one group ahead into
+// registers. A group's decode takes ~1000 cycles, less than a loaded HBM
+// round trip, so every warp waited on memory once per group whatever the
+// occupancy: a tile took ~56 us on a warp at 12 or at 32 warps per SM
+// (NOTES.md, v26). The queue keeps RQ - 1 groups (512 bytes each,
+// contiguous in the plane) in flight per warp without registers: lane 0 issues one
+// cp.async.bulk per group (the TMA engine copies it, completion counted
+// on a per-slot mbarrier), every lane reads its 16 bytes back with one
+// LDS.128. The queue runs over the warp's whole sequence of tiles, so the
+// next tile's first groups are in flight while this one ends. A tile's
+// last group (14 bytes per lane, in the plane's tail) still comes by
+// PairTile::fetch_last.
+
+template <int RQ>
+struct RawQ {
+    uint32_t ni, nu;     // groups issued / consumed by this warp
+    uint32_t buf_s, bar_s; // shared addresses: RQ x 512 bytes, RQ mbarriers
+};
+
+template <int RQ>
+struct RawQSmem {
+    uint4 buf[RQ > 0 ? RQ * 32 : 1];
+    uint64_t bar[RQ > 0 ? RQ : 1];
+};
+
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity)
+{
+    uint32_t ok;
+    do {
+        asm volatile("{\n .reg .pred p;\n mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n selp.u32 %0, 1, 0, p;\n}\n"
+                     : "=r"(ok) : "r"(bar), "r"(parity) : "memory");
+    } while (!ok);
+}
+
+// Walks the warp's tiles as the kernels do: tile first + i * stride, and
+// within a tile its groups - 1 aligned groups (the last one is in the tail).
+template <int RQ>
+__device__ __forceinline__ void rawq_issue(RawQ<RQ> &r, const TaArgs &a, uint32_t groups, int lane)
+{
+    const uint32_t per = groups - 1;
+    if (RQ == 0 || per == 0) return;
+    const uint32_t ti = r.ni / per, q = r.ni - ti * per;
+    const uint64_t k = (uint64_t)blockIdx.x * PW + threadIdx.x / 32 + (uint64_t)ti * gridDim.x * PW;
+    if (k >= a.ntiles) return;
+    if (lane == 0) {
+        const uint32_t slot = r.ni % RQ, bar = r.bar_s + 8 * slot, dst = r.buf_s + 512 * slot;
+        const uint8_t *src = a.raw + k * ((uint64_t)a.T * a.K - 512) + (uint64_t)q * 512;
+        asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], 512;\n" ::"r"(bar) : "memory");
+        asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], 512, [%2];\n"
+                     ::"r"(dst), "l"(src), "r"(bar) : "memory");
+    }
+    r.ni++;
+}
+
+template <int RQ>
+__device__ __forceinline__ void rawq_init(RawQ<RQ> &r, RawQSmem<RQ> &m, const TaArgs &a, uint32_t groups, int lane)
+{
+    r.ni = r.nu = 0;
+    r.buf_s = (uint32_t)__cvta_generic_to_shared(m.buf);
+    r.bar_s = (uint32_t)__cvta_generic_to_shared(m.bar);
+    if (RQ == 0) return;
+    if (lane == 0) {
+        for (int i = 0; i < RQ; i++) asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(r.bar_s + 8 * i) : "memory");
+        asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+    }
+    __syncwarp();
+    for (int i = 0; i + 1 < RQ; i++) rawq_issue(r, a, groups, lane); // take() issues the RQ-th
+}
+
+// The next aligned group's 16 bytes of this lane. First refills the slot
+// the previous group read (its values have long been in registers, and the
+// group's ballots and __syncwarp ordered every lane's read before lane 0's
+// copy), so RQ - 1 groups are in flight beyond the one being read.
+template <int RQ>
+__device__ __forceinline__ uint4 rawq_take(RawQ<RQ> &r, const TaArgs &a, uint32_t groups, int lane)
+{
+    __syncwarp();
+    rawq_issue(r, a, groups, lane);
+    const uint32_t slot = r.nu % RQ;
+    mbar_wait(r.bar_s + 8 * slot, (r.nu / RQ) & 1);
+    uint4 v;
+    asm volatile("ld.shared.v4.u32 {%0,%1,%2,%3}, [%4];\n" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(r.buf_s + 512 * slot + 16 * lane) : "memory");
+    r.nu++;
+    return v;
+}
+
 // A warp's tile in flight: decoder, escape range, position, raw bytes of
-// the current group (the three kernels share this bookkeeping).
+// the current group (the three kernels share this bookkeeping). RQ > 0:
+// raw groups come from the warp's RawQ; RQ == 0: v25's register prefetch
+// one group ahead (kept for the A/B in NOTES.md).
+template <int RQ>
 struct PairTile {
     PairDec d;
     uint32_t epos, eend;
@@ -226,14 +333,20 @@ struct PairTile {
         const uint64_t main = (uint64_t)a.T * a.K - 512;
         raw = a.raw + k * main;
         fetch_last(a, k, lane); // committed with the first ring chunk
-        rv = groups > 1 ? load_raw(0, lane) : make_uint4(0, 0, 0, 0);
+        rv = RQ == 0 && groups > 1 ? load_raw(0, lane) : make_uint4(0, 0, 0, 0);
     }
-    // The raw bytes of group q + 1, issued a group ahead (not the last's).
-    __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane) const { return q + 2 < groups ? load_raw(q + 1, lane) : rv; }
+    // RQ == 0: the raw bytes of group q + 1, issued a group ahead (not the
+    // last's); the caller hands them back with keep_raw after the group.
+    __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane) const
+    {
+        return RQ == 0 && q + 2 < groups ? load_raw(q + 1, lane) : rv;
+    }
+    __device__ void keep_raw(uint4 rn) { if (RQ == 0) rv = rn; }
     template <int PB>
-    __device__ void group(const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane, uint32_t q, uint32_t groups, uint32_t (&v)[8])
+    __device__ void group(const TaArgs &a, RawQ<RQ> &rq, const ptab_t *tab, uint32_t lt, int lane, uint32_t q, uint32_t groups, uint32_t (&v)[8])
     {
         const bool last = q + 1 == groups;
+        if (RQ > 0 && !last) rv = rawq_take(rq, a, groups, lane);
         if (last) { pring_top_up(d, a, lane); rv = load_last(lane); } // after the top-up's wait: the copy has landed
         pair_group<PB>(d, a, tab, lt, lane, rv, last, epos, eend, v);
     }
@@ -258,12 +371,32 @@ __device__ __forceinline__ void store_group(const TaArgs &a, uint16_t *out, uint
     }
 }
 
-// Two groups (32 columns) of the warp's 32 rows go out through a 2 KB
-// shared-memory transpose: each store instruction writes 8 rows x 64 B
-// (whole 32-byte sectors) instead of 32 rows x 16 B (v16). Chunk c of row l
-// sits in slot c ^ ((l >> 1) & 3) so writes and reads use all 32 banks.
-// The first group of the pair goes to the stage at once (chunks 0-1; v25:
-// holding it in registers until the second group cost the decoder spills).
+// One group (16 columns) of the warp's 32 rows goes out through a 1 KB
+// shared-memory transpose (RQ > 0, v26): each store instruction writes 16
+// rows x 32 B, whole sectors, instead of 32 rows x 16 B (v16's point).
+// Chunk h of row r sits in slot h ^ ((r >> 2) & 1): conflict-free both
+// ways (the tensor-core kernel's stage). v16-v25 staged two groups (2 KB,
+// 8 rows x 64 B per store); the raw queue needs that kilobyte.
+__device__ __forceinline__ void store_group_staged(const TaArgs &a, uint16_t *out, uint4 *st, int lane, uint64_t row0, uint64_t col,
+                                                   const uint32_t (&v)[8])
+{
+    int sw = (lane >> 2) & 1;
+    st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
+    st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
+    __syncwarp();
+#pragma unroll
+    for (int t = 0; t < 2; t++) {
+        int rl = t * 16 + lane / 2, ch = lane & 1;
+        uint4 val = st[rl * 2 + (ch ^ ((rl >> 2) & 1))];
+        uint64_t row = row0 + rl;
+        if (row < a.rows) *(uint4 *)(out + row * a.cols + col + ch * 8) = val;
+    }
+    __syncwarp();
+}
+
+// v16-v25 (RQ == 0): two groups through a 2 KB stage, 8 rows x 64 B per
+// store; chunk c of row l in slot c ^ ((l >> 1) & 3). The first group goes
+// to the stage at once (v25: holding it in registers cost spills).
 __device__ __forceinline__ void stage_first_group(uint4 *st, int lane, const uint32_t (&va)[8])
 {
     int sw = (lane >> 1) & 3;
@@ -288,39 +421,49 @@ __device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out,
     __syncwarp();
 }
 
+template <int RQ>
 struct PairSmemDec {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
-    uint4 stage[PW][128];
+    uint4 stage[PW][RQ > 0 ? 64 : 128];
+    RawQSmem<RQ> rq[PW];
 };
 
-template <int PB>
+template <int PB, int RQ>
 __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, uint16_t *out)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemDec &S = *(PairSmemDec *)smem_raw;
+    PairSmemDec<RQ> &S = *(PairSmemDec<RQ> *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
-    const bool pairable = a.cols % 8 == 0 && per_rg % 2 == 0;
+    const bool pairable = a.cols % 8 == 0 && (RQ > 0 || per_rg % 2 == 0);
+    RawQ<RQ> rq;
+    rawq_init(rq, S.rq[warp], a, groups, lane);
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairTile t;
+        PairTile<RQ> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
             uint4 rn = t.next_raw(q, groups, lane);
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, q, groups, v);
-            uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
-            if (pairable && cola + 32 <= a.cols) { // warp-uniform
-                if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, v);
-                else stage_first_group(S.stage[warp], lane, v);
+            t.template group<PB>(a, rq, S.tab, lt, lane, q, groups, v);
+            uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16;
+            if (RQ > 0) {
+                if (pairable && col + 16 <= a.cols) store_group_staged(a, out, S.stage[warp], lane, row0, col, v); // warp-uniform
+                else store_group(a, out, row0 + lane, col, v);
             } else {
-                store_group(a, out, row0 + lane, col, v);
+                uint64_t cola = col - (p.cg & 1) * 16;
+                if (pairable && cola + 32 <= a.cols) { // warp-uniform
+                    if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, v);
+                    else stage_first_group(S.stage[warp], lane, v);
+                } else {
+                    store_group(a, out, row0 + lane, col, v);
+                }
             }
-            t.rv = rn;
+            t.keep_raw(rn);
         }
         t.end(a, lane);
     }
@@ -333,37 +476,51 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
 // shared memory and every lane reads them back with broadcast loads (v15
 // used a SHFL per pair and m, which ptxas guards with a divergence branch).
 
-template <int M>
+template <int M, int RQ>
 struct PairSmemGemv {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
     float2 xs[PW][8 * M];
+    RawQSmem<RQ> rq[PW];
 };
 
-template <int M, int PB>
+template <int M, int PB, int RQ, bool EVEN>
 __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemGemv<M> &S = *(PairSmemGemv<M> *)smem_raw;
+    PairSmemGemv<M, RQ> &S = *(PairSmemGemv<M, RQ> *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
     float2 *xs = S.xs[warp];
+    RawQ<RQ> rq;
+    rawq_init(rq, S.rq[warp], a, groups, lane);
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairTile t;
+        PairTile<RQ> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         // Activations of a group as bf16 pairs, lane i < 8 holding columns
         // 2i, 2i+1; raw bits until used (converting would wait on the load).
+        // One 32-bit load per pair when the row stride is even (EVEN), two
+        // 16-bit loads otherwise; predicated, never under a branch: v25 loaded
+        // them under `if (q + 1 < groups)` and ptxas merged the halves inside
+        // that block, so every group waited out an L2 round trip (ncu, v26:
+        // 10% of the GEMV's stall samples on that one merge).
         uint32_t xn[M];
         auto load_x = [&](uint32_t cg) {
             uint64_t c = c0 + cg * 16 + 2 * (lane & 7);
 #pragma unroll
             for (int m = 0; m < M; m++) {
                 const uint16_t *xm = X + (uint64_t)m * a.cols;
-                uint32_t lo = c < a.cols ? (uint32_t)__ldg(xm + c) : 0u, hi = c + 1 < a.cols ? (uint32_t)__ldg(xm + c + 1) : 0u;
-                xn[m] = lo | hi << 16;
+                if (EVEN) {
+                    uint32_t v = 0;
+                    if (c < a.cols) v = __ldg((const uint32_t *)(xm + c));
+                    xn[m] = v;
+                } else {
+                    uint32_t lo = c < a.cols ? (uint32_t)__ldg(xm + c) : 0u, hi = c + 1 < a.cols ? (uint32_t)__ldg(xm + c + 1) : 0u;
+                    xn[m] = lo | hi << 16;
+                }
             }
         };
         float s[M];
@@ -380,9 +537,9 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
             __syncwarp();
             GroupPos pn = p;
             pn.next(per_rg);
-            if (q + 1 < groups) load_x(pn.cg);
+            load_x(pn.cg); // after the last group: the tile's first columns again, unused
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, q, groups, v);
+            t.template group<PB>(a, rq, S.tab, lt, lane, q, groups, v);
 #pragma unroll
             for (int i = 0; i < 8; i++) {
                 float w0 = __uint_as_float(v[i] << 16), w1 = __uint_as_float(v[i] & 0xffff0000u);
@@ -393,7 +550,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
                     s[m] = fmaf(w1, xp.y, s[m]);
                 }
             }
-            t.rv = rn;
+            t.keep_raw(rn);
             if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K flush
                 uint64_t row = r0 + p.rg * 32 + lane;
                 if (row < a.rows)
@@ -419,11 +576,12 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 // over tiles as in the GEMV: one atomicAdd per output element per row
 // group. The decode is the same pair_group, so its rate bounds this kernel.
 
-template <int NT>
+template <int RQ>
 struct PairSmemMma {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
     uint4 stage[PW][64];
+    RawQSmem<RQ> rq[PW];
 };
 
 __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1)
@@ -433,19 +591,21 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], 
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-template <int NT, int PB>
+template <int NT, int PB, int RQ>
 __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemMma<NT> &S = *(PairSmemMma<NT> *)smem_raw;
+    PairSmemMma<RQ> &S = *(PairSmemMma<RQ> *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
     uint4 *st = S.stage[warp];
     const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
+    RawQ<RQ> rq;
+    rawq_init(rq, S.rq[warp], a, groups, lane);
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairTile t;
+        PairTile<RQ> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         float c[2][NT][4];
@@ -470,7 +630,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             GroupPos pn = p;
             pn.next(per_rg);
             uint32_t v[8];
-            t.group<PB>(a, S.tab, lt, lane, q, groups, v);
+            t.template group<PB>(a, rq, S.tab, lt, lane, q, groups, v);
             int sw = (lane >> 2) & 1;
             st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
             st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
@@ -488,7 +648,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             for (int rb = 0; rb < 2; rb++)
 #pragma unroll
                 for (int n = 0; n < NT; n++) mma_bf16(c[rb][n], A[rb], b[n][0], b[n][1]);
-            t.rv = rn;
+            t.keep_raw(rn);
             if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K flush
 #pragma unroll
                 for (int rb = 0; rb < 2; rb++) {
@@ -524,8 +684,10 @@ static wz_err set_smem(K kernel, size_t bytes)
 template <int PB>
 static wz_err decode_pb(const TaArgs &a, uint16_t *out, cudaStream_t s)
 {
-    WZ_TRY(set_smem(ta_pair_decode_kernel<PB>, sizeof(PairSmemDec)));
-    ta_pair_decode_kernel<PB><<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemDec), s>>>(a, out);
+    auto kern = ta_pair_decode_kernel<PB, PRAWQ_DEC>;
+    const size_t smem = sizeof(PairSmemDec<PRAWQ_DEC>);
+    WZ_TRY(set_smem(kern, smem));
+    kern<<<pair_grid(a.ntiles), PW * 32, smem, s>>>(a, out);
     CU(cudaGetLastError(), "ta_pair_decode_kernel launch");
     return WZ_OK;
 }
@@ -538,8 +700,10 @@ wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s)
 template <int M, int PB>
 static wz_err gemv_mpb(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
 {
-    WZ_TRY(set_smem(ta_pair_gemv_kernel<M, PB>, sizeof(PairSmemGemv<M>)));
-    ta_pair_gemv_kernel<M, PB><<<pair_grid(a.ntiles), PW * 32, sizeof(PairSmemGemv<M>), s>>>(a, X, acc);
+    auto kern = a.cols % 2 ? ta_pair_gemv_kernel<M, PB, PRAWQ_GEMV, false> : ta_pair_gemv_kernel<M, PB, PRAWQ_GEMV, true>;
+    const size_t smem = sizeof(PairSmemGemv<M, PRAWQ_GEMV>);
+    WZ_TRY(set_smem(kern, smem));
+    kern<<<pair_grid(a.ntiles), PW * 32, smem, s>>>(a, X, acc);
     CU(cudaGetLastError(), "ta_pair_gemv_kernel launch");
     return WZ_OK;
 }
@@ -553,8 +717,11 @@ static wz_err gemv_m(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_
 template <int NT, int PB>
 static wz_err mma_ntpb(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
 {
-    WZ_TRY(set_smem(ta_pair_mma_kernel<NT, PB>, sizeof(PairSmemMma<NT>)));
-    ta_pair_mma_kernel<NT, PB><<<pair_grid(a.ntiles, NT <= 2 ? 2 : 1), PW * 32, sizeof(PairSmemMma<NT>), s>>>(a, X, M, acc);
+    constexpr int RQ = NT <= 2 ? PRAWQ_MMA2 : PRAWQ_GEMV; // two blocks per SM for NT <= 2: the shared-memory budget
+    auto kern = ta_pair_mma_kernel<NT, PB, RQ>;
+    const size_t smem = sizeof(PairSmemMma<RQ>);
+    WZ_TRY(set_smem(kern, smem));
+    kern<<<pair_grid(a.ntiles, NT <= 2 ? 2 : 1), PW * 32, smem, s>>>(a, X, M, acc);
     CU(cudaGetLastError(), "ta_pair_mma_kernel launch");
     return WZ_OK;
 }
