@@ -33,6 +33,8 @@ typedef struct {
                                  alphabet with long tails loses 0.05 bit/code to 2^12 slots, 0.002
                                  to 2^15; no GPU kernel reads codes yet, so the 12-bit GPU table
                                  limit does not apply) */
+    int lane_states;          /* tile-ans rANS states per lane, 1 or 2; 0 = default: 2 for PAIR16
+                                 (two independent chains per GPU lane, kernels/NOTES.md v27), 1 else */
 } wz_codec_params;
 
 /* Gap decomposition, all in bits for the whole tensor:
@@ -93,7 +95,7 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path);
 
 /* --- the tile-ans blob, shared with kernels/ (the GPU reads these bytes) --- */
 #define WZ_TA_MAGIC 0x41545a57u /* "WZTA" */
-#define WZ_TA_VERSION 3
+#define WZ_TA_VERSION 4 /* v4: lane_states (ilp); v3 blobs (ilp 1) still read */
 /* Symbol models. CODES: symbol = the byte/nibble code. SPLIT16: symbol =
  * exponent byte (bf16) or high byte (fp16), sign|mantissa byte raw.
  * PAIR16 (bf16 default, v2): one rANS symbol per two weights of a lane: the
@@ -104,14 +106,18 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path);
  * carries each lane's last two raw bytes in its rANS state ("bits back", v3:
  * the encoder starts the lane at 2^16 + r_last << 8 | r_second_last, so the
  * decoder ends there instead of at 2^16): 16 of the 32 state bits per lane
- * and tile stop being overhead (-0.031 bit/weight at 64x256). */
+ * and tile stop being overhead (-0.031 bit/weight at 64x256).
+ * v4: `ilp` rANS states per lane (1 or 2; PAIR16 default 2): a lane's pair
+ * step j uses state j % ilp, so a GPU lane runs two independent state
+ * chains; with bits back each state carries two raw bytes (the lane's last
+ * 2*ilp). v3 blobs are read as ilp 1. */
 enum { WZ_TA_MODEL_CODES = 0, WZ_TA_MODEL_SPLIT16 = 1, WZ_TA_MODEL_PAIR16 = 2 };
 #define WZ_TA_ESC 15u
 typedef struct {
     uint32_t magic;
     uint16_t version;
     uint8_t dtype, model;      /* model: WZ_TA_MODEL_* */
-    uint8_t prob_bits, lanes, ebase, pad; /* ebase: PAIR16 window base exponent */
+    uint8_t prob_bits, lanes, ebase, ilp; /* ebase: PAIR16 window base exponent; ilp: states per lane (v4) */
     uint32_t tile_rows, tile_cols;
     uint64_t rows, cols;
     uint32_t tiles_r, tiles_c;
@@ -121,13 +127,13 @@ typedef struct {
 } wz_ta_header;
 /* Layout after the header (all offsets derived, nothing trusted):
  *   uint32 word_off[ntiles+1]     start of each tile's stream, in words
- *   uint32 states[ntiles][32]     initial decoder states
+ *   uint32 states[ntiles][32*ilp] initial decoder states (state s*32 + lane)
  *   uint32 esc_off[ntiles+1]      PAIR16 only: first escape byte of each tile
  *   uint16 words[nwords]          (starts 16-byte aligned, padded to 16 bytes)
- *   uint8  raw[ntiles][T*K or T*K-64] SPLIT16/PAIR16: raw sign|mantissa byte
- *                                 per element, in lane-blocked order
+ *   uint8  raw[ntiles][T*K - 64*ilp or T*K] SPLIT16/PAIR16: raw sign|mantissa
+ *                                 byte per element, in lane-blocked order
  *                                 (wz_ta_raw_pos; PAIR16 leaves out each
- *                                 lane's last two, which ride in its state)
+ *                                 lane's last 2*ilp, which ride in its states)
  *   uint8  esc[nesc]              PAIR16: escaped exponents, per tile in
  *                                 decode order (pair step, lane, first/second) */
 typedef struct {
@@ -136,24 +142,29 @@ typedef struct {
     const uint16_t *words;
     const uint8_t *raw, *esc;
     uint64_t ntiles, tile_elems;
+    uint32_t ilp;              /* states per lane (v3 blobs: 1) */
+    uint32_t carried;          /* raw bytes per lane in its states: PAIR16 2*ilp, else 0 */
 } wz_ta_view;
 /* Validate a blob and locate its parts. */
 wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v);
 /* Byte position in the raw plane of element e (e = step*32 + lane) of tile k
  * (of nt tiles of te elements): lanes read 16 consecutive steps as one
- * 16-byte vector. With carry (PAIR16) each lane's last two steps have no
- * position (UINT64_MAX: they travel in the lane's final rANS state), and
- * every tile's last 16-step block, 14 bytes per lane (lane-major), sits in
- * a tail after all tiles' other blocks, which stay 512-byte aligned. */
-static inline uint64_t wz_ta_raw_pos(uint64_t k, uint64_t nt, uint64_t e, uint64_t te, int carry)
+ * 16-byte vector. cb: raw bytes per lane carried in its rANS states (PAIR16:
+ * 2 per state, 2*ilp; else 0): each lane's last cb steps have no position
+ * (UINT64_MAX), and every tile's last 16-step block, 16 - cb bytes per lane
+ * (lane-major), sits in a tail after all tiles' other blocks, which stay
+ * 512-byte aligned. */
+static inline uint64_t wz_ta_raw_pos(uint64_t k, uint64_t nt, uint64_t e, uint64_t te, uint64_t cb)
 {
     uint64_t step = e >> 5, lane = e & 31, q = step >> 4, main = te - 512;
-    if (!carry) return k * te + q * 512 + lane * 16 + (step & 15);
+    if (!cb) return k * te + q * 512 + lane * 16 + (step & 15);
     if (q * 512 < main) return k * main + q * 512 + lane * 16 + (step & 15);
-    return (step & 15) < 14 ? nt * main + k * 448 + lane * 14 + (step & 15) : UINT64_MAX;
+    return (step & 15) < 16 - cb ? nt * main + k * 32 * (16 - cb) + lane * (16 - cb) + (step & 15) : UINT64_MAX;
 }
 /* Raw plane bytes per tile. */
-static inline uint64_t wz_ta_raw_bytes(uint64_t te, int carry) { return carry ? te - 64 : te; }
+static inline uint64_t wz_ta_raw_bytes(uint64_t te, uint64_t cb) { return te - 32 * cb; }
+/* Raw bytes per lane carried in the states (bits back): PAIR16 only. */
+static inline uint32_t wz_ta_carried(int model, uint32_t ilp) { return model == WZ_TA_MODEL_PAIR16 ? 2u * ilp : 0; }
 /* PAIR16 4-bit exponent code of a bf16 exponent e in the window at ebase. */
 static inline uint32_t wz_pair_code(uint32_t e, uint32_t ebase) { return e - ebase < WZ_TA_ESC ? e - ebase : WZ_TA_ESC; }
 /* SPLIT16 symbol/raw split of a 16-bit code, and the merge back. */

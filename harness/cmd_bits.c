@@ -38,7 +38,7 @@ wz_err wz_load_codec_input(const wz_tensor *t, wz_cast as, wz_codec_input *in, v
 typedef struct { wz_cost sum; double n; } acc_t;
 
 static const char *k_bits_usage =
-    "usage: wzip bits PATH... [--codec NAME|all] [--json FILE] [--as bf16|fp16] [--tile TxK] [--prob-bits B] [--ta-model pair16|split16]\n"
+    "usage: wzip bits PATH... [--codec NAME|all] [--json FILE] [--as bf16|fp16] [--tile TxK] [--prob-bits B] [--ta-model pair16|split16] [--lane-states 1|2]\n"
     "                 [--min-numel N] [--per-tensor]\n";
 
 int wz_cmd_bits(int argc, char **argv)
@@ -60,6 +60,11 @@ int wz_cmd_bits(int argc, char **argv)
             const char *m = argv[++i];
             if (strcmp(m, "pair16") && strcmp(m, "split16")) { fputs(k_bits_usage, stderr); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
+        }
+        else if (!strcmp(a, "--lane-states") && i + 1 < argc) {
+            const char *m = argv[++i];
+            if (strcmp(m, "1") && strcmp(m, "2")) { fputs(k_bits_usage, stderr); return 2; }
+            cp.lane_states = atoi(m);
         }
         else if (!strcmp(a, "--tile") && i + 1 < argc) {
             if (sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols) != 2) { fputs(k_bits_usage, stderr); return 2; }
@@ -147,7 +152,8 @@ int wz_cmd_bits(int argc, char **argv)
                                                          "table_loss", g.table, "coder_loss", g.coder, "framing", g.framing));
     }
     if (json_path) {
-        json_t *params = json_pack("{s:i, s:i, s:[i,i], s:[i,i], s:s, s:s, s:I}", "prob_bits", cp.prob_bits, "code_prob_bits", cp.code_prob_bits, "tile",
+        json_t *params = json_pack("{s:i, s:i, s:i, s:[i,i], s:[i,i], s:s, s:s, s:I}", "prob_bits", cp.prob_bits, "code_prob_bits", cp.code_prob_bits,
+                                   "lane_states", cp.lane_states, "tile",
                                    cp.tile_rows, cp.tile_cols, "code_tile", cp.code_tile_rows, cp.code_tile_cols, "ta_model",
                                    cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "as",
                                    as == WZ_AS_BF16 ? "bf16" : as == WZ_AS_F16 ? "fp16" : "native", "min_numel", (json_int_t)min_numel);

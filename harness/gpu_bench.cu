@@ -106,12 +106,17 @@ int main(int argc, char **argv)
         }
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i]; // weights + DFloat11-format blobs for harness/dfloat11_real.py
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
+        else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc) {
+            const char *m = argv[++i];
+            if (strcmp(m, "1") && strcmp(m, "2")) { fprintf(stderr, "gpu_bench: --lane-states takes 1 or 2, not '%s'\n", m); return 2; }
+            cp.lane_states = atoi(m);
+        }
         else if (!strcmp(argv[i], "--ta-model") && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--dump DIR]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
@@ -394,9 +399,10 @@ int main(int argc, char **argv)
     json_t *prov = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s}", "device", prop.name, "sms", prop.multiProcessorCount,
                              "driver", drv, "runtime", rt, "sm_clock_khz", clk, "mem_clock_khz", memclk, "commit", commit ? commit : "unknown",
                              "command", cmd.c_str(), "date", date, "data", "synthetic (Qwen2.5-14B layer shapes, gaussian rows with lognormal scales and outlier columns)");
-    json_t *root = json_pack("{s:o, s:f, s:b, s:i, s:[i,i], s:s, s:o, s:o}", "provenance", prov, "copy_bandwidth_gbps", copy_bw / 1e9, "all_bit_exact",
+    json_t *root = json_pack("{s:o, s:f, s:b, s:i, s:[i,i], s:s, s:i, s:o, s:o}", "provenance", prov, "copy_bandwidth_gbps", copy_bw / 1e9, "all_bit_exact",
                              all_exact, "reps", reps, "tile", cp.tile_rows, cp.tile_cols, "tile_ans_model",
-                             cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "shapes", jshapes, "layer", jl);
+                             cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "lane_states",
+                             cp.lane_states ? cp.lane_states : cp.bf16_model == WZ_TA_MODEL_PAIR16 ? 2 : 1, "shapes", jshapes, "layer", jl);
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);
         return all_exact ? 0 : 1;

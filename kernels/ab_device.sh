@@ -19,18 +19,4 @@ for i in 1 2; do
     ./build-$v/gpu_bench --json "$OUT/ab-$v$i.json" "$@" > "$OUT/ab-$v$i.log" 2>&1 || echo "bench $v$i failed"
   done
 done
-python3 - "$OUT" <<'PY'
-import json, sys, os
-o = sys.argv[1]
-def load(n):
-    p = os.path.join(o, n)
-    return json.load(open(p)) if os.path.exists(p) else None
-runs = {n: load(f"ab-{n}.json") for n in ("a1", "b1", "a2", "b2")}
-ref = next(r for r in runs.values() if r)
-for si, s in enumerate(ref["shapes"]):
-    print(s["name"], "decode us", " ".join(f"{n}={r['shapes'][si]['decode_us']:.1f}" for n, r in runs.items() if r))
-    for mi, b in enumerate(s["by_M"]):
-        print(f"  M={b['M']:<5} cublas {b['cublas_us']:.1f}", " ".join(f"{n}={r['shapes'][si]['by_M'][mi]['tile_ans_us']:.1f}" for n, r in runs.items() if r))
-for mi, L in enumerate(ref["layer"]):
-    print(f"layer M={L['M']:<5} cublas {L['cublas_us']:.1f}", " ".join(f"{n}={r['layer'][mi]['tile_ans_us']:.1f}" for n, r in runs.items() if r))
-PY
+python3 harness/ab_summary.py a1="$OUT/ab-a1.json" b1="$OUT/ab-b1.json" a2="$OUT/ab-a2.json" b2="$OUT/ab-b2.json"

@@ -29,6 +29,7 @@ extern "C" {
 
 struct wz_gpu_ta {
     wz_ta_header h;
+    uint32_t ilp;          /* rANS states per lane (wz_ta_view: v3 blobs read as 1) */
     uint8_t *d_blob;
     size_t len;
     uint32_t *d_dtable;
@@ -60,6 +61,7 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     WZ_TRY(wz_ta_parse(blob, len, &v));
     if (v.h->model == WZ_TA_MODEL_CODES) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: only 16-bit formats so far");
     if (v.h->prob_bits > WZ_RANS_GPU_MAX_BITS) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: prob_bits %u > %d", v.h->prob_bits, WZ_RANS_GPU_MAX_BITS);
+    if (v.h->model == WZ_TA_MODEL_SPLIT16 && v.ilp != 1) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: SPLIT16 with %u states per lane (kernels run 1)", v.ilp);
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, v.h->freq, v.h->prob_bits));
     uint32_t dt[1 << WZ_RANS_GPU_MAX_BITS];
@@ -67,6 +69,7 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     wz_gpu_ta *g = (wz_gpu_ta *)calloc(1, sizeof *g);
     if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
     g->h = *v.h;
+    g->ilp = v.ilp;
     g->len = len;
     g->ntiles = v.ntiles;
     cudaError_t e = cudaMalloc(&g->d_blob, len);
@@ -243,6 +246,7 @@ static TaArgs args_of(const wz_gpu_ta *g)
     a.words = g->d_words; a.raw = g->d_raw;
     a.esc = g->d_esc; a.esc_off = g->d_esc_off; a.ptab = g->d_ptab;
     a.pair = g->h.model == WZ_TA_MODEL_PAIR16;
+    a.ilp = g->ilp;
     a.rows = g->h.rows; a.cols = g->h.cols; a.ntiles = g->ntiles; a.nwords = g->h.nwords;
     a.T = g->h.tile_rows; a.K = g->h.tile_cols; a.tiles_c = g->h.tiles_c; a.prob_bits = g->h.prob_bits;
     a.bf16 = g->h.dtype == WZ_DT_BF16;

@@ -14,6 +14,7 @@ struct TaArgs {
     const uint8_t *raw, *esc;
     uint64_t rows, cols, ntiles, nwords;
     uint32_t T, K, tiles_c, prob_bits, bf16, pair;
+    uint32_t ilp;          // rANS states per lane (PAIR16: 1 or 2; SPLIT16 kernels: 1)
     const uint2 *ptab;     // PAIR16: 4096 slots of {freq | slot-cum << 16, both exponents as bf16x2 bits + escape flags}
     int *err;
 };

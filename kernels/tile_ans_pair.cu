@@ -29,23 +29,9 @@ extern "C" {
 #endif
 #define PRING ((PAHEAD + 2) * PCHUNK) // words in a warp's ring: a group may straddle two chunks (pring_top_up)
 #define PMIRROR 256           // slot 0 mirrored after the ring: a group's reads never wrap (v20)
-#define PLAST 224             // then the tile's last raw group: 32 lanes x 14 bytes (v24)
+#define PLAST 224             // then the tile's last raw group: 32 lanes x 14 (ILP 1) or 12 bytes (v24, v27)
 #define PRING_ALLOC (PRING + PMIRROR + PLAST)
 #define PTAB (1 << WZ_RANS_GPU_MAX_BITS)
-// Raw-plane groups each warp keeps queued (RawQ below; 0 = v25's one-group
-// register prefetch, 1 is no prefetch at all). Sized per kernel by what
-// shared memory leaves at two 16-warp blocks per SM (228 KB): the GEMV has
-// room for 4 (32 KB a block), the M<=32 tensor-core kernel for 3, the
-// decoder for 3 after its store stage shrank to one group.
-#ifndef PRAWQ_GEMV
-#define PRAWQ_GEMV 4
-#endif
-#ifndef PRAWQ_MMA2
-#define PRAWQ_MMA2 3
-#endif
-#ifndef PRAWQ_DEC
-#define PRAWQ_DEC 3
-#endif
 #define PAIR_MUX 0x7f807f80u  // exponent bits of a bf16x2 word
 
 // The slot table in shared memory: 8 bytes per slot {freq | slot-cum << 16,
@@ -60,7 +46,7 @@ __device__ __forceinline__ void ptab_get(const ptab_t *tab, uint32_t slot, uint3
 }
 
 struct PairDec {
-    uint32_t x;      // this lane's state
+    uint32_t x[2];   // this lane's states (ILP of them: pair step j uses x[j % ILP], v27)
     uint32_t abase;  // tile's first word rounded down to 8 (16-byte cp.async)
     uint32_t rel;    // words consumed since abase
     uint32_t chunk;  // next chunk to fetch
@@ -101,44 +87,49 @@ __device__ __forceinline__ void pring_top_up(PairDec &d, const TaArgs &a, int la
     }
 }
 
+template <int ILP>
 __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t k, int lane, uint16_t *ring)
 {
     uint32_t base = a.word_off[k];
     d.end = a.word_off[k + 1];
-    d.x = a.states[k * 32 + lane];
+#pragma unroll
+    for (int s = 0; s < ILP; s++) d.x[s] = a.states[(k * ILP + s) * 32 + lane];
     d.abase = base & ~7u;
     d.rel = base - d.abase;
     d.chunk = 0;
     d.ring_s = (uint32_t)__cvta_generic_to_shared(ring);
 }
 
-// A PAIR16 lane ends at 2^16 + its last two raw bytes (codecs.h, v3).
+// Each PAIR16 state ends at 2^16 + two raw bytes (codecs.h, v3/v4).
+template <int ILP>
 __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
 {
-    bool bad = (d.x >> 16) != 1 || d.abase + d.rel != d.end;
+    bool bad = (d.x[0] >> 16) != 1 || (ILP > 1 && (d.x[1] >> 16) != 1) || d.abase + d.rel != d.end;
     if (__any_sync(0xffffffffu, bad) && (threadIdx.x & 31) == 0) atomicOr(a.err, 1);
     asm volatile("cp.async.wait_group 0;\n" ::);
 }
 
-// One pair step: returns the slot's exponent word (flags included). PB:
-// prob_bits known at compile time (12, the default), or 0 for any. The
-// refill is branch-free: every lane loads a word, the lanes that need it
-// keep it (a divergent `if` costs BSSY/BRA/BSYNC per step, v17).
+// One pair step on state x: returns the slot's exponent word (flags
+// included). PB: prob_bits known at compile time (12, the default), or 0
+// for any. The refill is branch-free: every lane loads a word, the lanes
+// that need it keep it (a divergent `if` costs BSSY/BRA/BSYNC per step,
+// v17). With two states the next step's chain starts from the other state
+// while this one's word load is in flight: only raddr links them.
 template <int PB>
-__device__ __forceinline__ uint32_t pdec_step(PairDec &d, const ptab_t *tab, uint32_t pb, uint32_t lt)
+__device__ __forceinline__ uint32_t pdec_step(PairDec &d, uint32_t &x, const ptab_t *tab, uint32_t pb, uint32_t lt)
 {
     const uint32_t b = PB ? PB : pb;
-    uint32_t slot = d.x & ((1u << b) - 1);
+    uint32_t slot = x & ((1u << b) - 1);
     uint32_t f, bias, ex;
     ptab_get(tab, slot, f, bias, ex);
-    uint32_t y = f * (d.x >> b) + bias;
+    uint32_t y = f * (x >> b) + bias;
     bool need = y < WZ_RANS_L;
     uint32_t ball = __ballot_sync(0xffffffffu, need);
     // Volatile asm: keeps the load unconditional (ptxas would otherwise
     // sink it under `need` and pay BSSY/BRA/BSYNC around it).
     uint32_t w, addr = d.raddr + 2 * __popc(ball & lt);
     asm volatile("ld.shared.u16 %0, [%1];" : "=r"(w) : "r"(addr));
-    d.x = need ? __byte_perm(y, w, 0x1054) : y; // (y << 16) | w
+    x = need ? __byte_perm(y, w, 0x1054) : y; // (y << 16) | w
     d.raddr += 2 * __popc(ball);
     return ex;
 }
@@ -165,18 +156,19 @@ __device__ __forceinline__ uint32_t mux_exp(uint32_t hi, uint32_t p)
     return r;
 }
 
-// Eight pair steps = 16 weights of each lane's row, as 8 bf16x2 words.
-// In the tile's last group the lane's last two raw bytes come out of its
-// final state (bits back): bytes 2-3 of rv.w are filled after the steps.
-template <int PB>
+// Eight pair steps = 16 weights of each lane's row, as 8 bf16x2 words
+// (step i on state i % ILP: a group starts at an even step). In the tile's
+// last group the lane's last 2*ILP raw bytes come out of its final states
+// (bits back): bytes 12-15 (ILP 2) or 14-15 (ILP 1) of rv.
+template <int PB, int ILP>
 __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane,
                                            uint4 rv, bool last, uint32_t &epos, uint32_t eend, uint32_t (&v)[8])
 {
     pring_top_up(d, a, lane);
     uint32_t acc = 0;
 #pragma unroll
-    for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, tab, a.prob_bits, lt); acc |= v[i]; }
-    if (last) rv.w = (rv.w & 0xffffu) | (d.x << 16);
+    for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, d.x[i % ILP], tab, a.prob_bits, lt); acc |= v[i]; }
+    if (last) rv.w = ILP > 1 ? (d.x[0] & 0xffffu) | (d.x[1] << 16) : (rv.w & 0xffffu) | (d.x[0] << 16);
     d.rel += (d.raddr - (d.ring_s + 2 * (d.rel % PRING))) / 2;
     if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
 #pragma unroll
@@ -202,158 +194,73 @@ struct GroupPos {
     __device__ void next(uint32_t per_rg) { if (++cg == per_rg) { cg = 0; rg++; } }
 };
 
-// ---- the raw plane's prefetch queue (v26) ----
-//
-// v25 loaded a group's 16 raw bytes per lane one group ahead into
-// registers. A group's decode takes ~1000 cycles, less than a loaded HBM
-// round trip, so every warp waited on memory once per group whatever the
-// occupancy: a tile took ~56 us on a warp at 12 or at 32 warps per SM
-// (NOTES.md, v26). The queue keeps RQ - 1 groups (512 bytes each,
-// contiguous in the plane) in flight per warp without registers: lane 0 issues one
-// cp.async.bulk per group (the TMA engine copies it, completion counted
-// on a per-slot mbarrier), every lane reads its 16 bytes back with one
-// LDS.128. The queue runs over the warp's whole sequence of tiles, so the
-// next tile's first groups are in flight while this one ends. A tile's
-// last group (14 bytes per lane, in the plane's tail) still comes by
-// PairTile::fetch_last.
-
-template <int RQ>
-struct RawQ {
-    uint32_t ni, nu;     // groups issued / consumed by this warp
-    uint32_t buf_s, bar_s; // shared addresses: RQ x 512 bytes, RQ mbarriers
-};
-
-template <int RQ>
-struct RawQSmem {
-    uint4 buf[RQ > 0 ? RQ * 32 : 1];
-    uint64_t bar[RQ > 0 ? RQ : 1];
-};
-
-__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity)
-{
-    uint32_t ok;
-    do {
-        asm volatile("{\n .reg .pred p;\n mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n selp.u32 %0, 1, 0, p;\n}\n"
-                     : "=r"(ok) : "r"(bar), "r"(parity) : "memory");
-    } while (!ok);
-}
-
-// Walks the warp's tiles as the kernels do: tile first + i * stride, and
-// within a tile its groups - 1 aligned groups (the last one is in the tail).
-template <int RQ>
-__device__ __forceinline__ void rawq_issue(RawQ<RQ> &r, const TaArgs &a, uint32_t groups, int lane)
-{
-    const uint32_t per = groups - 1;
-    if (RQ == 0 || per == 0) return;
-    const uint32_t ti = r.ni / per, q = r.ni - ti * per;
-    const uint64_t k = (uint64_t)blockIdx.x * PW + threadIdx.x / 32 + (uint64_t)ti * gridDim.x * PW;
-    if (k >= a.ntiles) return;
-    if (lane == 0) {
-        const uint32_t slot = r.ni % RQ, bar = r.bar_s + 8 * slot, dst = r.buf_s + 512 * slot;
-        const uint8_t *src = a.raw + k * ((uint64_t)a.T * a.K - 512) + (uint64_t)q * 512;
-        asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], 512;\n" ::"r"(bar) : "memory");
-        asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], 512, [%2];\n"
-                     ::"r"(dst), "l"(src), "r"(bar) : "memory");
-    }
-    r.ni++;
-}
-
-template <int RQ>
-__device__ __forceinline__ void rawq_init(RawQ<RQ> &r, RawQSmem<RQ> &m, const TaArgs &a, uint32_t groups, int lane)
-{
-    r.ni = r.nu = 0;
-    r.buf_s = (uint32_t)__cvta_generic_to_shared(m.buf);
-    r.bar_s = (uint32_t)__cvta_generic_to_shared(m.bar);
-    if (RQ == 0) return;
-    if (lane == 0) {
-        for (int i = 0; i < RQ; i++) asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;\n" ::"r"(r.bar_s + 8 * i) : "memory");
-        asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
-    }
-    __syncwarp();
-    for (int i = 0; i + 1 < RQ; i++) rawq_issue(r, a, groups, lane); // take() issues the RQ-th
-}
-
-// The next aligned group's 16 bytes of this lane. First refills the slot
-// the previous group read (its values have long been in registers, and the
-// group's ballots and __syncwarp ordered every lane's read before lane 0's
-// copy), so RQ - 1 groups are in flight beyond the one being read.
-template <int RQ>
-__device__ __forceinline__ uint4 rawq_take(RawQ<RQ> &r, const TaArgs &a, uint32_t groups, int lane)
-{
-    __syncwarp();
-    rawq_issue(r, a, groups, lane);
-    const uint32_t slot = r.nu % RQ;
-    mbar_wait(r.bar_s + 8 * slot, (r.nu / RQ) & 1);
-    uint4 v;
-    asm volatile("ld.shared.v4.u32 {%0,%1,%2,%3}, [%4];\n" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "r"(r.buf_s + 512 * slot + 16 * lane) : "memory");
-    r.nu++;
-    return v;
-}
-
 // A warp's tile in flight: decoder, escape range, position, raw bytes of
-// the current group (the three kernels share this bookkeeping). RQ > 0:
-// raw groups come from the warp's RawQ; RQ == 0: v25's register prefetch
-// one group ahead (kept for the A/B in NOTES.md).
-template <int RQ>
+// the current group (the three kernels share this bookkeeping). A group's
+// raw bytes are loaded one group ahead into registers (v26a queued three
+// groups ahead in shared memory by cp.async.bulk: 10% slower, NOTES.md).
+// ILP: rANS states per lane (v4 blobs: 2 by default).
+template <int ILP>
 struct PairTile {
+    static constexpr int TAIL = 16 - 2 * ILP; // raw bytes per lane of the last group kept in the plane's tail
     PairDec d;
     uint32_t epos, eend;
     uint64_t r0, c0; // first row and column of the tile
-    const uint8_t *raw; // this tile's aligned blocks (its last block, 14 bytes per lane, sits in the plane's tail)
+    const uint4 *rp; // this lane's 16 raw bytes of the current group in the tile's aligned blocks
+                     // (its last block, TAIL bytes per lane, sits in the plane's tail)
     uint4 rv;
-    // The lane's 16 raw bytes of group q < groups - 1: one 16-byte load.
-    __device__ uint4 load_raw(uint32_t q, int lane) const { return __ldg((const uint4 *)raw + q * 32 + lane); }
-    // The last group holds 14 bytes per lane at a 2-byte stride (the other
-    // two are in the state; wz_ta_raw_pos): copied to shared memory by
+    // The last group holds TAIL bytes per lane, lane after lane (the other
+    // 2*ILP are in the states; wz_ta_raw_pos): copied to shared memory by
     // cp.async when the tile begins (it lands with the first ring chunk),
     // read back when that group starts — no registers across the loop, no
     // exposed load (v24 prefetched it into registers and spilled; loading
     // it from global at the last group cost the decoder 18%).
     __device__ void fetch_last(const TaArgs &a, uint64_t k, int lane) const
     {
-        const uint8_t *last_raw = a.raw + a.ntiles * ((uint64_t)a.T * a.K - 512) + k * 448;
+        const uint8_t *last_raw = a.raw + a.ntiles * ((uint64_t)a.T * a.K - 512) + k * 32 * TAIL;
         __syncwarp(); // the previous tile's reads of the region are done
-        if (lane < PLAST * 2 / 16) {
+        if (lane < 2 * TAIL) { // 32 * TAIL bytes in 16-byte copies
             uint32_t dst = d.ring_s + 2 * (PRING + PMIRROR) + 16 * lane;
             asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(last_raw + 16 * lane));
         }
     }
     __device__ uint4 load_last(int lane) const
     {
-        uint32_t h[7], a = d.ring_s + 2 * (PRING + PMIRROR + 7 * lane);
+        uint32_t h[8] = {0, 0, 0, 0, 0, 0, 0, 0}, a = d.ring_s + 2 * (PRING + PMIRROR) + TAIL * lane;
 #pragma unroll
-        for (int i = 0; i < 7; i++) asm volatile("ld.shared.u16 %0, [%1];" : "=r"(h[i]) : "r"(a + 2 * i));
-        return make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6]);
+        for (int i = 0; i < TAIL / 2; i++) asm volatile("ld.shared.u16 %0, [%1];" : "=r"(h[i]) : "r"(a + 2 * i));
+        return make_uint4(h[0] | h[1] << 16, h[2] | h[3] << 16, h[4] | h[5] << 16, h[6] | h[7] << 16);
     }
     __device__ void begin(const TaArgs &a, uint64_t k, uint32_t groups, int lane, uint16_t *ring)
     {
-        pdec_begin(d, a, k, lane, ring);
+        pdec_begin<ILP>(d, a, k, lane, ring);
         epos = a.esc_off[k]; eend = a.esc_off[k + 1];
         r0 = k / a.tiles_c * a.T; c0 = k % a.tiles_c * a.K;
         const uint64_t main = (uint64_t)a.T * a.K - 512;
-        raw = a.raw + k * main;
+        rp = (const uint4 *)(a.raw + k * main) + lane;
         fetch_last(a, k, lane); // committed with the first ring chunk
-        rv = RQ == 0 && groups > 1 ? load_raw(0, lane) : make_uint4(0, 0, 0, 0);
+        rv = groups > 1 ? __ldg(rp) : make_uint4(0, 0, 0, 0);
     }
-    // RQ == 0: the raw bytes of group q + 1, issued a group ahead (not the
-    // last's); the caller hands them back with keep_raw after the group.
-    __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane) const
+    // The raw bytes of group q + 1, issued a group ahead (not the last's);
+    // the caller hands them back with keep_raw after the group. A running
+    // pointer: v26 recomputed the 64-bit address from (k, q) every group.
+    __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane)
     {
-        return RQ == 0 && q + 2 < groups ? load_raw(q + 1, lane) : rv;
+        if (q + 2 >= groups) return rv;
+        rp += 32;
+        return __ldg(rp);
     }
-    __device__ void keep_raw(uint4 rn) { if (RQ == 0) rv = rn; }
+    __device__ void keep_raw(uint4 rn) { rv = rn; }
     template <int PB>
-    __device__ void group(const TaArgs &a, RawQ<RQ> &rq, const ptab_t *tab, uint32_t lt, int lane, uint32_t q, uint32_t groups, uint32_t (&v)[8])
+    __device__ void group(const TaArgs &a, const ptab_t *tab, uint32_t lt, int lane, uint32_t q, uint32_t groups, uint32_t (&v)[8])
     {
         const bool last = q + 1 == groups;
-        if (RQ > 0 && !last) rv = rawq_take(rq, a, groups, lane);
         if (last) { pring_top_up(d, a, lane); rv = load_last(lane); } // after the top-up's wait: the copy has landed
-        pair_group<PB>(d, a, tab, lt, lane, rv, last, epos, eend, v);
+        pair_group<PB, ILP>(d, a, tab, lt, lane, rv, last, epos, eend, v);
     }
     __device__ void end(const TaArgs &a, int lane)
     {
         if (epos != eend && lane == 0) atomicOr(a.err, 1);
-        pdec_end(d, a);
+        pdec_end<ILP>(d, a);
     }
 };
 
@@ -371,32 +278,12 @@ __device__ __forceinline__ void store_group(const TaArgs &a, uint16_t *out, uint
     }
 }
 
-// One group (16 columns) of the warp's 32 rows goes out through a 1 KB
-// shared-memory transpose (RQ > 0, v26): each store instruction writes 16
-// rows x 32 B, whole sectors, instead of 32 rows x 16 B (v16's point).
-// Chunk h of row r sits in slot h ^ ((r >> 2) & 1): conflict-free both
-// ways (the tensor-core kernel's stage). v16-v25 staged two groups (2 KB,
-// 8 rows x 64 B per store); the raw queue needs that kilobyte.
-__device__ __forceinline__ void store_group_staged(const TaArgs &a, uint16_t *out, uint4 *st, int lane, uint64_t row0, uint64_t col,
-                                                   const uint32_t (&v)[8])
-{
-    int sw = (lane >> 2) & 1;
-    st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
-    st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
-    __syncwarp();
-#pragma unroll
-    for (int t = 0; t < 2; t++) {
-        int rl = t * 16 + lane / 2, ch = lane & 1;
-        uint4 val = st[rl * 2 + (ch ^ ((rl >> 2) & 1))];
-        uint64_t row = row0 + rl;
-        if (row < a.rows) *(uint4 *)(out + row * a.cols + col + ch * 8) = val;
-    }
-    __syncwarp();
-}
-
-// v16-v25 (RQ == 0): two groups through a 2 KB stage, 8 rows x 64 B per
-// store; chunk c of row l in slot c ^ ((l >> 1) & 3). The first group goes
-// to the stage at once (v25: holding it in registers cost spills).
+// Two groups (32 columns) of the warp's 32 rows go out through a 2 KB
+// shared-memory transpose: each store instruction writes 8 rows x 64 B
+// (whole 32-byte sectors) instead of 32 rows x 16 B (v16). Chunk c of row l
+// sits in slot c ^ ((l >> 1) & 3) so writes and reads use all 32 banks.
+// The first group of the pair goes to the stage at once (chunks 0-1; v25:
+// holding it in registers until the second group cost the decoder spills).
 __device__ __forceinline__ void stage_first_group(uint4 *st, int lane, const uint32_t (&va)[8])
 {
     int sw = (lane >> 1) & 3;
@@ -421,47 +308,37 @@ __device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out,
     __syncwarp();
 }
 
-template <int RQ>
 struct PairSmemDec {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
-    uint4 stage[PW][RQ > 0 ? 64 : 128];
-    RawQSmem<RQ> rq[PW];
+    uint4 stage[PW][128];
 };
 
-template <int PB, int RQ>
+template <int PB, int ILP>
 __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, uint16_t *out)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemDec<RQ> &S = *(PairSmemDec<RQ> *)smem_raw;
+    PairSmemDec &S = *(PairSmemDec *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
-    const bool pairable = a.cols % 8 == 0 && (RQ > 0 || per_rg % 2 == 0);
-    RawQ<RQ> rq;
-    rawq_init(rq, S.rq[warp], a, groups, lane);
+    const bool pairable = a.cols % 8 == 0 && per_rg % 2 == 0;
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairTile<RQ> t;
+        PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
             uint4 rn = t.next_raw(q, groups, lane);
             uint32_t v[8];
-            t.template group<PB>(a, rq, S.tab, lt, lane, q, groups, v);
-            uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16;
-            if (RQ > 0) {
-                if (pairable && col + 16 <= a.cols) store_group_staged(a, out, S.stage[warp], lane, row0, col, v); // warp-uniform
-                else store_group(a, out, row0 + lane, col, v);
+            t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
+            uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
+            if (pairable && cola + 32 <= a.cols) { // warp-uniform
+                if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, v);
+                else stage_first_group(S.stage[warp], lane, v);
             } else {
-                uint64_t cola = col - (p.cg & 1) * 16;
-                if (pairable && cola + 32 <= a.cols) { // warp-uniform
-                    if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, v);
-                    else stage_first_group(S.stage[warp], lane, v);
-                } else {
-                    store_group(a, out, row0 + lane, col, v);
-                }
+                store_group(a, out, row0 + lane, col, v);
             }
             t.keep_raw(rn);
         }
@@ -476,28 +353,25 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
 // shared memory and every lane reads them back with broadcast loads (v15
 // used a SHFL per pair and m, which ptxas guards with a divergence branch).
 
-template <int M, int RQ>
+template <int M>
 struct PairSmemGemv {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
     float2 xs[PW][8 * M];
-    RawQSmem<RQ> rq[PW];
 };
 
-template <int M, int PB, int RQ, bool EVEN>
+template <int M, int PB, int ILP, bool EVEN>
 __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemGemv<M, RQ> &S = *(PairSmemGemv<M, RQ> *)smem_raw;
+    PairSmemGemv<M> &S = *(PairSmemGemv<M> *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
     float2 *xs = S.xs[warp];
-    RawQ<RQ> rq;
-    rawq_init(rq, S.rq[warp], a, groups, lane);
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairTile<RQ> t;
+        PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         // Activations of a group as bf16 pairs, lane i < 8 holding columns
@@ -508,17 +382,19 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
         // that block, so every group waited out an L2 round trip (ncu, v26:
         // 10% of the GEMV's stall samples on that one merge).
         uint32_t xn[M];
+        const uint16_t *xt = X + c0 + 2 * (lane & 7); // this lane's activation pair in the tile's first group
+        const int cl = (int)min(a.cols - c0, (uint64_t)a.K) - 2 * (lane & 7); // columns left from it (may be < 0)
         auto load_x = [&](uint32_t cg) {
-            uint64_t c = c0 + cg * 16 + 2 * (lane & 7);
+            const int c = (int)cg * 16;
 #pragma unroll
             for (int m = 0; m < M; m++) {
-                const uint16_t *xm = X + (uint64_t)m * a.cols;
+                const uint16_t *xm = xt + (uint64_t)m * a.cols;
                 if (EVEN) {
                     uint32_t v = 0;
-                    if (c < a.cols) v = __ldg((const uint32_t *)(xm + c));
+                    if (c < cl) v = __ldg((const uint32_t *)(xm + c));
                     xn[m] = v;
                 } else {
-                    uint32_t lo = c < a.cols ? (uint32_t)__ldg(xm + c) : 0u, hi = c + 1 < a.cols ? (uint32_t)__ldg(xm + c + 1) : 0u;
+                    uint32_t lo = c < cl ? (uint32_t)__ldg(xm + c) : 0u, hi = c + 1 < cl ? (uint32_t)__ldg(xm + c + 1) : 0u;
                     xn[m] = lo | hi << 16;
                 }
             }
@@ -539,7 +415,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
             pn.next(per_rg);
             load_x(pn.cg); // after the last group: the tile's first columns again, unused
             uint32_t v[8];
-            t.template group<PB>(a, rq, S.tab, lt, lane, q, groups, v);
+            t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
 #pragma unroll
             for (int i = 0; i < 8; i++) {
                 float w0 = __uint_as_float(v[i] << 16), w1 = __uint_as_float(v[i] & 0xffff0000u);
@@ -576,12 +452,10 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 // over tiles as in the GEMV: one atomicAdd per output element per row
 // group. The decode is the same pair_group, so its rate bounds this kernel.
 
-template <int RQ>
 struct PairSmemMma {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
     uint4 stage[PW][64];
-    RawQSmem<RQ> rq[PW];
 };
 
 __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1)
@@ -591,21 +465,19 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], 
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-template <int NT, int PB, int RQ>
+template <int NT, int PB, int ILP>
 __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemMma<RQ> &S = *(PairSmemMma<RQ> *)smem_raw;
+    PairSmemMma &S = *(PairSmemMma *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
     uint4 *st = S.stage[warp];
     const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
-    RawQ<RQ> rq;
-    rawq_init(rq, S.rq[warp], a, groups, lane);
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
-        PairTile<RQ> t;
+        PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         float c[2][NT][4];
@@ -630,7 +502,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
             GroupPos pn = p;
             pn.next(per_rg);
             uint32_t v[8];
-            t.template group<PB>(a, rq, S.tab, lt, lane, q, groups, v);
+            t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
             int sw = (lane >> 2) & 1;
             st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
             st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
@@ -681,11 +553,17 @@ static wz_err set_smem(K kernel, size_t bytes)
     return WZ_OK;
 }
 
-template <int PB>
+// Every launcher is instantiated for prob_bits 12 (the default, a
+// compile-time constant in the step) or any, times 1 or 2 states per lane.
+#define PAIR_DISPATCH(F, ...)                                                                 \
+    (a.prob_bits == 12 ? (a.ilp == 2 ? F<12, 2>(__VA_ARGS__) : F<12, 1>(__VA_ARGS__))      \
+                       : (a.ilp == 2 ? F<0, 2>(__VA_ARGS__) : F<0, 1>(__VA_ARGS__)))
+
+template <int PB, int ILP>
 static wz_err decode_pb(const TaArgs &a, uint16_t *out, cudaStream_t s)
 {
-    auto kern = ta_pair_decode_kernel<PB, PRAWQ_DEC>;
-    const size_t smem = sizeof(PairSmemDec<PRAWQ_DEC>);
+    auto kern = ta_pair_decode_kernel<PB, ILP>;
+    const size_t smem = sizeof(PairSmemDec);
     WZ_TRY(set_smem(kern, smem));
     kern<<<pair_grid(a.ntiles), PW * 32, smem, s>>>(a, out);
     CU(cudaGetLastError(), "ta_pair_decode_kernel launch");
@@ -694,42 +572,47 @@ static wz_err decode_pb(const TaArgs &a, uint16_t *out, cudaStream_t s)
 
 wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s)
 {
-    return a.prob_bits == 12 ? decode_pb<12>(a, out, s) : decode_pb<0>(a, out, s);
+    return PAIR_DISPATCH(decode_pb, a, out, s);
 }
 
-template <int M, int PB>
-static wz_err gemv_mpb(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
-{
-    auto kern = a.cols % 2 ? ta_pair_gemv_kernel<M, PB, PRAWQ_GEMV, false> : ta_pair_gemv_kernel<M, PB, PRAWQ_GEMV, true>;
-    const size_t smem = sizeof(PairSmemGemv<M, PRAWQ_GEMV>);
-    WZ_TRY(set_smem(kern, smem));
-    kern<<<pair_grid(a.ntiles), PW * 32, smem, s>>>(a, X, acc);
-    CU(cudaGetLastError(), "ta_pair_gemv_kernel launch");
-    return WZ_OK;
-}
+template <int M>
+struct Gemv {
+    template <int PB, int ILP>
+    static wz_err run(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
+    {
+        auto kern = a.cols % 2 ? ta_pair_gemv_kernel<M, PB, ILP, false> : ta_pair_gemv_kernel<M, PB, ILP, true>;
+        const size_t smem = sizeof(PairSmemGemv<M>);
+        WZ_TRY(set_smem(kern, smem));
+        kern<<<pair_grid(a.ntiles), PW * 32, smem, s>>>(a, X, acc);
+        CU(cudaGetLastError(), "ta_pair_gemv_kernel launch");
+        return WZ_OK;
+    }
+};
 
 template <int M>
 static wz_err gemv_m(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
 {
-    return a.prob_bits == 12 ? gemv_mpb<M, 12>(a, X, acc, s) : gemv_mpb<M, 0>(a, X, acc, s);
+    return PAIR_DISPATCH(Gemv<M>::template run, a, X, acc, s);
 }
 
-template <int NT, int PB>
-static wz_err mma_ntpb(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
-{
-    constexpr int RQ = NT <= 2 ? PRAWQ_MMA2 : PRAWQ_GEMV; // two blocks per SM for NT <= 2: the shared-memory budget
-    auto kern = ta_pair_mma_kernel<NT, PB, RQ>;
-    const size_t smem = sizeof(PairSmemMma<RQ>);
-    WZ_TRY(set_smem(kern, smem));
-    kern<<<pair_grid(a.ntiles, NT <= 2 ? 2 : 1), PW * 32, smem, s>>>(a, X, M, acc);
-    CU(cudaGetLastError(), "ta_pair_mma_kernel launch");
-    return WZ_OK;
-}
+template <int NT>
+struct Mma {
+    template <int PB, int ILP>
+    static wz_err run(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+    {
+        auto kern = ta_pair_mma_kernel<NT, PB, ILP>;
+        const size_t smem = sizeof(PairSmemMma);
+        WZ_TRY(set_smem(kern, smem));
+        kern<<<pair_grid(a.ntiles, NT <= 2 ? 2 : 1), PW * 32, smem, s>>>(a, X, M, acc);
+        CU(cudaGetLastError(), "ta_pair_mma_kernel launch");
+        return WZ_OK;
+    }
+};
 
 template <int NT>
 static wz_err mma_nt(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
 {
-    return a.prob_bits == 12 ? mma_ntpb<NT, 12>(a, X, M, acc, s) : mma_ntpb<NT, 0>(a, X, M, acc, s);
+    return PAIR_DISPATCH(Mma<NT>::template run, a, X, M, acc, s);
 }
 
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)

@@ -53,10 +53,11 @@ static double gemv_check(const std::vector<uint16_t> &w, uint64_t r, uint64_t c,
     return ok ? gemv_rel_err(w, X, Y, M, r, c) : INFINITY;
 }
 
+static int g_lane_states = 0; // tile-ans states per lane for encode(): 0 = the codec's default
 static std::vector<uint8_t> encode(const std::vector<uint16_t> &w, uint64_t r, uint64_t c, uint32_t T, uint32_t K,
                                    int model = WZ_TA_MODEL_PAIR16)
 {
-    wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K; p.bf16_model = model;
+    wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K; p.bf16_model = model; p.lane_states = g_lane_states;
     wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
     std::vector<uint8_t> b(wz_codec_tile_ans.bound(&p, &in));
     size_t len;
@@ -236,6 +237,14 @@ int main()
     test_decode_exact(256, 512, 64, 256, 0.02, WZ_TA_MODEL_PAIR16, 1);   // many escapes
     test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_PAIR16, 1);
     test_hostile();
+    // One rANS state per lane (v3 layout, and v4 with lane_states 1): same
+    // kernels, ILP 1.
+    g_lane_states = 1;
+    test_decode_exact(256, 512, 64, 256, 0.02);
+    test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_PAIR16, 1);
+    test_decode_exact(8192, 1024, 32, 32, 0.02);
+    test_hostile();
+    g_lane_states = 0;
     test_peers(256, 512);
     test_peers(300, 1000);
     for (const wz_codec *c : {&wz_codec_bitmap, &wz_codec_bitmap4}) {

@@ -187,6 +187,64 @@ static void test_tile_ans_split16(void **st)
     assert_int_equal(h.model, WZ_TA_MODEL_SPLIT16);
 }
 
+/* Two rANS states per lane (v4, the PAIR16 default) and one both round-trip,
+ * SPLIT16 takes two as well; two cost about the second state's 16 bits per
+ * lane and tile (its other 16 carry raw bytes), give or take a word per state. */
+static void test_tile_ans_lane_states(void **st)
+{
+    input_t *x = &g_in[0]; /* synthetic bf16 */
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    wz_codec_input in = {WZ_DT_BF16, x->rows, x->cols, x->data};
+    size_t len[3];
+    for (int ls = 0; ls <= 2; ls++) {
+        p.lane_states = ls;
+        wz_ta_header h = ta_round_trip(&p, x->data, x->rows, x->cols);
+        assert_int_equal(h.ilp, ls == 1 ? 1 : 2);
+        size_t cap = wz_codec_tile_ans.bound(&p, &in);
+        uint8_t *blob = malloc(cap);
+        assert_int_equal(wz_codec_tile_ans.encode(&p, &in, blob, cap, &len[ls], NULL), WZ_OK);
+        free(blob);
+    }
+    assert_int_equal(len[0], len[2]);
+    wz_ta_header h1 = ta_round_trip(&p, x->data, x->rows, x->cols);
+    uint64_t tiles = (uint64_t)h1.tiles_r * h1.tiles_c;
+    print_message("tile-ans lane states: 1 -> %zu bytes, 2 -> %zu bytes (%llu tiles)\n", len[1], len[2], (unsigned long long)tiles);
+    assert_true(len[2] + tiles * 64 >= len[1] && len[2] <= len[1] + tiles * 128 + 64);
+    p.lane_states = 2;
+    p.bf16_model = WZ_TA_MODEL_SPLIT16;
+    assert_int_equal(ta_round_trip(&p, x->data, x->rows, x->cols).ilp, 2);
+    p.lane_states = 3;
+    size_t l3;
+    uint8_t tiny[16];
+    assert_int_equal(wz_codec_tile_ans.encode(&p, &in, tiny, sizeof tiny, &l3, NULL), WZ_ERR_ARG);
+}
+
+/* A v3 blob (one state per lane, a zero byte where v4 keeps the count) still
+ * decodes exactly; a v4 header claiming 0 or 3 states per lane is refused. */
+static void test_tile_ans_reads_v3(void **st)
+{
+    input_t *x = &g_in[0];
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    p.lane_states = 1;
+    wz_codec_input in = {WZ_DT_BF16, x->rows, x->cols, x->data};
+    size_t cap = wz_codec_tile_ans.bound(&p, &in), len;
+    uint8_t *blob = malloc(cap);
+    uint16_t *back = malloc(x->rows * x->cols * 2);
+    assert_int_equal(wz_codec_tile_ans.encode(&p, &in, blob, cap, &len, NULL), WZ_OK);
+    wz_ta_header *h = (wz_ta_header *)blob;
+    h->version = 3; h->ilp = 0;
+    assert_int_equal(wz_codec_tile_ans.decode(blob, len, back, x->rows * x->cols * 2), WZ_OK);
+    assert_memory_equal(back, x->data, x->rows * x->cols * 2);
+    h->version = WZ_TA_VERSION;
+    for (int bad = 0; bad <= 3; bad += 3) {
+        h->ilp = (uint8_t)bad;
+        assert_int_equal(wz_codec_tile_ans.decode(blob, len, back, x->rows * x->cols * 2), WZ_ERR_CORRUPT);
+    }
+    free(blob); free(back);
+}
+
 /* Truncations and bit flips: an error or an exact decode, never a crash. */
 static void test_hostile_blobs(void **st)
 {
@@ -426,6 +484,8 @@ int main(void)
         cmocka_unit_test(test_every_codec_round_trips),
         cmocka_unit_test(test_tile_ans_pair_escapes),
         cmocka_unit_test(test_tile_ans_split16),
+        cmocka_unit_test(test_tile_ans_lane_states),
+        cmocka_unit_test(test_tile_ans_reads_v3),
         cmocka_unit_test(test_hostile_blobs),
         cmocka_unit_test(test_container_byte_identical),
         cmocka_unit_test(test_container_directory),

@@ -74,7 +74,7 @@ static wz_err nz_encode(const wz_codec_params *p, const wz_codec_input *in, uint
             sym[k] = i < n ? wz_split_sym(x[i], 1) : (uint8_t)top;
         }
         size_t w;
-        err = wz_rans32_encode(&t, sym, nz_steps(n, c), wb + c * NZ_CHUNK, &w, st + 32 * c, NULL);
+        err = wz_rans32_encode(&t, sym, nz_steps(n, c), 1, wb + c * NZ_CHUNK, &w, st + 32 * c, NULL);
         nw[c] = (uint32_t)w;
         total += w;
     }
@@ -156,7 +156,7 @@ static wz_err nz_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     uint16_t *y = out;
     wz_err err = WZ_OK;
     for (uint64_t c = 0; c < L.nchunks && !err; c++) {
-        err = wz_rans32_decode(dt, h->prob_bits, words + off[c], off[c + 1] - off[c], st + 32 * c, nz_steps(n, c), sym, NULL);
+        err = wz_rans32_decode(dt, h->prob_bits, words + off[c], off[c + 1] - off[c], st + 32 * c, 1, nz_steps(n, c), sym, NULL);
         for (uint64_t k = 0; k < NZ_CHUNK && !err && c * NZ_CHUNK + k < n; k++) {
             uint64_t i = c * NZ_CHUNK + k;
             y[i] = wz_split_merge(sym[k], raw[i], 1);

@@ -80,66 +80,73 @@ void wz_rans_dtable_build(const wz_rans_table *t, uint32_t *dt)
             dt[t->cum[s] + k] = (uint32_t)s | (uint32_t)t->freq[s] << 8 | k << 20;
 }
 
-wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t steps, uint16_t *words, size_t *nwords,
-                        uint32_t states[WZ_RANS_LANES], const uint16_t *carry)
+wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t steps, int ilp, uint16_t *words, size_t *nwords,
+                        uint32_t *states, const uint16_t *carry)
 {
     const int b = t->prob_bits;
-    uint32_t x[WZ_RANS_LANES];
-    for (int l = 0; l < WZ_RANS_LANES; l++) x[l] = WZ_RANS_L + (carry ? carry[l] : 0);
+    if (ilp < 1 || ilp > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_ARG, "rANS: %d states per lane (1..%d)", ilp, WZ_RANS_MAX_ILP);
+    uint32_t x[WZ_RANS_LANES * WZ_RANS_MAX_ILP];
+    const int ns = WZ_RANS_LANES * ilp;
+    for (int l = 0; l < ns; l++) x[l] = WZ_RANS_L + (carry ? carry[l] : 0);
     size_t n = 0; /* words written, in reverse order */
-    for (int64_t j = (int64_t)steps - 1; j >= 0; j--)
+    for (int64_t j = (int64_t)steps - 1; j >= 0; j--) {
+        uint32_t *xs = x + (j % ilp) * WZ_RANS_LANES;
         for (int l = WZ_RANS_LANES - 1; l >= 0; l--) {
             uint8_t s = sym[(size_t)j * WZ_RANS_LANES + (size_t)l];
             uint32_t f = t->freq[s];
             if (!f) return wz_fail(WZ_ERR_ARG, "symbol %u has zero frequency", s);
-            if (x[l] >= (f << (32 - b))) { words[n++] = (uint16_t)x[l]; x[l] >>= 16; }
-            x[l] = ((x[l] / f) << b) + x[l] % f + t->cum[s];
+            if (xs[l] >= (f << (32 - b))) { words[n++] = (uint16_t)xs[l]; xs[l] >>= 16; }
+            xs[l] = ((xs[l] / f) << b) + xs[l] % f + t->cum[s];
         }
+    }
     for (size_t i = 0; i < n / 2; i++) { uint16_t w = words[i]; words[i] = words[n - 1 - i]; words[n - 1 - i] = w; }
-    memcpy(states, x, sizeof x);
+    memcpy(states, x, sizeof *x * (size_t)ns);
     *nwords = n;
     return WZ_OK;
 }
 
-wz_err wz_rans32_decode(const uint64_t *dt, int b, const uint16_t *words, size_t nwords, const uint32_t states[WZ_RANS_LANES],
+wz_err wz_rans32_decode(const uint64_t *dt, int b, const uint16_t *words, size_t nwords, const uint32_t *states, int ilp,
                         uint32_t steps, uint8_t *sym, uint16_t *carry)
 {
-    uint32_t x[WZ_RANS_LANES];
+    if (ilp < 1 || ilp > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_CORRUPT, "rANS: %d states per lane (1..%d)", ilp, WZ_RANS_MAX_ILP);
+    uint32_t x[WZ_RANS_LANES * WZ_RANS_MAX_ILP];
+    const int ns = WZ_RANS_LANES * ilp;
     const uint32_t mask = (1u << b) - 1;
-    for (int l = 0; l < WZ_RANS_LANES; l++) {
+    for (int l = 0; l < ns; l++) {
         x[l] = states[l];
         if (x[l] < WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "rANS initial state %u below 2^16", x[l]);
     }
     size_t p = 0;
     for (uint32_t j = 0; j < steps; j++) {
         uint8_t *out = sym + (size_t)j * WZ_RANS_LANES;
+        uint32_t *xs = x + (j % ilp) * WZ_RANS_LANES;
         if (nwords - p >= WZ_RANS_LANES) {
             /* A step reads at most one word per lane: with 32 words left the
              * bound holds for the whole step, so the lanes run branch-free
              * (Huff0's "prove the bound once, then run unchecked"). */
             for (int l = 0; l < WZ_RANS_LANES; l++) {
-                uint64_t e = dt[x[l] & mask];
+                uint64_t e = dt[xs[l] & mask];
                 out[l] = (uint8_t)e;
-                uint32_t y = (uint32_t)((e >> 16) & 0xffff) * (x[l] >> b) + (uint32_t)(e >> 32);
+                uint32_t y = (uint32_t)((e >> 16) & 0xffff) * (xs[l] >> b) + (uint32_t)(e >> 32);
                 uint32_t need = y < WZ_RANS_L;
                 uint32_t w = words[p];
-                x[l] = need ? (y << 16 | w) : y;
+                xs[l] = need ? (y << 16 | w) : y;
                 p += need;
             }
             continue;
         }
         for (int l = 0; l < WZ_RANS_LANES; l++) {
-            uint64_t e = dt[x[l] & mask];
+            uint64_t e = dt[xs[l] & mask];
             out[l] = (uint8_t)e;
-            x[l] = (uint32_t)((e >> 16) & 0xffff) * (x[l] >> b) + (uint32_t)(e >> 32);
-            if (x[l] < WZ_RANS_L) {
+            xs[l] = (uint32_t)((e >> 16) & 0xffff) * (xs[l] >> b) + (uint32_t)(e >> 32);
+            if (xs[l] < WZ_RANS_L) {
                 if (p >= nwords) return wz_fail(WZ_ERR_CORRUPT, "rANS stream overrun at step %u", j);
-                x[l] = x[l] << 16 | words[p++];
+                xs[l] = xs[l] << 16 | words[p++];
             }
         }
     }
-    for (int l = 0; l < WZ_RANS_LANES; l++) {
-        if (carry ? (x[l] >> 16) != 1 : x[l] != WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "rANS lane %d ends in state %u, not 2^16%s", l, x[l], carry ? " + 16 bits" : "");
+    for (int l = 0; l < ns; l++) {
+        if (carry ? (x[l] >> 16) != 1 : x[l] != WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "rANS state %d ends at %u, not 2^16%s", l, x[l], carry ? " + 16 bits" : "");
         if (carry) carry[l] = (uint16_t)x[l];
     }
     if (p != nwords) return wz_fail(WZ_ERR_CORRUPT, "rANS stream has %zu unread words", nwords - p);

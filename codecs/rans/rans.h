@@ -49,16 +49,21 @@ void wz_rans_dtable64_build(const wz_rans_table *t, uint64_t *dtable);
 #define WZ_RANS_DFREQ(e) (((e) >> 8) & 0xfffu)
 #define WZ_RANS_DBIAS(e) ((e) >> 20)
 
-/* Encode steps*32 symbols. Writes at most steps*32 words to `words`,
- * returns the count in *nwords and the final (= decoder initial) states.
- * carry: NULL, or 32 16-bit values the lanes start from (x = L + carry). */
-wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t steps, uint16_t *words, size_t *nwords,
-                        uint32_t states[WZ_RANS_LANES], const uint16_t *carry);
+/* Encode steps*32 symbols with `ilp` states per lane (1 or 2): step j of
+ * lane l uses state (j % ilp) * 32 + l, so a lane's consecutive steps sit
+ * on independent chains (the GPU overlaps them, kernels/NOTES.md v27); the
+ * word stream is the same single LIFO in (step, lane) order. Writes at most
+ * steps*32 words to `words`, returns the count in *nwords and the final
+ * (= decoder initial) states, 32*ilp of them. carry: NULL, or 32*ilp 16-bit
+ * values the states start from (x = L + carry). */
+wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t steps, int ilp, uint16_t *words, size_t *nwords,
+                        uint32_t *states, const uint16_t *carry);
 /* Decode; fails with WZ_ERR_CORRUPT if a read passes nwords, a state leaves
- * its range, or the stream does not end with all words used and every lane
- * at L (carry NULL) or in [L, 2L) (carry: receives each lane's x - L). */
+ * its range, or the stream does not end with all words used and every state
+ * at L (carry NULL) or in [L, 2L) (carry: receives each state's x - L). */
 wz_err wz_rans32_decode(const uint64_t *dtable, int prob_bits, const uint16_t *words, size_t nwords,
-                        const uint32_t states[WZ_RANS_LANES], uint32_t steps, uint8_t *sym, uint16_t *carry);
+                        const uint32_t *states, int ilp, uint32_t steps, uint8_t *sym, uint16_t *carry);
+#define WZ_RANS_MAX_ILP 2
 /* Ideal code length of the symbols under the table, in bits. */
 double wz_rans_cost_bits(const wz_rans_table *t, const uint64_t counts[256]);
 #endif

@@ -41,19 +41,19 @@ static size_t align16(size_t x) { return (x + 15) & ~(size_t)15; }
 typedef struct { uint64_t ntiles, te; size_t off_b, st_b, eo_b, words_off, raw_off, raw_b, esc_off, total; } ta_layout;
 
 /* Sizes of the parts; returns 0 on overflow. */
-static int ta_layout_of(uint64_t tr, uint64_t tc, uint64_t te, uint64_t nwords, uint64_t nesc, int model, ta_layout *L)
+static int ta_layout_of(uint64_t tr, uint64_t tc, uint64_t te, uint64_t nwords, uint64_t nesc, int model, uint32_t ilp, ta_layout *L)
 {
     uint64_t nt, b;
     if (__builtin_mul_overflow(tr, tc, &nt) || nt > (1ull << 32)) return 0;
     L->ntiles = nt; L->te = te;
     L->off_b = (size_t)(nt + 1) * 4;
-    L->st_b = (size_t)nt * 128;
+    L->st_b = (size_t)nt * 128 * ilp;
     L->eo_b = model == WZ_TA_MODEL_PAIR16 ? (size_t)(nt + 1) * 4 : 0;
     /* 16-byte aligned: the GPU stages words with 8-byte cp.async copies. */
     L->words_off = align16(sizeof(wz_ta_header) + L->off_b + L->st_b + L->eo_b);
     if (__builtin_mul_overflow(nwords, 2, &b) || b > (1ull << 50)) return 0;
     L->raw_off = align16(L->words_off + (size_t)b);
-    if (__builtin_mul_overflow(nt, model != WZ_TA_MODEL_CODES ? wz_ta_raw_bytes(te, model == WZ_TA_MODEL_PAIR16) : 0, &b) || b > (1ull << 50)) return 0;
+    if (__builtin_mul_overflow(nt, model != WZ_TA_MODEL_CODES ? wz_ta_raw_bytes(te, wz_ta_carried(model, ilp)) : 0, &b) || b > (1ull << 50)) return 0;
     L->raw_b = (size_t)b;
     L->esc_off = L->raw_off + L->raw_b;
     if (nesc > (1ull << 50) || (model != WZ_TA_MODEL_PAIR16 && nesc)) return 0;
@@ -94,6 +94,14 @@ static int model_for(const wz_codec_params *p, wz_dtype dt)
     return dt == WZ_DT_BF16 && p->bf16_model == WZ_TA_MODEL_PAIR16 ? WZ_TA_MODEL_PAIR16 : WZ_TA_MODEL_SPLIT16;
 }
 
+/* States per lane: 2 for PAIR16 unless asked otherwise (the GPU overlaps
+ * the two chains), 1 for the models no GPU kernel runs two chains for. */
+static uint32_t ilp_for(const wz_codec_params *p, int model)
+{
+    if (p->lane_states) return (uint32_t)p->lane_states;
+    return model == WZ_TA_MODEL_PAIR16 ? 2 : 1;
+}
+
 static size_t ta_bound(const wz_codec_params *p, const wz_codec_input *in)
 {
     uint32_t t32, k32;
@@ -102,7 +110,8 @@ static size_t ta_bound(const wz_codec_params *p, const wz_codec_input *in)
     uint64_t T = t32, K = k32, tr = (in->rows + T - 1) / T, tc = (in->cols + K - 1) / K;
     int model = model_for(p, in->dtype);
     ta_layout L;
-    if (!ta_layout_of(tr, tc, T * K, tr * tc * T * K, model == WZ_TA_MODEL_PAIR16 ? in->rows * in->cols : 0, model, &L)) return 0;
+    if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP) return 0;
+    if (!ta_layout_of(tr, tc, T * K, tr * tc * T * K, model == WZ_TA_MODEL_PAIR16 ? in->rows * in->cols : 0, model, ilp_for(p, model), &L)) return 0;
     return L.total;
 }
 
@@ -111,7 +120,10 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     const wz_ta_header *h = (const wz_ta_header *)src;
     if (len < sizeof *h) return wz_fail(WZ_ERR_CORRUPT, "tile-ans blob of %zu bytes is shorter than its header", len);
     if (h->magic != WZ_TA_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: bad magic");
-    if (h->version != WZ_TA_VERSION) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: version %u (this build reads %u)", h->version, WZ_TA_VERSION);
+    if (h->version != WZ_TA_VERSION && h->version != 3) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: version %u (this build reads 3 and %u)", h->version, WZ_TA_VERSION);
+    /* v3 had a zero pad byte where v4 keeps the states per lane. */
+    const uint32_t ilp = h->version == 3 ? (h->ilp == 0 ? 1u : 0u) : h->ilp;
+    if (ilp < 1 || ilp > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: %u rANS states per lane (1..%d)", h->ilp, WZ_RANS_MAX_ILP);
     if (h->dtype >= WZ_DT__COUNT || wz_codec_elem_bytes((wz_dtype)h->dtype) == 0) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: bad dtype %u", h->dtype);
     int split = wz_codec_elem_bytes((wz_dtype)h->dtype) == 2;
     int ok_model = split ? h->model == WZ_TA_MODEL_SPLIT16 || (h->model == WZ_TA_MODEL_PAIR16 && h->dtype == WZ_DT_BF16) : h->model == WZ_TA_MODEL_CODES;
@@ -124,10 +136,11 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h->freq, h->prob_bits));
     ta_layout L;
-    if (!ta_layout_of(h->tiles_r, h->tiles_c, te, h->nwords, h->nesc, h->model, &L) || L.total != len)
+    if (!ta_layout_of(h->tiles_r, h->tiles_c, te, h->nwords, h->nesc, h->model, ilp, &L) || L.total != len)
         return wz_fail(WZ_ERR_CORRUPT, "tile-ans: blob is %zu bytes, header implies another size (truncated?)", len);
     v->h = h;
     v->ntiles = L.ntiles; v->tile_elems = te;
+    v->ilp = ilp; v->carried = wz_ta_carried(h->model, ilp);
     v->word_off = (const uint32_t *)(src + sizeof *h);
     v->states = (const uint32_t *)(src + sizeof *h + L.off_b);
     v->esc_off = L.eo_b ? (const uint32_t *)(src + sizeof *h + L.off_b + L.st_b) : NULL;
@@ -144,8 +157,8 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
             if (v->esc_off[i + 1] < v->esc_off[i] || v->esc_off[i + 1] - v->esc_off[i] > te)
                 return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llu escape range invalid", (unsigned long long)i);
     }
-    for (uint64_t i = 0; i < L.ntiles * 32; i++)
-        if (v->states[i] < WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llu initial state below 2^16", (unsigned long long)(i / 32));
+    for (uint64_t i = 0; i < L.ntiles * 32 * ilp; i++)
+        if (v->states[i] < WZ_RANS_L) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: tile %llu initial state below 2^16", (unsigned long long)(i / (32 * ilp)));
     return WZ_OK;
 }
 
@@ -212,6 +225,8 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     choose_tile(in->rows, in->cols, (uint32_t)T, (uint32_t)K, &t32, &k32);
     T = t32; K = k32; te = T * K;
     const int model = model_for(p, in->dtype), pair = model == WZ_TA_MODEL_PAIR16;
+    if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_ARG, "tile-ans: %d rANS states per lane (0 = default, 1, 2)", p->lane_states);
+    const uint32_t ilp = ilp_for(p, model), cb = wz_ta_carried(model, ilp);
     const int pb = model == WZ_TA_MODEL_CODES && p->code_prob_bits ? p->code_prob_bits : p->prob_bits;
     const uint16_t *x16 = in->data;
     const uint8_t *x8 = in->data;
@@ -231,7 +246,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     }
     uint8_t pad = (uint8_t)top;
     if (pair) { uint32_t c = wz_pair_code((uint32_t)top, (uint32_t)ebase); c = c == WZ_TA_ESC ? 0 : c; pad = (uint8_t)(c | c << 4); }
-    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)pb, WZ_RANS_LANES, (uint8_t)ebase, 0,
+    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)pb, WZ_RANS_LANES, (uint8_t)ebase, (uint8_t)ilp,
                       (uint32_t)T, (uint32_t)K, in->rows, in->cols,
                       (uint32_t)((in->rows + T - 1) / T), (uint32_t)((in->cols + K - 1) / K), 0, 0, {0}};
     const uint64_t nt = (uint64_t)h.tiles_r * h.tiles_c, nsym = pair ? te / 2 : te;
@@ -266,7 +281,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, h.freq, pb));
     uint16_t *wbuf = malloc(nt * nsym * sizeof *wbuf);
-    uint32_t *nw = malloc(nt * sizeof *nw), *states = malloc(nt * 128);
+    uint32_t *nw = malloc(nt * sizeof *nw), *states = malloc(nt * 128 * ilp);
     uint8_t *escb = malloc(h.nesc + 1);
     wz_err err = WZ_OK;
     if (!wbuf || !nw || !states || !escb) { err = WZ_ERR_NOMEM; goto out; }
@@ -277,18 +292,20 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         for (int64_t k = 0; k < (int64_t)nt; k++) {
             if (!sym) { err = WZ_ERR_NOMEM; continue; }
             tile_symbols(&h, in, (uint64_t)k, pad, sym, escb + esc_off[k], NULL, NULL);
-            /* PAIR16: each lane's last two raw bytes ride in its state. */
-            uint16_t carry[WZ_RANS_LANES];
-            for (int l = 0; pair && l < WZ_RANS_LANES; l++) {
-                uint8_t r[2];
-                for (int hh = 0; hh < 2; hh++) {
-                    int64_t i = elem_index(&h, (uint64_t)k / h.tiles_c, (uint64_t)k % h.tiles_c, (te / 32 - 2 + hh) * 32 + l);
-                    r[hh] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
+            /* PAIR16: each lane's last 2*ilp raw bytes ride in its states,
+             * state s holding steps te/32 - cb + 2s and + 1 (low byte first). */
+            uint16_t carry[WZ_RANS_LANES * WZ_RANS_MAX_ILP];
+            for (uint32_t st = 0; pair && st < ilp; st++)
+                for (int l = 0; l < WZ_RANS_LANES; l++) {
+                    uint8_t r[2];
+                    for (int hh = 0; hh < 2; hh++) {
+                        int64_t i = elem_index(&h, (uint64_t)k / h.tiles_c, (uint64_t)k % h.tiles_c, (te / 32 - cb + 2 * st + hh) * 32 + l);
+                        r[hh] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
+                    }
+                    carry[st * WZ_RANS_LANES + l] = (uint16_t)(r[0] | r[1] << 8);
                 }
-                carry[l] = (uint16_t)(r[0] | r[1] << 8);
-            }
             size_t w;
-            if (wz_rans32_encode(&t, sym, (uint32_t)(nsym / 32), wbuf + (size_t)k * nsym, &w, states + 32 * k, pair ? carry : NULL)) err = WZ_ERR_ARG;
+            if (wz_rans32_encode(&t, sym, (uint32_t)(nsym / 32), (int)ilp, wbuf + (size_t)k * nsym, &w, states + (size_t)32 * ilp * k, pair ? carry : NULL)) err = WZ_ERR_ARG;
             nw[k] = (uint32_t)w;
         }
         free(sym);
@@ -298,7 +315,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     for (uint64_t k = 0; k < nt; k++) total += nw[k];
     h.nwords = total;
     ta_layout L;
-    if (!ta_layout_of(h.tiles_r, h.tiles_c, te, total, h.nesc, model, &L) || L.total > cap) { err = WZ_ERR_DST_SIZE; goto out; }
+    if (!ta_layout_of(h.tiles_r, h.tiles_c, te, total, h.nesc, model, ilp, &L) || L.total > cap) { err = WZ_ERR_DST_SIZE; goto out; }
     memset(dst, 0, L.words_off);
     memcpy(dst, &h, sizeof h);
     uint32_t *off = (uint32_t *)(dst + sizeof h);
@@ -308,7 +325,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         memcpy(words + off[k], wbuf + k * nsym, nw[k] * sizeof *words);
         off[k + 1] = off[k] + nw[k];
     }
-    memcpy(dst + sizeof h + L.off_b, states, nt * 128);
+    memcpy(dst + sizeof h + L.off_b, states, nt * 128 * ilp);
     if (pair) memcpy(dst + sizeof h + L.off_b + L.st_b, esc_off, (nt + 1) * 4);
     memset(dst + L.words_off + total * 2, 0, L.raw_off - (L.words_off + total * 2));
     if (split) {
@@ -316,7 +333,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         #pragma omp parallel for schedule(static) num_threads(nth)
         for (int64_t k = 0; k < (int64_t)nt; k++)
             for (uint64_t e = 0; e < te; e++) {
-                uint64_t pos = wz_ta_raw_pos((uint64_t)k, nt, e, te, pair);
+                uint64_t pos = wz_ta_raw_pos((uint64_t)k, nt, e, te, cb);
                 if (pos == UINT64_MAX) continue;
                 int64_t i = elem_index(&h, (uint64_t)k / h.tiles_c, (uint64_t)k % h.tiles_c, e);
                 raw[pos] = i < 0 ? 0 : wz_split_raw(x16[i], bf16);
@@ -334,11 +351,11 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         cost->h_full = wz_codec_input_entropy(in);
         cost->model_bits = wz_codec_model_bits(real, nreal) + raw_bits;
         cost->ideal_bits = wz_rans_cost_bits(&t, real) + raw_bits;
-        /* Raw bytes carried in the states are paid by the states' 1024 bits. */
+        /* Raw bytes carried in the states are paid by the states' bits. */
         uint64_t carried = 0;
         for (uint64_t k = 0; pair && k < nt; k++)
-            for (uint64_t e = (te / 32 - 2) * 32; e < te; e++) carried += elem_index(&h, k / h.tiles_c, k % h.tiles_c, e) >= 0;
-        cost->payload_bits = 16.0 * total + 1024.0 * nt + raw_bits - 8.0 * carried;
+            for (uint64_t e = (te / 32 - cb) * 32; e < te; e++) carried += elem_index(&h, k / h.tiles_c, k % h.tiles_c, e) >= 0;
+        cost->payload_bits = 16.0 * total + 1024.0 * ilp * nt + raw_bits - 8.0 * carried;
         cost->total_bits = 8.0 * *len;
     }
 out:
@@ -377,7 +394,8 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
                     ex[(2 * ps + half) * 32 + l] = e8;
                 }
         if (ei != ne) return wz_fail(WZ_ERR_CORRUPT, "tile %llu: %llu of its %llu escape bytes unused", (unsigned long long)k, (unsigned long long)(ne - ei), (unsigned long long)ne);
-        const uint8_t *rmain = v->raw + k * main, *rtail = v->raw + v->ntiles * main + k * 448;
+        const uint64_t cb = v->carried, tl = 16 - cb; /* tail bytes per lane */
+        const uint8_t *rmain = v->raw + k * main, *rtail = v->raw + v->ntiles * main + k * 32 * tl;
         const uint64_t c0 = tj * K, nc = h->cols - c0 < K ? h->cols - c0 : K;
         for (uint64_t rg = 0; rg < T / 32; rg++)
             for (uint64_t l = 0; l < 32; l++) {
@@ -387,7 +405,7 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
                 for (uint64_t jj = 0; jj < nc; jj++) {
                     uint64_t step = rg * K + jj, b = step & 15;
                     uint8_t rb = (step >> 4) * 512 < main ? rmain[(step >> 4) * 512 + l * 16 + b]
-                               : b < 14 ? rtail[l * 14 + b] : (uint8_t)(carry[l] >> (8 * (b - 14)));
+                               : b < tl ? rtail[l * tl + b] : (uint8_t)(carry[(b - tl) / 2 * 32 + l] >> (8 * ((b - tl) & 1)));
                     o[jj] = wz_split_merge(ex[step * 32 + l], rb, 1);
                 }
             }
@@ -433,10 +451,10 @@ static wz_err ta_decode(const uint8_t *src, size_t len, void *out, size_t out_by
         for (int64_t k = 0; k < (int64_t)v.ntiles; k++) {
             if (bad) continue;
             if (!sym) { bad = 1; continue; }
-            uint16_t carry[WZ_RANS_LANES];
+            uint16_t carry[WZ_RANS_LANES * WZ_RANS_MAX_ILP];
             const int pair = h->model == WZ_TA_MODEL_PAIR16;
-            wz_err e = wz_rans32_decode(dt, h->prob_bits, v.words + v.word_off[k], v.word_off[k + 1] - v.word_off[k], v.states + 32 * k,
-                                        (uint32_t)(nsym / 32), sym, pair ? carry : NULL);
+            wz_err e = wz_rans32_decode(dt, h->prob_bits, v.words + v.word_off[k], v.word_off[k + 1] - v.word_off[k], v.states + (size_t)32 * v.ilp * k,
+                                        (int)v.ilp, (uint32_t)(nsym / 32), sym, pair ? carry : NULL);
             if (!e) e = tile_scatter(&v, (uint64_t)k, sym, pair ? carry : NULL, sym + nsym, out);
             if (e) {
                 #pragma omp critical(ta_msg)
