@@ -36,6 +36,43 @@ static double gauss(uint64_t k) { return sqrt(-2 * log(unif(2 * k))) * cos(6.283
 
 static float bf(uint16_t h) { return wz_bf16_to_f32(h); }
 
+// The committed autotune table (kernels/plan-*.tsv, written by
+// harness/autotune.py from gpu_bench runs of each candidate layout): per
+// shape the tile-ans layout (tile, rANS states per lane), per (shape, M)
+// the path. Lines: shape out in tile lane_states M path; '#' comments.
+struct PlanRow { std::string shape, path; uint64_t out, in; uint32_t T, K; int ls, M; };
+static int read_plan(const char *path, std::vector<PlanRow> &rows)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) { fprintf(stderr, "gpu_bench: cannot open plan %s\n", path); return 0; }
+    char line[512];
+    int ln = 0;
+    while (fgets(line, sizeof line, f)) {
+        ln++;
+        if (line[0] == '#' || line[0] == '\n') continue;
+        char shape[64], tile[32], pth[32];
+        PlanRow r;
+        unsigned long long o, i;
+        if (sscanf(line, "%63s %llu %llu %31s %d %d %31s", shape, &o, &i, tile, &r.ls, &r.M, pth) != 7 || sscanf(tile, "%ux%u", &r.T, &r.K) != 2 ||
+            (r.ls != 1 && r.ls != 2) || r.M < 1 ||
+            (strcmp(pth, "fused-gemv") && strcmp(pth, "fused-mma") && strcmp(pth, "decode+cublas"))) {
+            fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in TxK lane_states M fused-gemv|fused-mma|decode+cublas'\n", path, ln);
+            fclose(f);
+            return 0;
+        }
+        r.shape = shape; r.path = pth; r.out = o; r.in = i;
+        rows.push_back(r);
+    }
+    fclose(f);
+    return 1;
+}
+static const PlanRow *plan_find(const std::vector<PlanRow> &rows, const char *shape, int M)
+{
+    for (const PlanRow &r : rows)
+        if (r.shape == shape && (M == 0 || r.M == M)) return &r;
+    return NULL;
+}
+
 // L2 flush by reading (not writing) 128 MB: a memset would leave ~50 MB of
 // dirty lines that the timed kernel then pays to write back.
 __global__ void flush_read_kernel(const uint4 *p, size_t n, unsigned *sink)
@@ -87,7 +124,9 @@ int main(int argc, char **argv)
 {
     const char *out_path = "gpu-bench.json";
     int reps = 30;
-    const char *only = NULL, *dump = NULL;
+    const char *only = NULL, *dump = NULL, *plan_path = NULL;
+    std::vector<PlanRow> plan;
+    int ta_only = 0; // --ta-only: tile-ans and cuBLAS only (autotune candidates), no baselines or peers
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
     wz_codec_params cp; wz_codec_params_default(&cp);
     for (int i = 1; i < argc; i++) {
@@ -106,6 +145,8 @@ int main(int argc, char **argv)
         }
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i]; // weights + DFloat11-format blobs for harness/dfloat11_real.py
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
+        else if (!strcmp(argv[i], "--ta-only")) ta_only = 1;
+        else if (!strcmp(argv[i], "--plan") && i + 1 < argc) { plan_path = argv[++i]; if (!read_plan(plan_path, plan)) return 2; }
         else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "1") && strcmp(m, "2")) { fprintf(stderr, "gpu_bench: --lane-states takes 1 or 2, not '%s'\n", m); return 2; }
@@ -116,7 +157,7 @@ int main(int argc, char **argv)
             if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--dump DIR]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--plan FILE] [--ta-only] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
@@ -150,11 +191,20 @@ int main(int argc, char **argv)
         std::vector<uint16_t> W(n);
         wz_synth_matrix_bf16(W.data(), S.out, S.in, 1 + (&S - k_qwen14b)); // datasets/synth.c
         wz_codec_input in = {WZ_DT_BF16, S.out, S.in, W.data()};
-        size_t cap = wz_codec_tile_ans.bound(&cp, &in), len;
+        // tile-ans layout: the plan's for this shape, else the command line's.
+        wz_codec_params tcp = cp;
+        const PlanRow *pl = plan_find(plan, S.name, 0);
+        if (pl) {
+            if (pl->out != S.out || pl->in != S.in) { fprintf(stderr, "gpu_bench: plan row for %s is %llux%llu, the shape is %llux%llu\n", S.name,
+                                                              (unsigned long long)pl->out, (unsigned long long)pl->in, (unsigned long long)S.out, (unsigned long long)S.in); return 2; }
+            tcp.tile_rows = pl->T; tcp.tile_cols = pl->K; tcp.lane_states = pl->ls;
+        }
+        const int ta_ls = tcp.lane_states ? tcp.lane_states : tcp.bf16_model == WZ_TA_MODEL_PAIR16 ? 2 : 1;
+        size_t cap = wz_codec_tile_ans.bound(&tcp, &in), len;
         std::vector<uint8_t> blob(cap);
         wz_cost cost;
         double t0 = omp_get_wtime();
-        WZ(wz_codec_tile_ans.encode(&cp, &in, blob.data(), cap, &len, &cost));
+        WZ(wz_codec_tile_ans.encode(&tcp, &in, blob.data(), cap, &len, &cost));
         double enc_s = omp_get_wtime() - t0;
         wz_gap gap = wz_cost_gap(&cost);
         wz_gpu_ta *g; WZ(wz_gpu_ta_upload(blob.data(), len, &g));
@@ -163,6 +213,8 @@ int main(int argc, char **argv)
         wz_gap bgap[2];
         wz_gpu_bm *gb[2];
         for (int f = 0; f < 2; f++) {
+            gb[f] = NULL; blen[f] = 0; bgap[f] = gap;
+            if (ta_only) continue;
             std::vector<uint8_t> bblob(FL[f]->bound(&cp, &in));
             wz_cost bcost;
             WZ(FL[f]->encode(&cp, &in, bblob.data(), bblob.size(), &blen[f], &bcost));
@@ -171,9 +223,10 @@ int main(int argc, char **argv)
         }
         size_t dlen, nlen;
         wz_gap dgap, ngap;
-        wz_gpu_df *gdf;
-        wz_gpu_nz *gnz;
-        {
+        wz_gpu_df *gdf = NULL;
+        wz_gpu_nz *gnz = NULL;
+        dlen = nlen = 0; dgap = ngap = gap;
+        if (!ta_only) {
             std::vector<uint8_t> b1(wz_codec_dfloat11.bound(&cp, &in)), b2(wz_codec_neuzip.bound(&cp, &in));
             wz_cost c1, c2;
             WZ(wz_codec_dfloat11.encode(&cp, &in, b1.data(), b1.size(), &dlen, &c1));
@@ -206,9 +259,9 @@ int main(int argc, char **argv)
         double dec_us = tm.median_us([&] { wz_gpu_ta_decode(g, dDec, 0); }, reps);
         WZ(wz_gpu_ta_check(g));
         double dec_bytes = (double)len + 2.0 * n; // compressed read + bf16 written
-        double pdec_us[2];
-        int pexact[2];
-        for (int f = 0; f < 2; f++) {
+        double pdec_us[2] = {0, 0};
+        int pexact[2] = {1, 1};
+        for (int f = 0; f < 2 && !ta_only; f++) {
             CK(cudaMemset(dDec, 0xff, n * 2));
             if (f == 0) { WZ(wz_gpu_df_decode(gdf, dDec, 0)); WZ(wz_gpu_df_check(gdf)); }
             else { WZ(wz_gpu_nz_decode(gnz, dDec, 0)); WZ(wz_gpu_nz_check(gnz)); }
@@ -219,9 +272,9 @@ int main(int argc, char **argv)
             printf("%-8s %-8s %.4f bits/w | decode %s %.1f us = %.0f GB/s bf16 out\n", S.name, f ? "neuzip" : "dfloat11", f ? ngap.total : dgap.total,
                    pexact[f] ? "bit-exact" : "MISMATCH", pdec_us[f], 2.0 * n / pdec_us[f] / 1e3);
         }
-        int bexact[2];
-        double bdec_us[2], bdec_bytes[2];
-        for (int f = 0; f < 2; f++) {
+        int bexact[2] = {1, 1};
+        double bdec_us[2] = {1, 1}, bdec_bytes[2] = {0, 0};
+        for (int f = 0; f < 2 && !ta_only; f++) {
             CK(cudaMemset(dDec, 0xff, n * 2));
             WZ(wz_gpu_bm_decode(gb[f], dDec, 0));
             CK(cudaDeviceSynchronize());
@@ -299,22 +352,30 @@ int main(int argc, char **argv)
             }
             errs[0] = check(fused);
             errs[1] = check([&] { cublas(dW); });
-            for (int f = 0; f < 2; f++) errs[2 + f] = check([&] { bfused(f); });
+            for (int f = 0; f < 2; f++) errs[2 + f] = ta_only ? 0 : check([&] { bfused(f); });
             max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
             double t_cublas = tm.median_us([&] { cublas(dW); }, reps);
             double t_fused = tm.median_us(fused, reps), t_mma = 0, t_dc = 0;
+            const PlanRow *pm = plan_find(plan, S.name, M);
+            const char *best = path;
             if (both) {
                 t_mma = t_fused;
                 use_fused = 0;
                 t_dc = tm.median_us(fused, reps);
-                if (t_dc < t_mma) { t_fused = t_dc; path = "decode+cublas"; }
+                best = t_dc < t_mma ? "decode+cublas" : "fused-mma";
+                // The plan's path where it names one this shape and M have,
+                // else the faster of this run (the run-time choice).
+                int dc = pm ? pm->path == "decode+cublas" : t_dc < t_mma;
+                if (dc) { t_fused = t_dc; path = "decode+cublas"; }
                 else use_fused = 1;
                 max_err_fused = std::max(max_err_fused, err_alt);
             }
-            double t_bm[2];
-            for (int f = 0; f < 2; f++) t_bm[f] = tm.median_us([&] { bfused(f); }, reps);
-            double t_df = tm.median_us([&] { wz_gpu_df_decode(gdf, dDec, 0); cublas(dDec); }, reps);
-            double t_nz = tm.median_us([&] { wz_gpu_nz_decode(gnz, dDec, 0); cublas(dDec); }, reps);
+            double t_bm[2] = {1, 1}, t_df = 1, t_nz = 1; // --ta-only: placeholders, not written to the JSON
+            if (!ta_only) {
+                for (int f = 0; f < 2; f++) t_bm[f] = tm.median_us([&] { bfused(f); }, reps);
+                t_df = tm.median_us([&] { wz_gpu_df_decode(gdf, dDec, 0); cublas(dDec); }, reps);
+                t_nz = tm.median_us([&] { wz_gpu_nz_decode(gnz, dDec, 0); cublas(dDec); }, reps);
+            }
             layer_df[mi] += t_df; layer_nz[mi] += t_nz;
             WZ(wz_gpu_ta_check(g));
             // Memory floor: compressed bytes at the measured copy rate (bytes
@@ -325,9 +386,10 @@ int main(int argc, char **argv)
             for (int f = 0; f < 2; f++) { layer_bm[f][mi] += t_bm[f]; layer_bfloor[f][mi] += bfloor_us[f]; }
             printf("  M=%-5d cuBLAS %8.1f | tile-ans %-13s %8.1f (%.2fx) | bitmap %8.1f (%.2fx) | bitmap4 %8.1f (%.2fx) | rel.err %.1e %.1e %.1e %.1e\n", M,
                    t_cublas, path, t_fused, t_cublas / t_fused, t_bm[0], t_cublas / t_bm[0], t_bm[1], t_cublas / t_bm[1], errs[0], errs[2], errs[3], errs[1]);
-            json_t *jr = json_pack("{s:i, s:f, s:f, s:s, s:f, s:f, s:f, s:f}", "M", M, "cublas_us", t_cublas, "tile_ans_us", t_fused, "path", path,
-                                   "speedup", t_cublas / t_fused, "rel_err_tile_ans", errs[0], "rel_err_cublas", errs[1], "floor_us", floor_us);
-            for (int f = 0; f < 2; f++) {
+            json_t *jr = json_pack("{s:i, s:f, s:f, s:s, s:s, s:f, s:f, s:f, s:f}", "M", M, "cublas_us", t_cublas, "tile_ans_us", t_fused, "path", path,
+                                   "fastest_path", best, "speedup", t_cublas / t_fused, "rel_err_tile_ans", errs[0], "rel_err_cublas", errs[1],
+                                   "floor_us", floor_us);
+            for (int f = 0; f < 2 && !ta_only; f++) {
                 char k[64];
                 snprintf(k, sizeof k, "%s_us", FLN[f]); json_object_set_new(jr, k, json_real(t_bm[f]));
                 snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(t_cublas / t_bm[f]));
@@ -339,26 +401,29 @@ int main(int argc, char **argv)
                 json_object_set_new(jr, "tile_ans_decode_cublas_us", json_real(t_dc));
                 printf("           tile-ans fused-mma %8.1f us | decode+cublas %8.1f us\n", t_mma, t_dc);
             }
-            json_object_set_new(jr, "dfloat11_pipeline_us", json_real(t_df));
-            json_object_set_new(jr, "neuzip_pipeline_us", json_real(t_nz));
-            printf("           dfloat11 pipeline %8.1f us | neuzip pipeline %8.1f us\n", t_df, t_nz);
+            if (!ta_only) {
+                json_object_set_new(jr, "dfloat11_pipeline_us", json_real(t_df));
+                json_object_set_new(jr, "neuzip_pipeline_us", json_real(t_nz));
+                printf("           dfloat11 pipeline %8.1f us | neuzip pipeline %8.1f us\n", t_df, t_nz);
+            }
             json_array_append_new(jm, jr);
             CK(cudaFree(dX)); CK(cudaFree(dY)); CK(cudaFree(dAcc));
         }
-        json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:o}", "name", S.name, "out", (json_int_t)S.out,
-                                                 "in", (json_int_t)S.in, "bits_per_weight", gap.total, "entropy_bits", gap.h_full,
+        json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:[i,i], s:i, s:f, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:o}", "name", S.name, "out",
+                                                 (json_int_t)S.out, "in", (json_int_t)S.in, "tile", (int)tcp.tile_rows, (int)tcp.tile_cols,
+                                                 "lane_states", ta_ls, "bits_per_weight", gap.total, "entropy_bits", gap.h_full,
                                                  "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us,
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
                                                  100.0 * (dec_bytes / copy_bw * 1e6) / dec_us, "encode_s", enc_s, "by_M", jm));
-        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "dfloat11",
+        if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "dfloat11",
                             json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", dgap.total, "compressed_bytes", (json_int_t)dlen, "decode_bit_exact",
                                       pexact[0], "decode_us", pdec_us[0]));
-        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "neuzip",
+        if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "neuzip",
                             json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", ngap.total, "compressed_bytes", (json_int_t)nlen, "decode_bit_exact",
                                       pexact[1], "decode_us", pdec_us[1]));
         wz_gpu_df_free(gdf);
         wz_gpu_nz_free(gnz);
-        for (int f = 0; f < 2; f++) {
+        for (int f = 0; f < 2 && !ta_only; f++) {
             json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), FLN[f],
                                 json_pack("{s:f, s:I, s:b, s:f, s:f}", "bits_per_weight", bgap[f].total, "compressed_bytes", (json_int_t)blen[f],
                                           "decode_bit_exact", bexact[f], "decode_us", bdec_us[f], "decode_pct_copy_roofline",
@@ -376,20 +441,22 @@ int main(int argc, char **argv)
                layer_cublas[mi] / layer_bm[1][mi], layer_bfloor[1][mi]);
         json_t *jr = json_pack("{s:i, s:f, s:f, s:f, s:f}", "M", Ms[mi], "cublas_us", layer_cublas[mi], "tile_ans_us", layer_fused[mi], "speedup",
                                layer_cublas[mi] / layer_fused[mi], "floor_us", layer_floor[mi]);
-        for (int f = 0; f < 2; f++) {
-            char k[64];
-            snprintf(k, sizeof k, "%s_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bm[f][mi]));
-            snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(layer_cublas[mi] / layer_bm[f][mi]));
-            snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bfloor[f][mi]));
+        if (!ta_only) {
+            for (int f = 0; f < 2; f++) {
+                char k[64];
+                snprintf(k, sizeof k, "%s_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bm[f][mi]));
+                snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(layer_cublas[mi] / layer_bm[f][mi]));
+                snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bfloor[f][mi]));
+            }
+            json_object_set_new(jr, "dfloat11_pipeline_us", json_real(layer_df[mi]));
+            json_object_set_new(jr, "neuzip_pipeline_us", json_real(layer_nz[mi]));
+            json_object_set_new(jr, "tile_ans_vs_dfloat11", json_real(layer_df[mi] / layer_fused[mi]));
+            json_object_set_new(jr, "tile_ans_vs_neuzip", json_real(layer_nz[mi] / layer_fused[mi]));
+            json_object_set_new(jr, "bitmap4_vs_dfloat11", json_real(layer_df[mi] / layer_bm[1][mi]));
+            json_object_set_new(jr, "bitmap4_vs_neuzip", json_real(layer_nz[mi] / layer_bm[1][mi]));
+            printf("       dfloat11 pipeline %8.1f us, neuzip pipeline %8.1f us: tile-ans %.2fx / %.2fx faster, bitmap4 %.2fx / %.2fx\n", layer_df[mi], layer_nz[mi],
+                   layer_df[mi] / layer_fused[mi], layer_nz[mi] / layer_fused[mi], layer_df[mi] / layer_bm[1][mi], layer_nz[mi] / layer_bm[1][mi]);
         }
-        json_object_set_new(jr, "dfloat11_pipeline_us", json_real(layer_df[mi]));
-        json_object_set_new(jr, "neuzip_pipeline_us", json_real(layer_nz[mi]));
-        json_object_set_new(jr, "tile_ans_vs_dfloat11", json_real(layer_df[mi] / layer_fused[mi]));
-        json_object_set_new(jr, "tile_ans_vs_neuzip", json_real(layer_nz[mi] / layer_fused[mi]));
-        json_object_set_new(jr, "bitmap4_vs_dfloat11", json_real(layer_df[mi] / layer_bm[1][mi]));
-        json_object_set_new(jr, "bitmap4_vs_neuzip", json_real(layer_nz[mi] / layer_bm[1][mi]));
-        printf("       dfloat11 pipeline %8.1f us, neuzip pipeline %8.1f us: tile-ans %.2fx / %.2fx faster, bitmap4 %.2fx / %.2fx\n", layer_df[mi], layer_nz[mi],
-               layer_df[mi] / layer_fused[mi], layer_nz[mi] / layer_fused[mi], layer_df[mi] / layer_bm[1][mi], layer_nz[mi] / layer_bm[1][mi]);
         json_array_append_new(jl, jr);
     }
     printf("all decoders bit-exact: %s; max rel.err fused %.2e, cuBLAS %.2e\n", all_exact ? "yes" : "NO", max_err_fused, max_err_cublas);
@@ -399,10 +466,10 @@ int main(int argc, char **argv)
     json_t *prov = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s}", "device", prop.name, "sms", prop.multiProcessorCount,
                              "driver", drv, "runtime", rt, "sm_clock_khz", clk, "mem_clock_khz", memclk, "commit", commit ? commit : "unknown",
                              "command", cmd.c_str(), "date", date, "data", "synthetic (Qwen2.5-14B layer shapes, gaussian rows with lognormal scales and outlier columns)");
-    json_t *root = json_pack("{s:o, s:f, s:b, s:i, s:[i,i], s:s, s:i, s:o, s:o}", "provenance", prov, "copy_bandwidth_gbps", copy_bw / 1e9, "all_bit_exact",
+    json_t *root = json_pack("{s:o, s:f, s:b, s:i, s:[i,i], s:s, s:i, s:s?, s:o, s:o}", "provenance", prov, "copy_bandwidth_gbps", copy_bw / 1e9, "all_bit_exact",
                              all_exact, "reps", reps, "tile", cp.tile_rows, cp.tile_cols, "tile_ans_model",
                              cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "lane_states",
-                             cp.lane_states ? cp.lane_states : cp.bf16_model == WZ_TA_MODEL_PAIR16 ? 2 : 1, "shapes", jshapes, "layer", jl);
+                             cp.lane_states ? cp.lane_states : cp.bf16_model == WZ_TA_MODEL_PAIR16 ? 2 : 1, "plan", plan_path, "shapes", jshapes, "layer", jl);
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);
         return all_exact ? 0 : 1;

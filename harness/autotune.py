@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""autotune.py — the committed tile-ans plan from gpu_bench runs of candidate layouts.
+
+usage: harness/autotune.py OUT.tsv RUN.json...
+
+Each RUN is one `gpu_bench --tile TxK --lane-states S` run (same machine,
+same M list; without --plan, so each M's time is the faster path). Per
+shape the plan keeps the layout with the smallest geometric mean of
+tile-ans time / cuBLAS time over the M list (ties: fewer bits); per
+(shape, M) the path that was fastest in that layout's run. gpu_bench
+--plan OUT.tsv then encodes and runs by it. The header records where the
+numbers came from and every candidate's score and bits per weight.
+"""
+import json
+import math
+import os
+import sys
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    out, runs = argv[0], []
+    for p in argv[1:]:
+        d = json.load(open(p))
+        if d.get("plan"):
+            print(f"autotune: {p} ran with a plan; candidates must not", file=sys.stderr)
+            return 2
+        runs.append((p, d))
+    dev = {d["provenance"]["device"] for _, d in runs}
+    if len(dev) != 1:
+        print(f"autotune: runs from different devices {sorted(dev)}", file=sys.stderr)
+        return 2
+    lines = [f"# tile-ans plan for {dev.pop()}: harness/autotune.py from {len(runs)} gpu_bench runs",
+             "# " + ", ".join(sorted({d['provenance']['commit'] + ' ' + d['provenance']['date'] for _, d in runs})),
+             "# score = geomean over M of tile-ans time / cuBLAS time (lower is better)"]
+    rows = []
+    names = [s["name"] for s in runs[0][1]["shapes"]]
+    for name in names:
+        cands = []
+        for p, d in runs:
+            s = next(x for x in d["shapes"] if x["name"] == name)
+            score = math.exp(sum(math.log(b["tile_ans_us"] / b["cublas_us"]) for b in s["by_M"]) / len(s["by_M"]))
+            tile, ls = s.get("tile", d["tile"]), s.get("lane_states", d.get("lane_states", 1))
+            layout = f"{tile[0]}x{tile[1]}"
+            cands.append((score, s["bits_per_weight"], layout, ls, s, os.path.basename(p)))
+            lines.append(f"#   {name:8s} {layout:8s} lane_states {ls}: score {score:.3f}, {s['bits_per_weight']:.4f} bits/w ({os.path.basename(p)})")
+        score, bits, layout, ls, s, src = min(cands, key=lambda c: (round(c[0], 3), c[1]))
+        for b in s["by_M"]:
+            rows.append(f"{name}\t{s['out']}\t{s['in']}\t{layout}\t{ls}\t{b['M']}\t{b.get('fastest_path', b['path'])}")
+    lines.append("# shape\tout\tin\ttile\tlane_states\tM\tpath")
+    with open(out, "w") as f:
+        f.write("\n".join(lines + rows) + "\n")
+    print("\n".join(lines + rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
