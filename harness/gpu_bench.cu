@@ -315,8 +315,12 @@ int main(int argc, char **argv)
                 if (use_fused) wz_gpu_ta_gemv(g, dX, M, dY, dAcc, 0);
                 else { wz_gpu_ta_decode(g, dDec, 0); cublas(dDec); }
             };
+            // bitmap4 at M = 16..64 has both a tensor-core kernel and decode +
+            // cuBLAS: both checked and timed, the faster reported (as tile-ans).
+            const int bm4_mma = M > WZ_GPU_GEMV_MAX_M && M <= WZ_GPU_BM4_GEMV_MAX_M && (M & (M - 1)) == 0 && S.in % 2 == 0;
+            int bm4_dc = 0; // force bitmap4's decode + cuBLAS
             auto bfused = [&](int f) {
-                if (fused_ok || (f == 1 && M <= WZ_GPU_BM4_GEMV_MAX_M)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
+                if (fused_ok || (f == 1 && bm4_mma && !bm4_dc)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
                 else { wz_gpu_bm_decode(gb[f], dDec, 0); cublas(dDec); }
             };
             // Correctness vs fp64 reference on a sample of rows (all rows for small M).
@@ -353,6 +357,7 @@ int main(int argc, char **argv)
             errs[0] = check(fused);
             errs[1] = check([&] { cublas(dW); });
             for (int f = 0; f < 2; f++) errs[2 + f] = ta_only ? 0 : check([&] { bfused(f); });
+            if (bm4_mma && !ta_only) { bm4_dc = 1; errs[3] = std::max(errs[3], check([&] { bfused(1); })); bm4_dc = 0; }
             max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
             double t_cublas = tm.median_us([&] { cublas(dW); }, reps);
             double t_fused = tm.median_us(fused, reps), t_mma = 0, t_dc = 0;
@@ -371,8 +376,16 @@ int main(int argc, char **argv)
                 max_err_fused = std::max(max_err_fused, err_alt);
             }
             double t_bm[2] = {1, 1}, t_df = 1, t_nz = 1; // --ta-only: placeholders, not written to the JSON
+            double t_bm4_mma = 0, t_bm4_dc = 0;
             if (!ta_only) {
                 for (int f = 0; f < 2; f++) t_bm[f] = tm.median_us([&] { bfused(f); }, reps);
+                if (bm4_mma) {
+                    t_bm4_mma = t_bm[1];
+                    bm4_dc = 1;
+                    t_bm4_dc = tm.median_us([&] { bfused(1); }, reps);
+                    bm4_dc = 0;
+                    t_bm[1] = std::min(t_bm4_mma, t_bm4_dc);
+                }
                 t_df = tm.median_us([&] { wz_gpu_df_decode(gdf, dDec, 0); cublas(dDec); }, reps);
                 t_nz = tm.median_us([&] { wz_gpu_nz_decode(gnz, dDec, 0); cublas(dDec); }, reps);
             }
@@ -395,6 +408,12 @@ int main(int argc, char **argv)
                 snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(t_cublas / t_bm[f]));
                 snprintf(k, sizeof k, "rel_err_%s", FLN[f]); json_object_set_new(jr, k, json_real(errs[2 + f]));
                 snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(bfloor_us[f]));
+            }
+            if (bm4_mma && !ta_only) {
+                json_object_set_new(jr, "bitmap4_mma_us", json_real(t_bm4_mma));
+                json_object_set_new(jr, "bitmap4_decode_cublas_us", json_real(t_bm4_dc));
+                json_object_set_new(jr, "bitmap4_path", json_string(t_bm4_mma <= t_bm4_dc ? "fused-mma" : "decode+cublas"));
+                printf("           bitmap4 fused-mma %8.1f us | decode+cublas %8.1f us\n", t_bm4_mma, t_bm4_dc);
             }
             if (both) {
                 json_object_set_new(jr, "tile_ans_mma_us", json_real(t_mma));

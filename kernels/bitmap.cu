@@ -14,6 +14,7 @@ extern "C" {
 #include "kernels/kernels.h"
 }
 #include "kernels/gpu_common.cuh"
+#include "kernels/mma_rows32.cuh"
 
 #define BM_WARPS 8
 #define BM_CHUNK 8 /* blocks (of 32 columns) per warp unit: 256 columns */
@@ -353,6 +354,48 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
     }
 }
 
+// bitmap4 fused GEMM on tensor cores (M = 16, 32, 64; v27): the decode of
+// the GEMV (a lane rebuilds 16 weight pairs of its row per 32x32 block), in
+// two halves of 16 columns, each fed to mma.sync through the same 1 KB
+// stage as tile-ans (kernels/mma_rows32.cuh). A warp owns one block-row of
+// BM_CHUNK blocks (256 columns; split-K over chunks, one atomicAdd per
+// output element per unit). Where v14's CUDA-core M=16 GEMV needed 147
+// registers and one block per SM, the accumulators sit in mma fragments.
+template <int NT>
+__global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT <= 4 ? 2 : 1) bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
+{
+    __shared__ uint32_t lut[256];
+    __shared__ uint4 stage[BM_WARPS][64];
+    bm4_lut(lut, a.base);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
+    uint4 *st = stage[warp];
+    const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
+    const uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
+        const uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+        float c[2][NT][4];
+        mma_zero(c);
+        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
+            Bm4Block k = nx;
+            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
+            const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
+            const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                uint32_t b[NT][2];
+                mma_load_b<NT>(X, a.cols, bcx * 32 + h * 16, lane, b);
+                uint32_t v[8];
+#pragma unroll
+                for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
+                mma_rows32_k16<NT>(st, st_s, lane, v, b, c);
+            }
+        }
+        mma_flush<NT>(c, acc, a.rows, br * 32, lane);
+    }
+}
+
 static int bm4_gemv_grid(const BmArgs &a)
 {
     uint64_t units = (((a.rows + 31) / 32 + BM_WARPS - 1) / BM_WARPS) * ((a.bc + BM_CHUNK - 1) / BM_CHUNK);
@@ -396,11 +439,14 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     case 2: BMG(2); break;
     case 4: BMG(4); break;
     case 8: BMG(8); break;
-    case 16: // bitmap4 only: the fused CUDA-core path up to 16 tokens (activations 16 KB of shared memory)
-        if (a.width != 4) return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=16 needs bitmap4");
-        bm4_gemv_kernel<16><<<bm4_gemv_grid(a), BM_WARPS * 32, 0, s>>>(a, d_x, d_acc);
+    case 16: case 32: case 64: // bitmap4 only: the tensor-core path (v27; v14 ran M=16 on CUDA cores)
+        if (a.width != 4) return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d needs bitmap4", M);
+        if (a.cols % 2) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap4 tensor-core GEMM: odd column count %llu", (unsigned long long)a.cols);
+        if (M == 16) bm4_mma_kernel<2><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc);
+        else if (M == 32) bm4_mma_kernel<4><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc);
+        else bm4_mma_kernel<8><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc);
         break;
-    default: return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d not in {1,2,4,8} (16 for bitmap4)", M);
+    default: return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d not in {1,2,4,8} (16, 32, 64 for bitmap4)", M);
     }
 #undef BMG
     CU(cudaGetLastError(), "bm_gemv_kernel launch");

@@ -44,9 +44,10 @@ wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out);
 void wz_gpu_bm_free(wz_gpu_bm *g);
 size_t wz_gpu_bm_bytes(const wz_gpu_bm *g);
 wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream);
-/* M in {1,2,4,8}; bitmap4 also 16. */
+/* M in {1,2,4,8} (CUDA cores); bitmap4 also 16, 32, 64 (tensor cores, even
+ * column count). */
 wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
-#define WZ_GPU_BM4_GEMV_MAX_M 16
+#define WZ_GPU_BM4_GEMV_MAX_M 64
 
 /* The peers' formats on the GPU (kernels/peers.cu): decode the whole
  * matrix to bf16 in HBM, as the DFloat11 and NeuZip pipelines do before

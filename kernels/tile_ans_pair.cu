@@ -21,6 +21,7 @@ extern "C" {
 }
 #include "kernels/gpu_common.cuh"
 #include "kernels/tile_ans.cuh"
+#include "kernels/mma_rows32.cuh"
 
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
 #define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
@@ -444,26 +445,16 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 // ---- fused GEMM on tensor cores (M = 16, 32, 64; v21) ----
 //
 // Y^T = W X^T tile by tile: after each group the warp's 32 rows x 16 k of
-// decoded weights go through a 1 KB shared-memory stage (chunk h of row r
-// at h ^ ((r >> 2) & 1): conflict-free for both the row-wise stores and
-// ldmatrix), come back as two m16n8k16 A fragments (ldmatrix.x4), and meet
-// the activations (B fragments: X[m][k..k+1] pairs read straight from
-// global/L1, one group ahead) in mma.sync with fp32 accumulators. Split-K
-// over tiles as in the GEMV: one atomicAdd per output element per row
-// group. The decode is the same pair_group, so its rate bounds this kernel.
+// decoded weights meet the activations in mma.sync (kernels/mma_rows32.cuh:
+// a 1 KB stage, ldmatrix, fp32 accumulators). Split-K over tiles as in the
+// GEMV: one atomicAdd per output element per row group. The decode is the
+// same pair_group, so its rate bounds this kernel.
 
 struct PairSmemMma {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
     uint4 stage[PW][64];
 };
-
-__device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1)
-{
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
 
 template <int NT, int PB, int ILP>
 __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
@@ -481,59 +472,21 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         float c[2][NT][4];
-#pragma unroll
-        for (int rb = 0; rb < 2; rb++)
-#pragma unroll
-            for (int n = 0; n < NT; n++) c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
+        mma_zero(c);
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
             uint4 rn = t.next_raw(q, groups, lane);
-            // B fragments of this group, X[n*8 + lane/4][k + 2*(lane%4) (+8)]
-            // as bf16 pairs: issued before the decode, used after it (~1000
+            // B fragments issued before the decode, used after it (~1000
             // cycles later), so no prefetch registers are needed.
             uint32_t b[NT][2];
-            const uint64_t kc = c0 + p.cg * 16 + 2 * (lane & 3);
-#pragma unroll
-            for (int n = 0; n < NT; n++) {
-                const uint16_t *xm = X + (uint64_t)(n * 8 + lane / 4) * a.cols;
-                b[n][0] = kc < a.cols ? __ldg((const uint32_t *)(xm + kc)) : 0u;
-                b[n][1] = kc + 8 < a.cols ? __ldg((const uint32_t *)(xm + kc + 8)) : 0u;
-            }
+            mma_load_b<NT>(X, a.cols, c0 + p.cg * 16, lane, b);
             GroupPos pn = p;
             pn.next(per_rg);
             uint32_t v[8];
             t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
-            int sw = (lane >> 2) & 1;
-            st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
-            st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
-            __syncwarp();
-            uint32_t A[2][4];
-#pragma unroll
-            for (int rb = 0; rb < 2; rb++) {
-                int j = lane >> 3, r = rb * 16 + (j & 1) * 8 + (lane & 7), hh = j >> 1;
-                uint32_t addr = st_s + 16 * (r * 2 + (hh ^ ((r >> 2) & 1)));
-                asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
-                             : "=r"(A[rb][0]), "=r"(A[rb][1]), "=r"(A[rb][2]), "=r"(A[rb][3]) : "r"(addr));
-            }
-            __syncwarp();
-#pragma unroll
-            for (int rb = 0; rb < 2; rb++)
-#pragma unroll
-                for (int n = 0; n < NT; n++) mma_bf16(c[rb][n], A[rb], b[n][0], b[n][1]);
+            mma_rows32_k16<NT>(st, st_s, lane, v, b, c);
             t.keep_raw(rn);
-            if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K flush
-#pragma unroll
-                for (int rb = 0; rb < 2; rb++) {
-                    uint64_t row = r0 + p.rg * 32 + rb * 16 + lane / 4;
-#pragma unroll
-                    for (int n = 0; n < NT; n++) {
-                        uint64_t m = (uint64_t)n * 8 + 2 * (lane & 3);
-                        if (row < a.rows) { atomicAdd(acc + m * a.rows + row, c[rb][n][0]); atomicAdd(acc + (m + 1) * a.rows + row, c[rb][n][1]); }
-                        if (row + 8 < a.rows) { atomicAdd(acc + m * a.rows + row + 8, c[rb][n][2]); atomicAdd(acc + (m + 1) * a.rows + row + 8, c[rb][n][3]); }
-                        c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
-                    }
-                }
-            }
+            if (pn.rg != p.rg || q + 1 == groups) mma_flush<NT>(c, acc, a.rows, r0 + p.rg * 32, lane); // row group done: split-K
             p = pn;
         }
         t.end(a, lane);

@@ -166,8 +166,8 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     std::vector<uint16_t> back(r * c);
     cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
     EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "%s decode %llux%llu not bit-exact", codec->name, (unsigned long long)r, (unsigned long long)c);
-    for (int M : {1, 4, 8, 16}) {
-        if (M == 16 && codec != &wz_codec_bitmap4) continue;
+    for (int M : {1, 4, 8, 16, 32, 64}) {
+        if (M >= 16 && codec != &wz_codec_bitmap4) continue;
         double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
             return wz_gpu_bm_gemv(g, dx, M, dy, acc, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
         });

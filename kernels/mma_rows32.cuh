@@ -1,0 +1,86 @@
+// mma_rows32.cuh — the tensor-core step the fused decoders share: a warp
+// holds 32 rows x 16 k of decoded bf16 weights (lane = row, 8 bf16x2
+// words: columns 2i, 2i+1 in word i) and multiplies them into fp32
+// accumulators for NT n-tiles of 8 activation rows (mma.sync m16n8k16).
+//
+// The weights go through a 1 KB shared-memory stage (chunk h of row r at
+// h ^ ((r >> 2) & 1): conflict-free for the row-wise stores and for
+// ldmatrix) and come back as two A fragments (rows 0-15, 16-31) by
+// ldmatrix.x4. B fragments are X[n*8 + lane/4][k + 2*(lane%4) (+8)] as bf16
+// pairs, read straight from global/L1 (callers issue them before decoding
+// and use them after). v21 wrote this inside the tile-ans kernel; bitmap4
+// uses the same step since v27.
+#pragma once
+#include <stdint.h>
+
+__device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1)
+{
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// B fragments for columns k0 .. k0+15 of X (M >= 8*NT rows of `cols`
+// bf16; cols even): zero past the last column.
+template <int NT>
+__device__ __forceinline__ void mma_load_b(const uint16_t *__restrict__ X, uint64_t cols, uint64_t k0, int lane, uint32_t (&b)[NT][2])
+{
+    const uint64_t kc = k0 + 2 * (lane & 3);
+#pragma unroll
+    for (int n = 0; n < NT; n++) {
+        const uint16_t *xm = X + (uint64_t)(n * 8 + lane / 4) * cols;
+        b[n][0] = kc < cols ? __ldg((const uint32_t *)(xm + kc)) : 0u;
+        b[n][1] = kc + 8 < cols ? __ldg((const uint32_t *)(xm + kc + 8)) : 0u;
+    }
+}
+
+template <int NT>
+__device__ __forceinline__ void mma_zero(float (&c)[2][NT][4])
+{
+#pragma unroll
+    for (int rb = 0; rb < 2; rb++)
+#pragma unroll
+        for (int n = 0; n < NT; n++) c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
+}
+
+// st: this warp's 1 KB stage (64 uint4), st_s its shared address.
+template <int NT>
+__device__ __forceinline__ void mma_rows32_k16(uint4 *st, uint32_t st_s, int lane, const uint32_t (&v)[8], const uint32_t (&b)[NT][2],
+                                               float (&c)[2][NT][4])
+{
+    int sw = (lane >> 2) & 1;
+    st[lane * 2 + sw] = make_uint4(v[0], v[1], v[2], v[3]);
+    st[lane * 2 + (sw ^ 1)] = make_uint4(v[4], v[5], v[6], v[7]);
+    __syncwarp();
+    uint32_t A[2][4];
+#pragma unroll
+    for (int rb = 0; rb < 2; rb++) {
+        int j = lane >> 3, r = rb * 16 + (j & 1) * 8 + (lane & 7), hh = j >> 1;
+        uint32_t addr = st_s + 16 * (r * 2 + (hh ^ ((r >> 2) & 1)));
+        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                     : "=r"(A[rb][0]), "=r"(A[rb][1]), "=r"(A[rb][2]), "=r"(A[rb][3]) : "r"(addr));
+    }
+    __syncwarp();
+#pragma unroll
+    for (int rb = 0; rb < 2; rb++)
+#pragma unroll
+        for (int n = 0; n < NT; n++) mma_bf16(c[rb][n], A[rb], b[n][0], b[n][1]);
+}
+
+// Split-K flush: add the accumulators of rows r0 .. r0+31 to acc (M x rows,
+// fp32) and zero them.
+template <int NT>
+__device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, uint64_t r0, int lane)
+{
+#pragma unroll
+    for (int rb = 0; rb < 2; rb++) {
+        uint64_t row = r0 + rb * 16 + lane / 4;
+#pragma unroll
+        for (int n = 0; n < NT; n++) {
+            uint64_t m = (uint64_t)n * 8 + 2 * (lane & 3);
+            if (row < rows) { atomicAdd(acc + m * rows + row, c[rb][n][0]); atomicAdd(acc + (m + 1) * rows + row, c[rb][n][1]); }
+            if (row + 8 < rows) { atomicAdd(acc + m * rows + row + 8, c[rb][n][2]); atomicAdd(acc + (m + 1) * rows + row + 8, c[rb][n][3]); }
+            c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
+        }
+    }
+}
