@@ -33,8 +33,8 @@ typedef struct {
                                  alphabet with long tails loses 0.05 bit/code to 2^12 slots, 0.002
                                  to 2^15; no GPU kernel reads codes yet, so the 12-bit GPU table
                                  limit does not apply) */
-    int lane_states;          /* tile-ans rANS states per lane, 1 or 2; 0 = default: 2 for PAIR16
-                                 (two independent chains per GPU lane, kernels/NOTES.md v27), 1 else */
+    int lane_states;          /* tile-ans rANS states per lane, 1 or 2; 0 = default 1 (smallest);
+                                 2 gives each GPU lane two independent chains (kernels/NOTES.md v27) */
 } wz_codec_params;
 
 /* Gap decomposition, all in bits for the whole tensor:
@@ -107,10 +107,10 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path);
  * the encoder starts the lane at 2^16 + r_last << 8 | r_second_last, so the
  * decoder ends there instead of at 2^16): 16 of the 32 state bits per lane
  * and tile stop being overhead (-0.031 bit/weight at 64x256).
- * v4: `ilp` rANS states per lane (1 or 2; PAIR16 default 2): a lane's pair
- * step j uses state j % ilp, so a GPU lane runs two independent state
- * chains; with bits back each state carries two raw bytes (the lane's last
- * 2*ilp). v3 blobs are read as ilp 1. */
+ * v4: `ilp` rANS states per lane (1, the default, or 2): a lane's step j
+ * uses state j % ilp, so a GPU lane can run two independent state chains;
+ * with bits back each state carries two raw bytes (the lane's last 2*ilp).
+ * v3 blobs are read as ilp 1. */
 enum { WZ_TA_MODEL_CODES = 0, WZ_TA_MODEL_SPLIT16 = 1, WZ_TA_MODEL_PAIR16 = 2 };
 #define WZ_TA_ESC 15u
 typedef struct {

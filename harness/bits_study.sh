@@ -29,9 +29,14 @@ fi
 "$W" synth --model qwen2.5-14b --layers 1 --seed 1 -o "$T/q" > /dev/null
 "$W" scan "$T/q" --quiet --tile 0 --min-numel 4096 --json "$R/scan-qwen2.5-14b-synth.json"
 run qwen2.5-14b-synth-bf16 "$T/q"
-for tile in 32x128 64x256 128x256; do
+for tile in 32x128 32x256 64x256 128x256; do
   run "qwen2.5-14b-synth-bf16-tile$tile" "$T/q" --codec tile-ans --tile $tile
 done
+# Two rANS states per lane (v4) against the default one: what the GPU's
+# second chain costs in bits, at the default tile and at the H100 plan's
+# 32x256 (kernels/plan-h100.tsv).
+run qwen2.5-14b-synth-bf16-ls2 "$T/q" --codec tile-ans --lane-states 2
+run qwen2.5-14b-synth-bf16-tile32x256-ls2 "$T/q" --codec tile-ans --tile 32x256 --lane-states 2
 # The bf16 symbol-model alternative: one exponent per rANS step (SPLIT16).
 run qwen2.5-14b-synth-bf16-split16 "$T/q" --codec tile-ans --ta-model split16
 "$W" convert "$T/q" -o "$T/q8.safetensors" --to int8 --granularity channel > /dev/null

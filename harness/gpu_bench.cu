@@ -199,7 +199,7 @@ int main(int argc, char **argv)
                                                               (unsigned long long)pl->out, (unsigned long long)pl->in, (unsigned long long)S.out, (unsigned long long)S.in); return 2; }
             tcp.tile_rows = pl->T; tcp.tile_cols = pl->K; tcp.lane_states = pl->ls;
         }
-        const int ta_ls = tcp.lane_states ? tcp.lane_states : tcp.bf16_model == WZ_TA_MODEL_PAIR16 ? 2 : 1;
+        const int ta_ls = tcp.lane_states ? tcp.lane_states : 1;
         size_t cap = wz_codec_tile_ans.bound(&tcp, &in), len;
         std::vector<uint8_t> blob(cap);
         wz_cost cost;
@@ -488,7 +488,7 @@ int main(int argc, char **argv)
     json_t *root = json_pack("{s:o, s:f, s:b, s:i, s:[i,i], s:s, s:i, s:s?, s:o, s:o}", "provenance", prov, "copy_bandwidth_gbps", copy_bw / 1e9, "all_bit_exact",
                              all_exact, "reps", reps, "tile", cp.tile_rows, cp.tile_cols, "tile_ans_model",
                              cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "lane_states",
-                             cp.lane_states ? cp.lane_states : cp.bf16_model == WZ_TA_MODEL_PAIR16 ? 2 : 1, "plan", plan_path, "shapes", jshapes, "layer", jl);
+                             cp.lane_states ? cp.lane_states : 1, "plan", plan_path, "shapes", jshapes, "layer", jl);
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);
         return all_exact ? 0 : 1;

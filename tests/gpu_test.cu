@@ -237,9 +237,9 @@ int main()
     test_decode_exact(256, 512, 64, 256, 0.02, WZ_TA_MODEL_PAIR16, 1);   // many escapes
     test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_PAIR16, 1);
     test_hostile();
-    // One rANS state per lane (v3 layout, and v4 with lane_states 1): same
-    // kernels, ILP 1.
-    g_lane_states = 1;
+    // Two rANS states per lane (v4, the GPU plans' choice): the same tests
+    // through the ILP 2 kernels.
+    g_lane_states = 2;
     test_decode_exact(256, 512, 64, 256, 0.02);
     test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_PAIR16, 1);
     test_decode_exact(8192, 1024, 32, 32, 0.02);

@@ -94,12 +94,13 @@ static int model_for(const wz_codec_params *p, wz_dtype dt)
     return dt == WZ_DT_BF16 && p->bf16_model == WZ_TA_MODEL_PAIR16 ? WZ_TA_MODEL_PAIR16 : WZ_TA_MODEL_SPLIT16;
 }
 
-/* States per lane: 2 for PAIR16 unless asked otherwise (the GPU overlaps
- * the two chains), 1 for the models no GPU kernel runs two chains for. */
+/* States per lane: 1 unless asked (the smallest blob: each extra state
+ * costs ~16 bits per lane and tile); the GPU plans ask for 2 where the
+ * second independent chain pays (kernels/plan-*.tsv, NOTES.md v27). */
 static uint32_t ilp_for(const wz_codec_params *p, int model)
 {
-    if (p->lane_states) return (uint32_t)p->lane_states;
-    return model == WZ_TA_MODEL_PAIR16 ? 2 : 1;
+    (void)model;
+    return p->lane_states ? (uint32_t)p->lane_states : 1;
 }
 
 static size_t ta_bound(const wz_codec_params *p, const wz_codec_input *in)
