@@ -26,7 +26,8 @@ extern "C" {
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
 #define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
 #ifndef PAHEAD
-#define PAHEAD 1              // chunks in flight beyond what a group may need (a chunk lasts ~3 groups)
+#define PAHEAD 2              // chunks in flight beyond what a group may need (a chunk lasts ~3 groups);
+                              // 2 (v27; v17-v26: 1) also makes the ring 1024 words, so rel % PRING is a mask
 #endif
 #define PRING ((PAHEAD + 2) * PCHUNK) // words in a warp's ring: a group may straddle two chunks (pring_top_up)
 #define PMIRROR 256           // slot 0 mirrored after the ring: a group's reads never wrap (v20)
@@ -354,27 +355,50 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
 // shared memory and every lane reads them back with broadcast loads (v15
 // used a SHFL per pair and m, which ptxas guards with a divergence branch).
 
-template <int M>
+// How a warp gets its activations (XM): XM_TILE stages the tile's whole
+// column range once per tile (M <= 2, K <= 256, row stride a multiple of
+// 8: 16-byte loads; v27), XM_EVEN / XM_ODD stage each group's 16 columns
+// from one 32-bit / two 16-bit loads per pair issued a group ahead.
+enum { XM_EVEN = 0, XM_ODD = 1, XM_TILE = 2 };
+#define XT_COLS 256 // XM_TILE: columns staged per tile
+#ifndef PAIR_TILE_X
+#define PAIR_TILE_X 1 // 0: every M stages per group (v26), for the A/B
+#endif
+
+template <int M, int XM>
 struct PairSmemGemv {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
-    float2 xs[PW][8 * M];
+    __align__(16) float xs[PW][XM == XM_TILE ? M * XT_COLS : M * 16];
 };
 
-template <int M, int PB, int ILP, bool EVEN>
+template <int M, int PB, int ILP, int XM>
 __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, const uint16_t *__restrict__ X, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemGemv<M> &S = *(PairSmemGemv<M> *)smem_raw;
+    PairSmemGemv<M, XM> &S = *(PairSmemGemv<M, XM> *)smem_raw;
     load_ptab(S.tab, a);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     const uint32_t lt = (1u << lane) - 1;
     const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
-    float2 *xs = S.xs[warp];
+    float *xsw = S.xs[warp];
     for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
         PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
+        if (XM == XM_TILE) { // lane l: columns 8l .. 8l+7 of the tile, as fp32
+            __syncwarp(); // the previous tile's reads are done
+            const uint64_t c = c0 + 8 * lane;
+            const bool in = 8 * lane < a.K && c < a.cols; // cols % 8 == 0: a lane's 8 columns are all in or all out
+#pragma unroll
+            for (int m = 0; m < M; m++) {
+                uint4 r = in ? __ldg((const uint4 *)(X + (uint64_t)m * a.cols + c)) : make_uint4(0, 0, 0, 0);
+                float4 *d = (float4 *)(xsw + m * XT_COLS + 8 * lane);
+                d[0] = make_float4(__uint_as_float(r.x << 16), __uint_as_float(r.x & 0xffff0000u), __uint_as_float(r.y << 16), __uint_as_float(r.y & 0xffff0000u));
+                d[1] = make_float4(__uint_as_float(r.z << 16), __uint_as_float(r.z & 0xffff0000u), __uint_as_float(r.w << 16), __uint_as_float(r.w & 0xffff0000u));
+            }
+            __syncwarp();
+        }
         // Activations of a group as bf16 pairs, lane i < 8 holding columns
         // 2i, 2i+1; raw bits until used (converting would wait on the load).
         // One 32-bit load per pair when the row stride is even (EVEN), two
@@ -390,7 +414,9 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 #pragma unroll
             for (int m = 0; m < M; m++) {
                 const uint16_t *xm = xt + (uint64_t)m * a.cols;
-                if (EVEN) {
+                if (XM == XM_TILE) {
+                    xn[m] = 0;
+                } else if (XM == XM_EVEN) {
                     uint32_t v = 0;
                     if (c < cl) v = __ldg((const uint32_t *)(xm + c));
                     xn[m] = v;
@@ -403,18 +429,21 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
         float s[M];
 #pragma unroll
         for (int m = 0; m < M; m++) s[m] = 0.f;
-        load_x(0);
+        if (XM != XM_TILE) load_x(0);
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
             uint4 rn = t.next_raw(q, groups, lane);
-            __syncwarp(); // the previous group's reads of xs are done
-            if (lane < 8)
+            const float2 *xs = (const float2 *)(xsw + (XM == XM_TILE ? p.cg * 16 : 0)); // this group's 8 pairs, row m at m * (XT_COLS or 16) / 2
+            if (XM != XM_TILE) {
+                __syncwarp(); // the previous group's reads of xs are done
+                if (lane < 8)
 #pragma unroll
-                for (int m = 0; m < M; m++) xs[m * 8 + lane] = make_float2(__uint_as_float(xn[m] << 16), __uint_as_float(xn[m] & 0xffff0000u));
-            __syncwarp();
+                    for (int m = 0; m < M; m++) ((float2 *)xsw)[m * 8 + lane] = make_float2(__uint_as_float(xn[m] << 16), __uint_as_float(xn[m] & 0xffff0000u));
+                __syncwarp();
+            }
             GroupPos pn = p;
             pn.next(per_rg);
-            load_x(pn.cg); // after the last group: the tile's first columns again, unused
+            if (XM != XM_TILE) load_x(pn.cg); // after the last group: the tile's first columns again, unused
             uint32_t v[8];
             t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
 #pragma unroll
@@ -422,7 +451,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
                 float w0 = __uint_as_float(v[i] << 16), w1 = __uint_as_float(v[i] & 0xffff0000u);
 #pragma unroll
                 for (int m = 0; m < M; m++) {
-                    float2 xp = xs[m * 8 + i];
+                    float2 xp = xs[m * (XM == XM_TILE ? XT_COLS / 2 : 8) + i];
                     s[m] = fmaf(w0, xp.x, s[m]);
                     s[m] = fmaf(w1, xp.y, s[m]);
                 }
@@ -533,8 +562,14 @@ struct Gemv {
     template <int PB, int ILP>
     static wz_err run(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
     {
-        auto kern = a.cols % 2 ? ta_pair_gemv_kernel<M, PB, ILP, false> : ta_pair_gemv_kernel<M, PB, ILP, true>;
-        const size_t smem = sizeof(PairSmemGemv<M>);
+        if (PAIR_TILE_X && a.K <= XT_COLS && a.cols % 8 == 0) return launch<PB, ILP, M <= 2 ? XM_TILE : XM_EVEN>(a, X, acc, s);
+        return a.cols % 2 ? launch<PB, ILP, XM_ODD>(a, X, acc, s) : launch<PB, ILP, XM_EVEN>(a, X, acc, s);
+    }
+    template <int PB, int ILP, int XM>
+    static wz_err launch(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_t s)
+    {
+        auto kern = ta_pair_gemv_kernel<M, PB, ILP, XM>;
+        const size_t smem = sizeof(PairSmemGemv<M, XM>);
         WZ_TRY(set_smem(kern, smem));
         kern<<<pair_grid(a.ntiles), PW * 32, smem, s>>>(a, X, acc);
         CU(cudaGetLastError(), "ta_pair_gemv_kernel launch");
