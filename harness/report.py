@@ -59,11 +59,22 @@ if gpu:
                                                             l["floor_us"], l.get("bitmap4_floor_us", float("nan"))))
     p = gpu["provenance"]
     w("\nSource: `results/gpu-bench.json` — %s, driver %s, commit %s, %s; copy bandwidth %.0f GB/s measured in the same run; all decoders "
-      "bit-exact: %s. M <= 8 runs the fused decode+GEMV kernels (CUDA cores); at M = 16 and 64 the run times the fused decode + tensor-core "
-      "GEMM (mma.sync) against decode + cuBLAS and reports the faster per shape (both times and the chosen `path` are in the JSON); larger M "
-      "decodes to HBM then calls cuBLAS. "
+      "bit-exact: %s. M <= 8 runs the fused decode+GEMV kernels (CUDA cores); at M = 16-64 tile-ans and bitmap4 also have a fused decode + "
+      "tensor-core GEMM (mma.sync), timed against decode + cuBLAS (tile-ans: the path the committed plan names, bitmap4: the faster; both "
+      "times are in the JSON); larger M decodes to HBM then calls cuBLAS. "
       "`kernels/NOTES.md` explains what bounds each number.\n" % (p["device"], p["driver"], str(p["commit"])[:10], p["date"], gpu["copy_bandwidth_gbps"],
                                                                    "yes" if gpu["all_bit_exact"] else "NO"))
+    if gpu.get("plan"):
+        w("tile-ans layout per shape from the autotuned plan `%s` (`harness/autotune.py`: the candidate layout with the smallest geometric mean "
+          "of tile-ans / cuBLAS time over M on this card), at its size cost:\n" % gpu["plan"])
+        w("| shape | tile | rANS states per lane | bits/weight |")
+        w("|---|---|---|---|")
+        for sh in gpu["shapes"]:
+            w("| %s | %dx%d | %d | %.4f |" % (sh["name"], sh["tile"][0], sh["tile"][1], sh.get("lane_states", 1), sh["bits_per_weight"]))
+        if bits_q:
+            w("\nThe default layout (64x256, one state per lane) is %.4f bits/weight on the same layer (§2: `results/bits-qwen2.5-14b-synth-bf16.json`)."
+              % bits_q["model"]["tile-ans"]["bits_per_weight"])
+        w("")
     with open(os.path.join(PD, "gpu-decode.tsv"), "w") as f:
         f.write("# shape tile-ans bitmap bitmap4 dfloat11 neuzip (GB/s of bf16 written)\n")
         for sh in gpu["shapes"]:
@@ -196,13 +207,19 @@ w("\ntile-ans codes the exponent and ships sign+mantissa raw: it loses the expon
   "16-byte loads; coding the high byte loses ~0.18 bit; the full 16-bit alphabet would need ~10^4 table entries or an escape path "
   "the paper does not describe. Since v2 the bf16 default (PAIR16) codes the exponents of two neighbouring weights as one symbol "
   "(window of 15 exponents + escape) so the GPU pays one rANS step per two weights, and (v3) carries each lane's last two raw bytes in "
-  "its rANS state instead of the raw plane (bits back).\n")
+  "its rANS state instead of the raw plane (bits back). v4 lets a lane keep two rANS states (its steps alternate between them: two "
+  "independent chains on the GPU) at ~16 bits per lane and tile; one stays the default.\n")
 sp = load(os.path.join(R, "bits-qwen2.5-14b-synth-bf16-split16.json"))
 if sp and bits_q:
     pr, so = bits_q["model"]["tile-ans"], sp["model"]["tile-ans"]
     w("| tile-ans bf16 model (synthetic Qwen2.5-14B layer) | bits/w | gap | model | table | coder | framing |")
     w("|---|---|---|---|---|---|---|")
-    for name, x in (("PAIR16 + bits back (default)", pr), ("SPLIT16 (`--ta-model split16`)", so)):
+    ls2 = load(os.path.join(R, "bits-qwen2.5-14b-synth-bf16-ls2.json"))
+    rows = [("PAIR16 + bits back (default)", pr)]
+    if ls2:
+        rows.append(("PAIR16, two states per lane (`--lane-states 2`)", ls2["model"]["tile-ans"]))
+    rows.append(("SPLIT16 (`--ta-model split16`)", so))
+    for name, x in rows:
         w("| %s | %.4f | +%.4f | %+.4f | %+.4f | %+.4f | %+.4f |" % (name, x["bits_per_weight"], x["gap"], x["model_loss"], x["table_loss"], x["coder_loss"], x["framing"]))
     w("")
 
@@ -210,12 +227,12 @@ if sp and bits_q:
 w("## 3. Metadata overhead (paper Table III: 16 KB table + 4 B per tile = 0.0024-0.0173 bits/weight; Qwen-14B 0.0097 at 32x128, 0.0038 at 64x256)\n")
 w("| tile | bits/weight | coder loss (ANS states + word rounding) | framing (table, tile offsets, headers) | states + framing |")
 w("|---|---|---|---|---|")
-for t in ("32x128", "64x256", "128x256"):
+for t in ("32x128", "32x256", "32x256-ls2", "64x256", "128x256"):
     d = load(os.path.join(R, "bits-qwen2.5-14b-synth-bf16-tile%s.json" % t))
     if d:
         x = d["model"]["tile-ans"]
         w("| %s | %.4f | %.4f | %.4f | %.4f |" % (t, x["bits_per_weight"], x["coder_loss"], x["framing"], x["coder_loss"] + x["framing"]))
-w("\nThe paper counts table + offsets only; a tile also needs its 32 lanes' initial states (32 x 32 bits), which it does not count. "
+w("\nThe paper counts table + offsets only; a tile also needs its 32 lanes' initial states (32 x 32 bits; -ls2: two per lane), which it does not count. "
   "Ours: synthetic Qwen2.5-14B layer (`results/bits-qwen2.5-14b-synth-bf16-tile*.json`).\n")
 
 # ---------------------------------------------------------------- kernels
@@ -262,9 +279,9 @@ if gpu:
     l1 = gpu["layer"][0]
     gu = [x for s in gpu["shapes"] if s["name"] == "gate_up" for x in s["by_M"] if x["M"] == 1]
     b4 = l1["cublas_us"] / l1["bitmap4_us"] if l1.get("bitmap4_us") else float("nan")
-    w("\nOn an H100 (HBM3) the entropy-coded tile-ans kernels are decode-bound and slower than cuBLAS at every M (the paper's kernel is "
-      "also decoder-bound at small batch; it reports no batch-1 number). The fixed-length `bitmap4` code (12.04 bits/weight, 75%%) is "
-      "%.2fx of cuBLAS at M=1 on the whole layer (%.2fx on gate_up).\n" % (b4, gu[0]["cublas_us"] / gu[0]["bitmap4_us"] if gu and gu[0].get("bitmap4_us") else float("nan")))
+    w("\nOn an H100 (HBM3) the entropy-coded tile-ans kernels are decode-bound and slower than cuBLAS at every M (%.2fx at M=1; the paper's "
+      "kernel is also decoder-bound at small batch and reports no batch-1 number). The fixed-length `bitmap4` code (12.04 bits/weight, 75%%) is "
+      "%.2fx of cuBLAS at M=1 on the whole layer (%.2fx on gate_up).\n" % (l1["speedup"], b4, gu[0]["cublas_us"] / gu[0]["bitmap4_us"] if gu and gu[0].get("bitmap4_us") else float("nan")))
 else:
     w("_No GPU results committed._\n")
 
