@@ -59,8 +59,8 @@ if gpu:
             l["M"], l["cublas_us"], l["tile_ans_us"], l["speedup"], l["bitmap_us"], l["bitmap_speedup"], b4, l.get("bitmap4_speedup", float("nan")),
             l["floor_us"], l.get("bitmap4_floor_us", float("nan")), 100 * l["floor_us"] / l["tile_ans_us"], 100 * l.get("bitmap4_floor_us", float("nan")) / b4))
     w("\nFloor = compressed bytes / measured copy bandwidth: what a fused kernel must read. It binds up to M ~ 200; beyond, the tensor-core "
-      "floor (2 M x 275 M FLOP at ~990 TFLOP/s dense bf16: 142 us at M=256, 2.3 ms at 4096) does, so %% of floor is a memory-side figure "
-      "(100%% = a kernel that only streams its compressed weights).")
+      "floor (2 M x 275 M FLOP at ~990 TFLOP/s dense bf16: 142 us at M=256, 2.3 ms at 4096) does, so % of floor is a memory-side figure "
+      "(100% = a kernel that only streams its compressed weights).")
     p = gpu["provenance"]
     w("\nSource: `results/gpu-bench.json` — %s, driver %s, commit %s, %s; copy bandwidth %.0f GB/s measured in the same run; all decoders "
       "bit-exact: %s. M <= 8 runs the fused decode+GEMV kernels (CUDA cores); at M = 16-64 tile-ans and bitmap4 also have a fused decode + "
