@@ -200,7 +200,7 @@ struct GroupPos {
 // the current group (the three kernels share this bookkeeping). A group's
 // raw bytes are loaded one group ahead into registers (v26a queued three
 // groups ahead in shared memory by cp.async.bulk: 10% slower, NOTES.md).
-// ILP: rANS states per lane (v4 blobs: 2 by default).
+// ILP: rANS states per lane (v4 blobs: 1 or 2).
 template <int ILP>
 struct PairTile {
     static constexpr int TAIL = 16 - 2 * ILP; // raw bytes per lane of the last group kept in the plane's tail
@@ -245,7 +245,7 @@ struct PairTile {
     // The raw bytes of group q + 1, issued a group ahead (not the last's);
     // the caller hands them back with keep_raw after the group. A running
     // pointer: v26 recomputed the 64-bit address from (k, q) every group.
-    __device__ uint4 next_raw(uint32_t q, uint32_t groups, int lane)
+    __device__ uint4 next_raw(uint32_t q, uint32_t groups)
     {
         if (q + 2 >= groups) return rv;
         rp += 32;
@@ -332,7 +332,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
         const uint64_t r0 = t.r0, c0 = t.c0;
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++, p.next(per_rg)) {
-            uint4 rn = t.next_raw(q, groups, lane);
+            uint4 rn = t.next_raw(q, groups);
             uint32_t v[8];
             t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
             uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
@@ -357,7 +357,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
 
 // How a warp gets its activations (XM): XM_TILE stages the tile's whole
 // column range once per tile (M <= 2, K <= 256, row stride a multiple of
-// 8: 16-byte loads; v27), XM_EVEN / XM_ODD stage each group's 16 columns
+// 8: 16-byte loads; v28), XM_EVEN / XM_ODD stage each group's 16 columns
 // from one 32-bit / two 16-bit loads per pair issued a group ahead.
 enum { XM_EVEN = 0, XM_ODD = 1, XM_TILE = 2 };
 #define XT_COLS 256 // XM_TILE: columns staged per tile
@@ -414,9 +414,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 #pragma unroll
             for (int m = 0; m < M; m++) {
                 const uint16_t *xm = xt + (uint64_t)m * a.cols;
-                if (XM == XM_TILE) {
-                    xn[m] = 0;
-                } else if (XM == XM_EVEN) {
+                if (XM == XM_EVEN) {
                     uint32_t v = 0;
                     if (c < cl) v = __ldg((const uint32_t *)(xm + c));
                     xn[m] = v;
@@ -432,7 +430,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
         if (XM != XM_TILE) load_x(0);
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
-            uint4 rn = t.next_raw(q, groups, lane);
+            uint4 rn = t.next_raw(q, groups);
             const float2 *xs = (const float2 *)(xsw + (XM == XM_TILE ? p.cg * 16 : 0)); // this group's 8 pairs, row m at m * (XT_COLS or 16) / 2
             if (XM != XM_TILE) {
                 __syncwarp(); // the previous group's reads of xs are done
@@ -504,7 +502,7 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
         mma_zero(c);
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
-            uint4 rn = t.next_raw(q, groups, lane);
+            uint4 rn = t.next_raw(q, groups);
             // B fragments issued before the decode, used after it (~1000
             // cycles later), so no prefetch registers are needed.
             uint32_t b[NT][2];

@@ -97,9 +97,8 @@ static int model_for(const wz_codec_params *p, wz_dtype dt)
 /* States per lane: 1 unless asked (the smallest blob: each extra state
  * costs ~16 bits per lane and tile); the GPU plans ask for 2 where the
  * second independent chain pays (kernels/plan-*.tsv, NOTES.md v27). */
-static uint32_t ilp_for(const wz_codec_params *p, int model)
+static uint32_t ilp_for(const wz_codec_params *p)
 {
-    (void)model;
     return p->lane_states ? (uint32_t)p->lane_states : 1;
 }
 
@@ -112,7 +111,7 @@ static size_t ta_bound(const wz_codec_params *p, const wz_codec_input *in)
     int model = model_for(p, in->dtype);
     ta_layout L;
     if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP) return 0;
-    if (!ta_layout_of(tr, tc, T * K, tr * tc * T * K, model == WZ_TA_MODEL_PAIR16 ? in->rows * in->cols : 0, model, ilp_for(p, model), &L)) return 0;
+    if (!ta_layout_of(tr, tc, T * K, tr * tc * T * K, model == WZ_TA_MODEL_PAIR16 ? in->rows * in->cols : 0, model, ilp_for(p), &L)) return 0;
     return L.total;
 }
 
@@ -227,7 +226,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     T = t32; K = k32; te = T * K;
     const int model = model_for(p, in->dtype), pair = model == WZ_TA_MODEL_PAIR16;
     if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_ARG, "tile-ans: %d rANS states per lane (0 = default, 1, 2)", p->lane_states);
-    const uint32_t ilp = ilp_for(p, model), cb = wz_ta_carried(model, ilp);
+    const uint32_t ilp = ilp_for(p), cb = wz_ta_carried(model, ilp);
     const int pb = model == WZ_TA_MODEL_CODES && p->code_prob_bits ? p->code_prob_bits : p->prob_bits;
     const uint16_t *x16 = in->data;
     const uint8_t *x8 = in->data;
