@@ -23,7 +23,9 @@ extern "C" {
 #include "kernels/tile_ans.cuh"
 #include "kernels/mma_rows32.cuh"
 
+#ifndef PW
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
+#endif
 #define PCHUNK 256            // words per cp.async round (32 lanes x 16 bytes)
 #ifndef PAHEAD
 #define PAHEAD 1              // chunks in flight beyond what a group may need (a chunk lasts ~3 groups);
