@@ -136,7 +136,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else if (!strcmp(argv[i], "--ms") && i + 1 < argc) { // after --quick: its reps, these batch sizes
             Ms.clear();
-            for (char *t = strtok(argv[++i], ","); t; t = strtok(NULL, ",")) {
+            std::string list = argv[++i]; // a copy: strtok must not cut argv, which the provenance records
+            for (char *t = strtok(&list[0], ","); t; t = strtok(NULL, ",")) {
                 int m = atoi(t);
                 if (m < 1 || m > 65536) { fprintf(stderr, "gpu_bench: --ms takes batch sizes 1..65536, not '%s'\n", t); return 2; }
                 Ms.push_back(m);
