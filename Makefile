@@ -101,11 +101,12 @@ $(BUILD)/san/tests/%: tests/%.c tests/testutil.h $(BUILD)/san/libwzip.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) $< $(BUILD)/san/libwzip.a -o $@ $(LDLIBS) -lcmocka
 
-test: $(BUILD)/wzip $(TEST_BIN) $(CU_OBJ) $(if $(NVCC),$(BUILD)/gpu_test)
+test: $(BUILD)/wzip $(TEST_BIN) $(CU_OBJ) $(if $(NVCC),$(BUILD)/gpu_test $(BUILD)/gpu_bench)
 	@fail=0; for t in $(TEST_BIN); do \
 	  echo "== $$t"; WZ_SHARED=$${WZ_SHARED:-../shared} $$t || fail=1; done; \
 	if [ -x $(BUILD)/gpu_test ]; then echo "== gpu tests"; $(BUILD)/gpu_test || fail=1; fi; \
 	bash tests/cli_errors.sh $(BUILD)/wzip || fail=1; \
+	bash tests/autotune_check.sh $(BUILD)/gpu_bench || fail=1; \
 	if [ $$fail = 0 ]; then echo "ALL CPU TESTS PASSED"; else echo "SOME TESTS FAILED"; exit 1; fi
 
 # Fuzzing (libFuzzer, clang): `make fuzz FUZZ_SECS=60` runs every target.
