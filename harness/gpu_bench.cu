@@ -429,8 +429,12 @@ int main(int argc, char **argv)
             json_array_append_new(jm, jr);
             CK(cudaFree(dX)); CK(cudaFree(dY)); CK(cudaFree(dAcc));
         }
+        // The tile the blob has: the codec takes the requested one only where
+        // it divides the matrix, else the nearest without padding (tile_ans.c).
+        wz_ta_view tv;
+        WZ(wz_ta_parse(blob.data(), len, &tv));
         json_array_append_new(jshapes, json_pack("{s:s, s:I, s:I, s:[i,i], s:i, s:f, s:f, s:I, s:b, s:f, s:f, s:f, s:f, s:o}", "name", S.name, "out",
-                                                 (json_int_t)S.out, "in", (json_int_t)S.in, "tile", (int)tcp.tile_rows, (int)tcp.tile_cols,
+                                                 (json_int_t)S.out, "in", (json_int_t)S.in, "tile", (int)tv.h->tile_rows, (int)tv.h->tile_cols,
                                                  "lane_states", ta_ls, "bits_per_weight", gap.total, "entropy_bits", gap.h_full,
                                                  "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us,
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
