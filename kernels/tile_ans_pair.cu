@@ -192,6 +192,18 @@ __device__ __forceinline__ void load_ptab(ptab_t *tab, const TaArgs &a)
     __syncthreads();
 }
 
+// What every PAIR16 kernel knows about its warp: lane, warp in block,
+// lanes-below mask, groups per tile and per row group, and the tiles it
+// owns (warp w of block b: tiles b*PW + w, then every gridDim*PW).
+struct PairWarp {
+    int lane, warp;
+    uint32_t lt, groups, per_rg;
+    __device__ explicit PairWarp(const TaArgs &a)
+        : lane(threadIdx.x & 31), warp(threadIdx.x / 32), lt((1u << (threadIdx.x & 31)) - 1), groups(a.T * a.K / 512), per_rg(a.K / 16) {}
+    __device__ uint64_t first() const { return (uint64_t)blockIdx.x * PW + warp; }
+    __device__ uint64_t stride() const { return (uint64_t)gridDim.x * PW; }
+};
+
 // Walks a tile's groups without divisions: row group rg, column group cg.
 struct GroupPos {
     uint32_t rg, cg;
@@ -324,11 +336,11 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
     extern __shared__ __align__(16) unsigned char smem_raw[];
     PairSmemDec &S = *(PairSmemDec *)smem_raw;
     load_ptab(S.tab, a);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    const uint32_t lt = (1u << lane) - 1;
-    const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
+    const PairWarp W(a);
+    const int lane = W.lane, warp = W.warp;
+    const uint32_t lt = W.lt, groups = W.groups, per_rg = W.per_rg;
     const bool pairable = a.cols % 8 == 0 && per_rg % 2 == 0;
-    for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
+    for (uint64_t k = W.first(); k < a.ntiles; k += W.stride()) {
         PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
@@ -380,11 +392,11 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
     extern __shared__ __align__(16) unsigned char smem_raw[];
     PairSmemGemv<M, XM> &S = *(PairSmemGemv<M, XM> *)smem_raw;
     load_ptab(S.tab, a);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    const uint32_t lt = (1u << lane) - 1;
-    const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
+    const PairWarp W(a);
+    const int lane = W.lane, warp = W.warp;
+    const uint32_t lt = W.lt, groups = W.groups, per_rg = W.per_rg;
     float *xsw = S.xs[warp];
-    for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
+    for (uint64_t k = W.first(); k < a.ntiles; k += W.stride()) {
         PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
@@ -491,12 +503,12 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
     extern __shared__ __align__(16) unsigned char smem_raw[];
     PairSmemMma &S = *(PairSmemMma *)smem_raw;
     load_ptab(S.tab, a);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    const uint32_t lt = (1u << lane) - 1;
-    const uint32_t groups = a.T * a.K / 512, per_rg = a.K / 16;
+    const PairWarp W(a);
+    const int lane = W.lane, warp = W.warp;
+    const uint32_t lt = W.lt, groups = W.groups, per_rg = W.per_rg;
     uint4 *st = S.stage[warp];
     const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
-    for (uint64_t k = (uint64_t)blockIdx.x * PW + warp; k < a.ntiles; k += (uint64_t)gridDim.x * PW) {
+    for (uint64_t k = W.first(); k < a.ntiles; k += W.stride()) {
         PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
