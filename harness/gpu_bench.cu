@@ -41,7 +41,7 @@ static float bf(uint16_t h) { return wz_bf16_to_f32(h); }
 // shape the tile-ans layout (tile, rANS states per lane), per (shape, M)
 // the path. Lines: shape out in tile lane_states M path; '#' comments.
 struct PlanRow { std::string shape, path; uint64_t out, in; uint32_t T, K; int ls, M; };
-static int read_plan(const char *path, std::vector<PlanRow> &rows)
+static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &device)
 {
     FILE *f = fopen(path, "r");
     if (!f) { fprintf(stderr, "gpu_bench: cannot open plan %s\n", path); return 0; }
@@ -49,6 +49,11 @@ static int read_plan(const char *path, std::vector<PlanRow> &rows)
     int ln = 0;
     while (fgets(line, sizeof line, f)) {
         ln++;
+        const char *tag = "# tile-ans plan for ";
+        if (!strncmp(line, tag, strlen(tag))) { // the card it was tuned on, up to the ':'
+            device.assign(line + strlen(tag));
+            device = device.substr(0, device.find_first_of(":\n"));
+        }
         if (line[0] == '#' || line[0] == '\n') continue;
         char shape[64], tile[32], pth[32];
         PlanRow r;
@@ -125,6 +130,7 @@ int main(int argc, char **argv)
     const char *out_path = "gpu-bench.json";
     int reps = 30;
     const char *only = NULL, *dump = NULL, *plan_path = NULL;
+    std::string plan_device;
     std::vector<PlanRow> plan;
     int ta_only = 0; // --ta-only: tile-ans and cuBLAS only (autotune candidates), no baselines or peers
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
@@ -147,7 +153,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i]; // weights + DFloat11-format blobs for harness/dfloat11_real.py
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else if (!strcmp(argv[i], "--ta-only")) ta_only = 1;
-        else if (!strcmp(argv[i], "--plan") && i + 1 < argc) { plan_path = argv[++i]; if (!read_plan(plan_path, plan)) return 2; }
+        else if (!strcmp(argv[i], "--plan") && i + 1 < argc) { plan_path = argv[++i]; if (!read_plan(plan_path, plan, plan_device)) return 2; }
         else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "1") && strcmp(m, "2")) { fprintf(stderr, "gpu_bench: --lane-states takes 1 or 2, not '%s'\n", m); return 2; }
@@ -167,6 +173,8 @@ int main(int argc, char **argv)
     int drv = 0, rt = 0, clk = 0, memclk = 0; cudaDriverGetVersion(&drv); cudaRuntimeGetVersion(&rt);
     cudaDeviceGetAttribute(&clk, cudaDevAttrClockRate, 0); cudaDeviceGetAttribute(&memclk, cudaDevAttrMemoryClockRate, 0);
     printf("device: %s, %d SMs, driver %d, runtime %d\n", prop.name, prop.multiProcessorCount, drv, rt);
+    if (plan_path && plan_device != prop.name) // still runs: the plan is a choice of layouts, any card decodes them
+        printf("gpu-bench: note: plan %s was tuned on '%s', this is '%s'\n", plan_path, plan_device.c_str(), prop.name);
     Timer tm;
     // Copy bandwidth (bytes read + written), same process.
     size_t cb = 1ull << 30; void *ca, *cb2; CK(cudaMalloc(&ca, cb)); CK(cudaMalloc(&cb2, cb)); CK(cudaMemset(ca, 1, cb));
@@ -403,12 +411,14 @@ int main(int argc, char **argv)
             json_t *jr = json_pack("{s:i, s:f, s:f, s:s, s:s, s:f, s:f, s:f, s:f}", "M", M, "cublas_us", t_cublas, "tile_ans_us", t_fused, "path", path,
                                    "fastest_path", best, "speedup", t_cublas / t_fused, "rel_err_tile_ans", errs[0], "rel_err_cublas", errs[1],
                                    "floor_us", floor_us);
+            json_object_set_new(jr, "tile_ans_pct_floor", json_real(100.0 * floor_us / t_fused));
             for (int f = 0; f < 2 && !ta_only; f++) {
                 char k[64];
                 snprintf(k, sizeof k, "%s_us", FLN[f]); json_object_set_new(jr, k, json_real(t_bm[f]));
                 snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(t_cublas / t_bm[f]));
                 snprintf(k, sizeof k, "rel_err_%s", FLN[f]); json_object_set_new(jr, k, json_real(errs[2 + f]));
                 snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(bfloor_us[f]));
+                snprintf(k, sizeof k, "%s_pct_floor", FLN[f]); json_object_set_new(jr, k, json_real(100.0 * bfloor_us[f] / t_bm[f]));
             }
             if (bm4_mma && !ta_only) {
                 json_object_set_new(jr, "bitmap4_mma_us", json_real(t_bm4_mma));
@@ -465,12 +475,14 @@ int main(int argc, char **argv)
                layer_cublas[mi] / layer_bm[1][mi], layer_bfloor[1][mi]);
         json_t *jr = json_pack("{s:i, s:f, s:f, s:f, s:f}", "M", Ms[mi], "cublas_us", layer_cublas[mi], "tile_ans_us", layer_fused[mi], "speedup",
                                layer_cublas[mi] / layer_fused[mi], "floor_us", layer_floor[mi]);
+        json_object_set_new(jr, "tile_ans_pct_floor", json_real(100.0 * layer_floor[mi] / layer_fused[mi]));
         if (!ta_only) {
             for (int f = 0; f < 2; f++) {
                 char k[64];
                 snprintf(k, sizeof k, "%s_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bm[f][mi]));
                 snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(layer_cublas[mi] / layer_bm[f][mi]));
                 snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bfloor[f][mi]));
+                snprintf(k, sizeof k, "%s_pct_floor", FLN[f]); json_object_set_new(jr, k, json_real(100.0 * layer_bfloor[f][mi] / layer_bm[f][mi]));
             }
             json_object_set_new(jr, "dfloat11_pipeline_us", json_real(layer_df[mi]));
             json_object_set_new(jr, "neuzip_pipeline_us", json_real(layer_nz[mi]));
@@ -494,6 +506,7 @@ int main(int argc, char **argv)
                              all_exact, "reps", reps, "tile", cp.tile_rows, cp.tile_cols, "tile_ans_model",
                              cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "lane_states",
                              cp.lane_states ? cp.lane_states : 1, "plan", plan_path, "shapes", jshapes, "layer", jl);
+    if (plan_path) json_object_set_new(root, "plan_device", json_string(plan_device.c_str())); // the card the plan was tuned on
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);
         return all_exact ? 0 : 1;
