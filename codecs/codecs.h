@@ -142,8 +142,7 @@ typedef struct {
     const uint16_t *words;
     const uint8_t *raw, *esc;
     uint64_t ntiles, tile_elems;
-    uint32_t ilp;              /* states per lane (v3 blobs: 1) */
-    uint32_t carried;          /* raw bytes per lane in its states: PAIR16 2*ilp, else 0 */
+    uint32_t ilp;              /* states per lane (v3 blobs: 1; the header's byte is 0 there) */
 } wz_ta_view;
 /* Validate a blob and locate its parts. */
 wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v);

@@ -140,7 +140,7 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
         return wz_fail(WZ_ERR_CORRUPT, "tile-ans: blob is %zu bytes, header implies another size (truncated?)", len);
     v->h = h;
     v->ntiles = L.ntiles; v->tile_elems = te;
-    v->ilp = ilp; v->carried = wz_ta_carried(h->model, ilp);
+    v->ilp = ilp;
     v->word_off = (const uint32_t *)(src + sizeof *h);
     v->states = (const uint32_t *)(src + sizeof *h + L.off_b);
     v->esc_off = L.eo_b ? (const uint32_t *)(src + sizeof *h + L.off_b + L.st_b) : NULL;
@@ -394,7 +394,7 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
                     ex[(2 * ps + half) * 32 + l] = e8;
                 }
         if (ei != ne) return wz_fail(WZ_ERR_CORRUPT, "tile %llu: %llu of its %llu escape bytes unused", (unsigned long long)k, (unsigned long long)(ne - ei), (unsigned long long)ne);
-        const uint64_t cb = v->carried, tl = 16 - cb; /* tail bytes per lane */
+        const uint64_t cb = wz_ta_carried(h->model, v->ilp), tl = 16 - cb; /* tail bytes per lane */
         const uint8_t *rmain = v->raw + k * main, *rtail = v->raw + v->ntiles * main + k * 32 * tl;
         const uint64_t c0 = tj * K, nc = h->cols - c0 < K ? h->cols - c0 : K;
         for (uint64_t rg = 0; rg < T / 32; rg++)
