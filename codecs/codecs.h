@@ -35,6 +35,9 @@ typedef struct {
                                  limit does not apply) */
     int lane_states;          /* tile-ans rANS states per lane, 1 or 2; 0 = default 1 (smallest);
                                  2 gives each GPU lane two independent chains (kernels/NOTES.md v27) */
+    int ta_order;             /* tile-ans element order of PAIR16 tiles: WZ_TA_ORDER_ROWS (default,
+                                 lane = row) or WZ_TA_ORDER_MMA (a lane's pairs are its mma.sync
+                                 A-fragment registers); other models always use rows */
 } wz_codec_params;
 
 /* Gap decomposition, all in bits for the whole tensor:
@@ -95,7 +98,7 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path);
 
 /* --- the tile-ans blob, shared with kernels/ (the GPU reads these bytes) --- */
 #define WZ_TA_MAGIC 0x41545a57u /* "WZTA" */
-#define WZ_TA_VERSION 4 /* v4: lane_states (ilp); v3 blobs (ilp 1) still read */
+#define WZ_TA_VERSION 5 /* v5: element order; v4 (lane_states) and v3 blobs still read */
 /* Symbol models. CODES: symbol = the byte/nibble code. SPLIT16: symbol =
  * exponent byte (bf16) or high byte (fp16), sign|mantissa byte raw.
  * PAIR16 (bf16 default, v2): one rANS symbol per two weights of a lane: the
@@ -110,14 +113,24 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path);
  * v4: `ilp` rANS states per lane (1, the default, or 2): a lane's step j
  * uses state j % ilp, so a GPU lane can run two independent state chains;
  * with bits back each state carries two raw bytes (the lane's last 2*ilp).
- * v3 blobs are read as ilp 1. */
+ * v3 blobs are read as ilp 1.
+ * v5: the element order (PAIR16 only). ROWS: lane l of a 16-step group
+ * holds row l of its 32-row group, pair step i its columns 2i, 2i+1 (v1-v4).
+ * MMA: the same 32 x 16 block of the group, but lane l's eight pairs are
+ * the registers the mma.sync m16n8k16 A fragment wants: pair step i = 4 rb
+ * + a holds row 16 rb + l/4 + 8 (a & 1), columns 2 (l % 4) + 8 (a >> 1) and
+ * +1. Every pair is still two adjacent columns of one row (same symbol
+ * statistics, same size); a GPU lane decodes straight into tensor-core
+ * operands (kernels/NOTES.md v30). v4 blobs are ROWS. */
 enum { WZ_TA_MODEL_CODES = 0, WZ_TA_MODEL_SPLIT16 = 1, WZ_TA_MODEL_PAIR16 = 2 };
+enum { WZ_TA_ORDER_ROWS = 0, WZ_TA_ORDER_MMA = 1 };
 #define WZ_TA_ESC 15u
 typedef struct {
     uint32_t magic;
     uint16_t version;
     uint8_t dtype, model;      /* model: WZ_TA_MODEL_* */
-    uint8_t prob_bits, lanes, ebase, ilp; /* ebase: PAIR16 window base exponent; ilp: states per lane (v4) */
+    uint8_t prob_bits, lanes, ebase; /* ebase: PAIR16 window base exponent */
+    uint8_t ilp : 4, order : 4; /* states per lane (v4; v3: a zero byte), element order WZ_TA_ORDER_* (v5) */
     uint32_t tile_rows, tile_cols;
     uint64_t rows, cols;
     uint32_t tiles_r, tiles_c;
@@ -143,6 +156,7 @@ typedef struct {
     const uint8_t *raw, *esc;
     uint64_t ntiles, tile_elems;
     uint32_t ilp;              /* states per lane (v3 blobs: 1; the header's byte is 0 there) */
+    uint32_t order;            /* element order, WZ_TA_ORDER_* (v3/v4 blobs: rows) */
 } wz_ta_view;
 /* Validate a blob and locate its parts. */
 wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v);

@@ -28,7 +28,7 @@ void wz_codec_params_default(wz_codec_params *p)
 {
     /* 64 x 256: the paper's H200 tile, 16384 weights per independent stream;
      * codes (no GPU kernel yet) use 512 x 512 and 2^15 slots (codecs.h). */
-    *p = (wz_codec_params){12, 64, 256, 512, 512, 0, WZ_TA_MODEL_PAIR16, 15, 0};
+    *p = (wz_codec_params){12, 64, 256, 512, 512, 0, WZ_TA_MODEL_PAIR16, 15, 0, WZ_TA_ORDER_ROWS};
 }
 
 int wz_codec_elem_bytes(wz_dtype dt)

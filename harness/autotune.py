@@ -3,7 +3,7 @@
 
 usage: harness/autotune.py OUT.tsv RUN.json...
 
-Each RUN is one `gpu_bench --tile TxK --lane-states S` run (same machine,
+Each RUN is one `gpu_bench --tile TxK --lane-states S --order O` run (same machine,
 same M list; without --plan, so each M's time is the faster path). Per
 shape the plan keeps the layout with the smallest geometric mean of
 tile-ans time / cuBLAS time over the M list (ties: fewer bits); per
@@ -43,13 +43,14 @@ def main(argv):
             s = next(x for x in d["shapes"] if x["name"] == name)
             score = math.exp(sum(math.log(b["tile_ans_us"] / b["cublas_us"]) for b in s["by_M"]) / len(s["by_M"]))
             tile, ls = s.get("tile", d["tile"]), s.get("lane_states", d.get("lane_states", 1))
+            order = s.get("order", d.get("order", "rows"))
             layout = f"{tile[0]}x{tile[1]}"
-            cands.append((score, s["bits_per_weight"], layout, ls, s, os.path.basename(p)))
-            lines.append(f"#   {name:8s} {layout:8s} lane_states {ls}: score {score:.3f}, {s['bits_per_weight']:.4f} bits/w ({os.path.basename(p)})")
-        score, bits, layout, ls, s, src = min(cands, key=lambda c: (round(c[0], 3), c[1]))
+            cands.append((score, s["bits_per_weight"], layout, ls, order, s, os.path.basename(p)))
+            lines.append(f"#   {name:8s} {layout:8s} lane_states {ls} order {order:4s}: score {score:.3f}, {s['bits_per_weight']:.4f} bits/w ({os.path.basename(p)})")
+        score, bits, layout, ls, order, s, src = min(cands, key=lambda c: (round(c[0], 3), c[1]))
         for b in s["by_M"]:
-            rows.append(f"{name}\t{s['out']}\t{s['in']}\t{layout}\t{ls}\t{b['M']}\t{b.get('fastest_path', b['path'])}")
-    lines.append("# shape\tout\tin\ttile\tlane_states\tM\tpath")
+            rows.append(f"{name}\t{s['out']}\t{s['in']}\t{layout}\t{ls}\t{order}\t{b['M']}\t{b.get('fastest_path', b['path'])}")
+    lines.append("# shape\tout\tin\ttile\tlane_states\torder\tM\tpath")
     with open(out, "w") as f:
         f.write("\n".join(lines + rows) + "\n")
     print("\n".join(lines + rows))

@@ -38,9 +38,10 @@ static float bf(uint16_t h) { return wz_bf16_to_f32(h); }
 
 // The committed autotune table (kernels/plan-*.tsv, written by
 // harness/autotune.py from gpu_bench runs of each candidate layout): per
-// shape the tile-ans layout (tile, rANS states per lane), per (shape, M)
-// the path. Lines: shape out in tile lane_states M path; '#' comments.
-struct PlanRow { std::string shape, path; uint64_t out, in; uint32_t T, K; int ls, M; };
+// shape the tile-ans layout (tile, rANS states per lane, element order),
+// per (shape, M) the path. Lines: shape out in tile lane_states order M
+// path ('#' comments; plans before v30 have no order column: rows).
+struct PlanRow { std::string shape, path; uint64_t out, in; uint32_t T, K; int ls, order, M; };
 static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &device)
 {
     FILE *f = fopen(path, "r");
@@ -55,13 +56,15 @@ static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &
             device = device.substr(0, device.find_first_of(":\n"));
         }
         if (line[0] == '#' || line[0] == '\n') continue;
-        char shape[64], tile[32], pth[32];
+        char shape[64], tile[32], pth[32], ord[32];
         PlanRow r;
         unsigned long long o, i;
-        if (sscanf(line, "%63s %llu %llu %31s %d %d %31s", shape, &o, &i, tile, &r.ls, &r.M, pth) != 7 || sscanf(tile, "%ux%u", &r.T, &r.K) != 2 ||
-            (r.ls != 1 && r.ls != 2) || r.M < 1 ||
+        int n = sscanf(line, "%63s %llu %llu %31s %d %31s %d %31s", shape, &o, &i, tile, &r.ls, ord, &r.M, pth);
+        if (n != 8 && sscanf(line, "%63s %llu %llu %31s %d %d %31s", shape, &o, &i, tile, &r.ls, &r.M, pth) == 7) { n = 8; strcpy(ord, "rows"); }
+        r.order = !strcmp(ord, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+        if (n != 8 || sscanf(tile, "%ux%u", &r.T, &r.K) != 2 || (r.ls != 1 && r.ls != 2) || r.M < 1 || (strcmp(ord, "rows") && strcmp(ord, "mma")) ||
             (strcmp(pth, "fused-gemv") && strcmp(pth, "fused-mma") && strcmp(pth, "decode+cublas"))) {
-            fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in TxK lane_states M fused-gemv|fused-mma|decode+cublas'\n", path, ln);
+            fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in TxK lane_states rows|mma M fused-gemv|fused-mma|decode+cublas'\n", path, ln);
             fclose(f);
             return 0;
         }
@@ -159,12 +162,17 @@ int main(int argc, char **argv)
             if (strcmp(m, "1") && strcmp(m, "2")) { fprintf(stderr, "gpu_bench: --lane-states takes 1 or 2, not '%s'\n", m); return 2; }
             cp.lane_states = atoi(m);
         }
+        else if (!strcmp(argv[i], "--order") && i + 1 < argc) {
+            const char *m = argv[++i];
+            if (strcmp(m, "rows") && strcmp(m, "mma")) { fprintf(stderr, "gpu_bench: --order takes rows or mma, not '%s'\n", m); return 2; }
+            cp.ta_order = !strcmp(m, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+        }
         else if (!strcmp(argv[i], "--ta-model") && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--plan FILE] [--ta-only] [--dump DIR]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--plan FILE] [--ta-only] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
@@ -206,9 +214,10 @@ int main(int argc, char **argv)
         if (pl) {
             if (pl->out != S.out || pl->in != S.in) { fprintf(stderr, "gpu_bench: plan row for %s is %llux%llu, the shape is %llux%llu\n", S.name,
                                                               (unsigned long long)pl->out, (unsigned long long)pl->in, (unsigned long long)S.out, (unsigned long long)S.in); return 2; }
-            tcp.tile_rows = pl->T; tcp.tile_cols = pl->K; tcp.lane_states = pl->ls;
+            tcp.tile_rows = pl->T; tcp.tile_cols = pl->K; tcp.lane_states = pl->ls; tcp.ta_order = pl->order;
         }
         const int ta_ls = tcp.lane_states ? tcp.lane_states : 1;
+        const char *ta_ord = tcp.ta_order == WZ_TA_ORDER_MMA && tcp.bf16_model == WZ_TA_MODEL_PAIR16 ? "mma" : "rows";
         size_t cap = wz_codec_tile_ans.bound(&tcp, &in), len;
         std::vector<uint8_t> blob(cap);
         wz_cost cost;
@@ -319,7 +328,8 @@ int main(int argc, char **argv)
             int ta_fused = wz_gpu_ta_fused_ok(g, M), both = ta_fused && M > WZ_GPU_GEMV_MAX_M;
             int fused_ok = M <= WZ_GPU_GEMV_MAX_M;
             int use_fused = ta_fused;
-            const char *path = M <= WZ_GPU_GEMV_MAX_M ? "fused-gemv" : ta_fused ? "fused-mma" : "decode+cublas";
+            // (MMA-order blobs: tensor cores at every M, so "fused-mma" for all.)
+            const char *path = !ta_fused ? "decode+cublas" : M <= WZ_GPU_GEMV_MAX_M && strcmp(ta_ord, "mma") ? "fused-gemv" : "fused-mma";
             auto fused = [&] {
                 if (use_fused) wz_gpu_ta_gemv(g, dX, M, dY, dAcc, 0);
                 else { wz_gpu_ta_decode(g, dDec, 0); cublas(dDec); }
@@ -449,6 +459,7 @@ int main(int argc, char **argv)
                                                  "compressed_bytes", (json_int_t)len, "decode_bit_exact", exact, "decode_us", dec_us,
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
                                                  100.0 * (dec_bytes / copy_bw * 1e6) / dec_us, "encode_s", enc_s, "by_M", jm));
+        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "order", json_string(tv.order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
         if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "dfloat11",
                             json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", dgap.total, "compressed_bytes", (json_int_t)dlen, "decode_bit_exact",
                                       pexact[0], "decode_us", pdec_us[0]));
@@ -506,6 +517,7 @@ int main(int argc, char **argv)
                              all_exact, "reps", reps, "tile", cp.tile_rows, cp.tile_cols, "tile_ans_model",
                              cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "lane_states",
                              cp.lane_states ? cp.lane_states : 1, "plan", plan_path, "shapes", jshapes, "layer", jl);
+    json_object_set_new(root, "order", json_string(cp.ta_order == WZ_TA_ORDER_MMA ? "mma" : "rows")); // the command line's; per shape: shapes[].order
     if (plan_path) json_object_set_new(root, "plan_device", json_string(plan_device.c_str())); // the card the plan was tuned on
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);

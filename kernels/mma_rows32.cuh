@@ -2,6 +2,8 @@
 // holds 32 rows x 16 k of decoded bf16 weights (lane = row, 8 bf16x2
 // words: columns 2i, 2i+1 in word i) and multiplies them into fp32
 // accumulators for NT n-tiles of 8 activation rows (mma.sync m16n8k16).
+// (Tiles in the MMA element order skip the stage: a lane's eight words are
+// already its two A fragments, mma_frags32_k16.)
 //
 // The weights go through a 1 KB shared-memory stage (chunk h of row r at
 // h ^ ((r >> 2) & 1): conflict-free for the row-wise stores and for
@@ -20,18 +22,33 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], 
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// B fragments for columns k0 .. k0+15 of X (M >= 8*NT rows of `cols`
-// bf16; cols even): zero past the last column.
-template <int NT>
-__device__ __forceinline__ void mma_load_b(const uint16_t *__restrict__ X, uint64_t cols, uint64_t k0, int lane, uint32_t (&b)[NT][2])
+// B fragments for columns k0 .. k0+15 of the first M rows of X (rows of
+// `cols` bf16): zero past the last column and for rows >= M. ODD: cols is
+// odd, so a pair may straddle 4-byte alignment (two 16-bit loads).
+template <int NT, bool ODD = false>
+__device__ __forceinline__ void mma_load_b(const uint16_t *__restrict__ X, uint64_t cols, int M, uint64_t k0, int lane, uint32_t (&b)[NT][2])
 {
     const uint64_t kc = k0 + 2 * (lane & 3);
 #pragma unroll
     for (int n = 0; n < NT; n++) {
-        const uint16_t *xm = X + (uint64_t)(n * 8 + lane / 4) * cols;
-        b[n][0] = kc < cols ? __ldg((const uint32_t *)(xm + kc)) : 0u;
-        b[n][1] = kc + 8 < cols ? __ldg((const uint32_t *)(xm + kc + 8)) : 0u;
+        const int m = n * 8 + lane / 4;
+        const uint16_t *xm = X + (uint64_t)m * cols;
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const uint64_t k = kc + 8 * h;
+            if (ODD) {
+                uint32_t lo = m < M && k < cols ? (uint32_t)__ldg(xm + k) : 0u, hi = m < M && k + 1 < cols ? (uint32_t)__ldg(xm + k + 1) : 0u;
+                b[n][h] = lo | hi << 16;
+            } else {
+                b[n][h] = m < M && k < cols ? __ldg((const uint32_t *)(xm + k)) : 0u;
+            }
+        }
     }
+}
+template <int NT>
+__device__ __forceinline__ void mma_load_b(const uint16_t *__restrict__ X, uint64_t cols, uint64_t k0, int lane, uint32_t (&b)[NT][2])
+{
+    mma_load_b<NT, false>(X, cols, 8 * NT, k0, lane, b);
 }
 
 template <int NT>
@@ -67,20 +84,42 @@ __device__ __forceinline__ void mma_rows32_k16(uint4 *st, uint32_t st_s, int lan
         for (int n = 0; n < NT; n++) mma_bf16(c[rb][n], A[rb], b[n][0], b[n][1]);
 }
 
-// Split-K flush: add the accumulators of rows r0 .. r0+31 to acc (M x rows,
-// fp32) and zero them.
+// The MMA element order (codecs.h): v[4 rb .. 4 rb + 3] is the A fragment of
+// rows 16 rb .. 16 rb + 15 as decoded, so no stage, no ldmatrix.
 template <int NT>
-__device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, uint64_t r0, int lane)
+__device__ __forceinline__ void mma_frags32_k16(const uint32_t (&v)[8], const uint32_t (&b)[NT][2], float (&c)[2][NT][4])
+{
+#pragma unroll
+    for (int rb = 0; rb < 2; rb++) {
+        const uint32_t A[4] = {v[4 * rb], v[4 * rb + 1], v[4 * rb + 2], v[4 * rb + 3]};
+#pragma unroll
+        for (int n = 0; n < NT; n++) mma_bf16(c[rb][n], A, b[n][0], b[n][1]);
+    }
+}
+
+// Split-K flush: add the accumulators of rows r0 .. r0+31 to acc (M x rows,
+// fp32; columns m >= M of the last n-tile are padding) and zero them.
+template <int NT>
+__device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, int M, uint64_t r0, int lane)
 {
 #pragma unroll
     for (int rb = 0; rb < 2; rb++) {
         uint64_t row = r0 + rb * 16 + lane / 4;
 #pragma unroll
         for (int n = 0; n < NT; n++) {
-            uint64_t m = (uint64_t)n * 8 + 2 * (lane & 3);
-            if (row < rows) { atomicAdd(acc + m * rows + row, c[rb][n][0]); atomicAdd(acc + (m + 1) * rows + row, c[rb][n][1]); }
-            if (row + 8 < rows) { atomicAdd(acc + m * rows + row + 8, c[rb][n][2]); atomicAdd(acc + (m + 1) * rows + row + 8, c[rb][n][3]); }
+            int m = n * 8 + 2 * (lane & 3);
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const uint64_t rw = row + 8 * h;
+                if (rw < rows && m < M) atomicAdd(acc + (uint64_t)m * rows + rw, c[rb][n][2 * h]);
+                if (rw < rows && m + 1 < M) atomicAdd(acc + (uint64_t)(m + 1) * rows + rw, c[rb][n][2 * h + 1]);
+            }
             c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
         }
     }
+}
+template <int NT>
+__device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, uint64_t r0, int lane)
+{
+    mma_flush<NT>(c, acc, rows, 8 * NT, r0, lane);
 }

@@ -30,6 +30,7 @@ extern "C" {
 struct wz_gpu_ta {
     wz_ta_header h;
     uint32_t ilp;          /* rANS states per lane (wz_ta_view: v3 blobs read as 1) */
+    uint32_t order;        /* element order (wz_ta_view: v3/v4 blobs read as rows) */
     uint8_t *d_blob;
     size_t len;
     uint32_t *d_dtable;
@@ -70,6 +71,7 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
     g->h = *v.h;
     g->ilp = v.ilp;
+    g->order = v.order;
     g->len = len;
     g->ntiles = v.ntiles;
     cudaError_t e = cudaMalloc(&g->d_blob, len);
@@ -247,6 +249,7 @@ static TaArgs args_of(const wz_gpu_ta *g)
     a.esc = g->d_esc; a.esc_off = g->d_esc_off; a.ptab = g->d_ptab;
     a.pair = g->h.model == WZ_TA_MODEL_PAIR16;
     a.ilp = g->ilp;
+    a.order = g->order;
     a.rows = g->h.rows; a.cols = g->h.cols; a.ntiles = g->ntiles; a.nwords = g->h.nwords;
     a.T = g->h.tile_rows; a.K = g->h.tile_cols; a.tiles_c = g->h.tiles_c; a.prob_bits = g->h.prob_bits;
     a.bf16 = g->h.dtype == WZ_DT_BF16;
@@ -275,6 +278,7 @@ extern "C" wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *st
 extern "C" int wz_gpu_ta_fused_ok(const wz_gpu_ta *g, int M)
 {
     if (g->h.dtype != WZ_DT_BF16) return 0;
+    if (g->order == WZ_TA_ORDER_MMA) return M >= 1 && M <= 64;
     if (M == 1 || M == 2 || M == 4 || M == 8) return 1;
     return g->h.model == WZ_TA_MODEL_PAIR16 && g->h.cols % 2 == 0 && (M == 16 || M == 32 || M == 64);
 }

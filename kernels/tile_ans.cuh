@@ -15,11 +15,13 @@ struct TaArgs {
     uint64_t rows, cols, ntiles, nwords;
     uint32_t T, K, tiles_c, prob_bits, bf16, pair;
     uint32_t ilp;          // rANS states per lane (PAIR16: 1 or 2; SPLIT16 kernels: 1)
+    uint32_t order;        // element order, WZ_TA_ORDER_* (PAIR16 only; codecs.h)
     const uint2 *ptab;     // PAIR16: 4096 slots of {freq | slot-cum << 16, both exponents as bf16x2 bits + escape flags}
     int *err;
 };
 
 // PAIR16 standalone decode; fused GEMV (M in 1, 2, 4, 8: CUDA cores) and
-// GEMM (M in 16, 32, 64: mma.sync tensor cores).
+// GEMM (M in 16, 32, 64: mma.sync tensor cores); MMA-order blobs: one
+// tensor-core kernel for every M in 1..64.
 wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s);
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s);

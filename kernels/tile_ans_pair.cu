@@ -307,12 +307,46 @@ __device__ __forceinline__ void stage_first_group(uint4 *st, int lane, const uin
     st[lane * 4 + (1 ^ sw)] = make_uint4(va[4], va[5], va[6], va[7]);
 }
 
-__device__ __forceinline__ void store_two_groups(const TaArgs &a, uint16_t *out, uint4 *st, int lane, uint64_t row0, uint64_t col,
-                                                 const uint32_t (&vb)[8])
+__device__ __forceinline__ void stage_second_group(uint4 *st, int lane, const uint32_t (&vb)[8])
 {
     int sw = (lane >> 1) & 3;
     st[lane * 4 + (2 ^ sw)] = make_uint4(vb[0], vb[1], vb[2], vb[3]);
     st[lane * 4 + (3 ^ sw)] = make_uint4(vb[4], vb[5], vb[6], vb[7]);
+}
+
+// The MMA element order: a lane's eight words are two A fragments (rows
+// 0-15 and 16-31 of the group), which stmatrix writes back as rows — the
+// inverse of ldmatrix — into the same swizzled stage (group `half` of the
+// pair: chunks 2 half, 2 half + 1). Lane l addresses row (l & 7) of 8x8
+// matrix l >> 3: matrices 0-3 = rows 0-7 / 8-15 x columns 0-7 / 8-15 in
+// fragment register order; 8 rows x 16 B per matrix land on all 32 banks.
+__device__ __forceinline__ void stage_frag_group(uint32_t st_s, int lane, uint32_t half, const uint32_t (&v)[8])
+{
+#pragma unroll
+    for (int rb = 0; rb < 2; rb++) {
+        const int j = lane >> 3, r = rb * 16 + (j & 1) * 8 + (lane & 7), ch = 2 * (int)half + (j >> 1);
+        const uint32_t addr = st_s + 16 * (r * 4 + (ch ^ ((r >> 1) & 3)));
+        asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};" ::"r"(addr), "r"(v[4 * rb]), "r"(v[4 * rb + 1]),
+                     "r"(v[4 * rb + 2]), "r"(v[4 * rb + 3]));
+    }
+}
+
+// MMA order, edge groups: element by element (codecs.h: pair step i = 4 rb
+// + a holds row 16 rb + l/4 + 8 (a & 1), columns 2 (l % 4) + 8 (a >> 1), +1).
+__device__ __forceinline__ void store_frag_group(const TaArgs &a, uint16_t *out, uint64_t row0, uint64_t col0, int lane, const uint32_t (&v)[8])
+{
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        const uint64_t row = row0 + (i >> 2) * 16 + (lane >> 2) + 8 * (i & 1), col = col0 + 2 * (lane & 3) + 8 * ((i >> 1) & 1);
+        if (row >= a.rows) continue;
+        if (col < a.cols) out[row * a.cols + col] = (uint16_t)v[i];
+        if (col + 1 < a.cols) out[row * a.cols + col + 1] = (uint16_t)(v[i] >> 16);
+    }
+}
+
+// The staged 32 rows x 32 columns out: 8 rows x 64 B per store.
+__device__ __forceinline__ void flush_stage(const TaArgs &a, uint16_t *out, const uint4 *st, int lane, uint64_t row0, uint64_t col)
+{
     __syncwarp();
 #pragma unroll
     for (int t = 0; t < 4; t++) {
@@ -330,7 +364,9 @@ struct PairSmemDec {
     uint4 stage[PW][128];
 };
 
-template <int PB, int ILP>
+// ORD: the blob's element order (WZ_TA_ORDER_ROWS: lane = row; MMA: a
+// lane's words are A fragments, staged by stmatrix).
+template <int PB, int ILP, int ORD>
 __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, uint16_t *out)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
@@ -351,8 +387,12 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
             t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
             uint64_t row0 = r0 + p.rg * 32, col = c0 + p.cg * 16, cola = col - (p.cg & 1) * 16;
             if (pairable && cola + 32 <= a.cols) { // warp-uniform
-                if (p.cg & 1) store_two_groups(a, out, S.stage[warp], lane, row0, cola, v);
+                if (ORD == WZ_TA_ORDER_MMA) stage_frag_group((uint32_t)__cvta_generic_to_shared(S.stage[warp]), lane, p.cg & 1, v);
+                else if (p.cg & 1) stage_second_group(S.stage[warp], lane, v);
                 else stage_first_group(S.stage[warp], lane, v);
+                if (p.cg & 1) flush_stage(a, out, S.stage[warp], lane, row0, cola);
+            } else if (ORD == WZ_TA_ORDER_MMA) {
+                store_frag_group(a, out, row0, col, lane, v);
             } else {
                 store_group(a, out, row0 + lane, col, v);
             }
@@ -534,6 +574,54 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(T
     }
 }
 
+// ---- fused GEMM for MMA-order blobs, any M from 1 to 64 (v30) ----
+//
+// The blob's element order puts each lane's decoded pairs where mma.sync's
+// A fragment wants them (codecs.h, WZ_TA_ORDER_MMA), so a group is two
+// m16n8k16 A fragments as decoded: no stage, no ldmatrix, no FMAs. M <= 8
+// pads the n-tile with zero activation rows — the tensor core does the
+// GEMV's multiply-adds (4 mma per 16 weights a lane instead of ~50 CUDA-core
+// instructions), and M = 2..8 cost what M = 1 does. ODD: the row stride is
+// odd (16-bit activation loads).
+
+struct PairSmemFrag {
+    ptab_t tab[PTAB_ENTRIES];
+    uint16_t ring[PW][PRING_ALLOC];
+};
+
+template <int NT, int PB, int ILP, bool ODD>
+__global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_frag_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
+{
+    extern __shared__ __align__(16) unsigned char smem_raw[];
+    PairSmemFrag &S = *(PairSmemFrag *)smem_raw;
+    load_ptab(S.tab, a);
+    const PairWarp W(a);
+    const int lane = W.lane, warp = W.warp;
+    const uint32_t lt = W.lt, groups = W.groups, per_rg = W.per_rg;
+    for (uint64_t k = W.first(); k < a.ntiles; k += W.stride()) {
+        PairTile<ILP> t;
+        t.begin(a, k, groups, lane, S.ring[warp]);
+        const uint64_t r0 = t.r0, c0 = t.c0;
+        float c[2][NT][4];
+        mma_zero(c);
+        GroupPos p = {0, 0};
+        for (uint32_t q = 0; q < groups; q++) {
+            uint4 rn = t.next_raw(q, groups);
+            uint32_t b[NT][2]; // issued before the decode, used after it
+            mma_load_b<NT, ODD>(X, a.cols, M, c0 + p.cg * 16, lane, b);
+            GroupPos pn = p;
+            pn.next(per_rg);
+            uint32_t v[8];
+            t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
+            mma_frags32_k16<NT>(v, b, c);
+            t.keep_raw(rn);
+            if (pn.rg != p.rg || q + 1 == groups) mma_flush<NT>(c, acc, a.rows, M, r0 + p.rg * 32, lane); // row group done: split-K
+            p = pn;
+        }
+        t.end(a, lane);
+    }
+}
+
 static int pair_grid(uint64_t ntiles, int per_sm = 2)
 {
     uint64_t blocks = (ntiles + PW - 1) / PW, cap = (uint64_t)wz_sm_count() * per_sm;
@@ -556,7 +644,7 @@ static wz_err set_smem(K kernel, size_t bytes)
 template <int PB, int ILP>
 static wz_err decode_pb(const TaArgs &a, uint16_t *out, cudaStream_t s)
 {
-    auto kern = ta_pair_decode_kernel<PB, ILP>;
+    auto kern = a.order == WZ_TA_ORDER_MMA ? ta_pair_decode_kernel<PB, ILP, WZ_TA_ORDER_MMA> : ta_pair_decode_kernel<PB, ILP, WZ_TA_ORDER_ROWS>;
     const size_t smem = sizeof(PairSmemDec);
     WZ_TRY(set_smem(kern, smem));
     kern<<<pair_grid(a.ntiles), PW * 32, smem, s>>>(a, out);
@@ -615,8 +703,32 @@ static wz_err mma_nt(const TaArgs &a, const uint16_t *X, int M, float *acc, cuda
     return PAIR_DISPATCH(Mma<NT>::template run, a, X, M, acc, s);
 }
 
+template <int NT>
+struct Frag {
+    template <int PB, int ILP>
+    static wz_err run(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+    {
+        auto kern = a.cols % 2 ? ta_frag_mma_kernel<NT, PB, ILP, true> : ta_frag_mma_kernel<NT, PB, ILP, false>;
+        const size_t smem = sizeof(PairSmemFrag);
+        WZ_TRY(set_smem(kern, smem));
+        kern<<<pair_grid(a.ntiles, NT <= 2 ? 2 : 1), PW * 32, smem, s>>>(a, X, M, acc);
+        CU(cudaGetLastError(), "ta_frag_mma_kernel launch");
+        return WZ_OK;
+    }
+};
+
+template <int NT>
+static wz_err frag_nt(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+{
+    return PAIR_DISPATCH(Frag<NT>::template run, a, X, M, acc, s);
+}
+
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
 {
+    if (a.order == WZ_TA_ORDER_MMA) { // every M to 64 on tensor cores; n-tiles of 8
+        if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMM (MMA order): M=%d not in 1..64", M);
+        return M <= 8 ? frag_nt<1>(a, X, M, acc, s) : M <= 16 ? frag_nt<2>(a, X, M, acc, s) : M <= 32 ? frag_nt<4>(a, X, M, acc, s) : frag_nt<8>(a, X, M, acc, s);
+    }
     if (M > 8 && a.cols % 2) return wz_fail(WZ_ERR_UNSUPPORTED, "fused tensor-core GEMM: odd column count %llu", (unsigned long long)a.cols);
     switch (M) {
     case 16: return mma_nt<2>(a, X, M, acc, s);

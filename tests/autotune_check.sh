@@ -3,7 +3,7 @@
 # layout with the smaller geometric mean of tile-ans / cuBLAS time (ties: fewer
 # bits) and per (shape, M) the fastest path; it refuses runs from different
 # devices or runs made with a plan; gpu_bench refuses bad --plan / --ms /
-# --lane-states before touching a GPU. No GPU needed.
+# --lane-states / --order before touching a GPU. No GPU needed.
 set -u
 B=${1:-build/gpu_bench}
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
@@ -14,28 +14,30 @@ bad() { echo "FAIL autotune: $1"; fail=1; }
 python3 - "$d" <<'PY'
 import json, sys, os
 d = sys.argv[1]
-def run(name, tile, ls, t, bits, dev="GPU X", plan=None):
+def run(name, tile, ls, t, bits, dev="GPU X", plan=None, order=None):
     shapes = []
     for sh, (t1, t16, p16) in t.items():
         shapes.append({"name": sh, "out": 64, "in": 128, "tile": tile, "lane_states": ls, "bits_per_weight": bits,
                        "by_M": [{"M": 1, "cublas_us": 10.0, "tile_ans_us": t1, "path": "fused-gemv", "fastest_path": "fused-gemv"},
                                 {"M": 16, "cublas_us": 10.0, "tile_ans_us": t16, "path": p16, "fastest_path": p16}]})
+        if order: shapes[-1]["order"] = order
     json.dump({"provenance": {"device": dev, "commit": "c0ffee", "date": "2026-01-01T00:00:00Z"}, "tile": tile, "plan": plan,
                "shapes": shapes, "layer": []}, open(os.path.join(d, name), "w"))
 run("a.json", [64, 256], 1, {"qkv": (12, 20, "fused-mma"), "o": (15, 30, "fused-mma")}, 10.67)
-run("b.json", [32, 256], 2, {"qkv": (13, 21, "decode+cublas"), "o": (11, 25, "decode+cublas")}, 10.72)
+run("b.json", [32, 256], 2, {"qkv": (13, 21, "decode+cublas"), "o": (11, 25, "decode+cublas")}, 10.72, order="mma")
 run("c.json", [32, 256], 2, {"qkv": (13, 21, "fused-mma")}, 10.72, dev="GPU Y")
 run("p.json", [32, 256], 2, {"qkv": (13, 21, "fused-mma")}, 10.72, plan="kernels/plan.tsv")
 PY
 if python3 harness/autotune.py "$d/plan.tsv" "$d/a.json" "$d/b.json" > /dev/null; then
-    grep -qP '^qkv\t64\t128\t64x256\t1\t16\tfused-mma$' "$d/plan.tsv" && ok "qkv takes A's layout and its M=16 path" || bad "qkv row: $(grep ^qkv "$d/plan.tsv" | tr '\n' ' ')"
-    grep -qP '^o\t64\t128\t32x256\t2\t16\tdecode\+cublas$' "$d/plan.tsv" && ok "o takes B's layout and its M=16 path" || bad "o row: $(grep ^o "$d/plan.tsv" | tr '\n' ' ')"
+    grep -qP '^qkv\t64\t128\t64x256\t1\trows\t16\tfused-mma$' "$d/plan.tsv" && ok "qkv takes A's layout and its M=16 path" || bad "qkv row: $(grep ^qkv "$d/plan.tsv" | tr '\n' ' ')"
+    grep -qP '^o\t64\t128\t32x256\t2\tmma\t16\tdecode\+cublas$' "$d/plan.tsv" && ok "o takes B's layout (MMA order) and its M=16 path" || bad "o row: $(grep ^o "$d/plan.tsv" | tr '\n' ' ')"
 else bad "autotune.py failed on two valid runs"; fi
 python3 harness/autotune.py "$d/x.tsv" "$d/a.json" "$d/c.json" > /dev/null 2>&1 && bad "runs from two devices accepted" || ok "runs from two devices refused"
 python3 harness/autotune.py "$d/x.tsv" "$d/a.json" "$d/p.json" > /dev/null 2>&1 && bad "a run made with a plan accepted" || ok "a run made with a plan refused"
 if [ -x "$B" ]; then
     printf 'qkv 7168 5120 32x256 3 1 fused-gemv\n' > "$d/bad.tsv"
-    for args in "--plan $d/bad.tsv" "--plan $d/none.tsv" "--ms 0" "--ms 1,x" "--lane-states 3"; do
+    printf 'qkv 7168 5120 32x256 2 cols 1 fused-mma\n' > "$d/badorder.tsv"
+    for args in "--plan $d/bad.tsv" "--plan $d/badorder.tsv" "--plan $d/none.tsv" "--ms 0" "--ms 1,x" "--lane-states 3" "--order cols"; do
         out=$("$B" $args 2>&1); rc=$?
         [ $rc -eq 2 ] && ok "gpu_bench $args -> rc 2: $(head -n 1 <<<"$out")" || bad "gpu_bench $args -> rc $rc: $out"
     done

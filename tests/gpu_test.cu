@@ -54,10 +54,11 @@ static double gemv_check(const std::vector<uint16_t> &w, uint64_t r, uint64_t c,
 }
 
 static int g_lane_states = 0; // tile-ans states per lane for encode(): 0 = the codec's default
+static int g_order = WZ_TA_ORDER_ROWS; // tile-ans element order for encode() (PAIR16)
 static std::vector<uint8_t> encode(const std::vector<uint16_t> &w, uint64_t r, uint64_t c, uint32_t T, uint32_t K,
                                    int model = WZ_TA_MODEL_PAIR16)
 {
-    wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K; p.bf16_model = model; p.lane_states = g_lane_states;
+    wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K; p.bf16_model = model; p.lane_states = g_lane_states; p.ta_order = g_order;
     wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
     std::vector<uint8_t> b(wz_codec_tile_ans.bound(&p, &in));
     size_t len;
@@ -90,7 +91,7 @@ static void test_decode_exact(uint64_t r, uint64_t c, uint32_t T, uint32_t K, do
     cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
     EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "decode %llux%llu tile %ux%u not bit-exact", (unsigned long long)r, (unsigned long long)c, T, K);
     // Fused GEMV vs fp64 on the decoded (= original) weights.
-    for (int M : {1, 2, 4, 8, 16, 32, 64}) {
+    for (int M : {1, 2, 3, 4, 8, 13, 16, 32, 40, 64}) { // 3, 13, 40: MMA order pads the last n-tile
         if (!gemv || !wz_gpu_ta_fused_ok(g, M)) continue;
         double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
             return wz_gpu_ta_gemv(g, dx, M, dy, acc, 0) == WZ_OK && wz_gpu_ta_check(g) == WZ_OK;
@@ -244,6 +245,20 @@ int main()
     test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_PAIR16, 1);
     test_decode_exact(8192, 1024, 32, 32, 0.02);
     test_hostile();
+    // The MMA element order (v5): decode by stmatrix, every M on tensor
+    // cores; one and two states, edge tiles, odd strides, escapes, many tiles.
+    g_order = WZ_TA_ORDER_MMA;
+    for (int ls : {1, 2}) {
+        g_lane_states = ls;
+        test_decode_exact(256, 512, 64, 256, 0.02);
+        test_decode_exact(96, 272, 64, 256, 0.5);
+        test_decode_exact(100, 301, 64, 256, 0.5);
+        test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_PAIR16, 1);
+        test_decode_exact(8192, 1024, 32, 32, 0.02);
+        test_decode_exact(64, 4096, 32, 320, 0.02);
+        test_hostile();
+    }
+    g_order = WZ_TA_ORDER_ROWS;
     g_lane_states = 0;
     test_peers(256, 512);
     test_peers(300, 1000);

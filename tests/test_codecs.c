@@ -220,6 +220,48 @@ static void test_tile_ans_lane_states(void **st)
     assert_int_equal(wz_codec_tile_ans.encode(&p, &in, tiny, sizeof tiny, &l3, NULL), WZ_ERR_ARG);
 }
 
+/* The MMA element order (v5) round-trips exactly, escapes, edge tiles and
+ * both state counts included, and costs the same bits as ROWS give or take
+ * table quantisation (the pairs are the same adjacent-column pairs, only
+ * placed differently in the lanes). Other models ignore it. */
+static void test_tile_ans_mma_order(void **st)
+{
+    uint64_t s = 23;
+    const uint64_t R = 200, C = 530; /* edge tiles in both dimensions, odd rows per tile */
+    uint16_t *w = malloc(R * C * 2);
+    for (uint64_t i = 0; i < R * C; i++) w[i] = wz_f32_to_bf16((float)(rng_gauss(&s) * ldexp(1.0, -(int)(rng_next(&s) % 24))));
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    p.tile_rows = 64; p.tile_cols = 96;
+    for (int ls = 1; ls <= 2; ls++) {
+        p.lane_states = ls;
+        p.ta_order = WZ_TA_ORDER_MMA;
+        wz_ta_header h = ta_round_trip(&p, w, R, C);
+        assert_int_equal(h.order, WZ_TA_ORDER_MMA);
+        assert_true(h.nesc > 0);
+        p.ta_order = WZ_TA_ORDER_ROWS;
+        wz_ta_header hr = ta_round_trip(&p, w, R, C);
+        assert_int_equal(hr.order, WZ_TA_ORDER_ROWS);
+        assert_int_equal(h.nesc, hr.nesc); /* the same exponents escape */
+    }
+    input_t *x = &g_in[0]; /* synthetic bf16: order changes words only by coding noise */
+    p.tile_rows = 64; p.tile_cols = 256; p.lane_states = 1;
+    wz_codec_input in = {WZ_DT_BF16, x->rows, x->cols, x->data};
+    size_t cap = wz_codec_tile_ans.bound(&p, &in), len[2];
+    uint8_t *blob = malloc(cap);
+    for (int o = 0; o < 2; o++) {
+        p.ta_order = o;
+        assert_int_equal(wz_codec_tile_ans.encode(&p, &in, blob, cap, &len[o], NULL), WZ_OK);
+    }
+    print_message("tile-ans order: rows %zu bytes, mma %zu bytes\n", len[0], len[1]);
+    assert_true(len[1] < len[0] * 1.002 && len[0] < len[1] * 1.002);
+    p.ta_order = WZ_TA_ORDER_MMA; p.bf16_model = WZ_TA_MODEL_SPLIT16; /* not a PAIR16 blob: rows */
+    assert_int_equal(ta_round_trip(&p, x->data, x->rows, x->cols).order, WZ_TA_ORDER_ROWS);
+    p.ta_order = 2;
+    assert_int_equal(wz_codec_tile_ans.encode(&p, &in, blob, cap, &len[0], NULL), WZ_ERR_ARG);
+    free(blob); free(w);
+}
+
 /* A v3 blob (one state per lane, a zero byte where v4 keeps the count) still
  * decodes exactly; a v4 header claiming 0 or 3 states per lane is refused. */
 static void test_tile_ans_reads_v3(void **st)
@@ -237,7 +279,14 @@ static void test_tile_ans_reads_v3(void **st)
     h->version = 3; h->ilp = 0;
     assert_int_equal(wz_codec_tile_ans.decode(blob, len, back, x->rows * x->cols * 2), WZ_OK);
     assert_memory_equal(back, x->data, x->rows * x->cols * 2);
-    h->version = WZ_TA_VERSION;
+    h->version = 4; h->ilp = 1; /* v4: the same blob */
+    assert_int_equal(wz_codec_tile_ans.decode(blob, len, back, x->rows * x->cols * 2), WZ_OK);
+    assert_memory_equal(back, x->data, x->rows * x->cols * 2);
+    h->order = WZ_TA_ORDER_MMA; /* v4 has no order nibble: a byte of 0x11 is 17 states */
+    assert_int_equal(wz_codec_tile_ans.decode(blob, len, back, x->rows * x->cols * 2), WZ_ERR_CORRUPT);
+    h->version = WZ_TA_VERSION; h->order = 2; /* no such order */
+    assert_int_equal(wz_codec_tile_ans.decode(blob, len, back, x->rows * x->cols * 2), WZ_ERR_CORRUPT);
+    h->order = 0;
     for (int bad = 0; bad <= 3; bad += 3) {
         h->ilp = (uint8_t)bad;
         assert_int_equal(wz_codec_tile_ans.decode(blob, len, back, x->rows * x->cols * 2), WZ_ERR_CORRUPT);
@@ -485,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_tile_ans_pair_escapes),
         cmocka_unit_test(test_tile_ans_split16),
         cmocka_unit_test(test_tile_ans_lane_states),
+        cmocka_unit_test(test_tile_ans_mma_order),
         cmocka_unit_test(test_tile_ans_reads_v3),
         cmocka_unit_test(test_hostile_blobs),
         cmocka_unit_test(test_container_byte_identical),

@@ -26,7 +26,12 @@
  * exponents plus an escape, so the GPU pays one lookup, one state update and
  * one refill per two weights (results/bits-*-pair*.json has both models'
  * gap terms). For byte/nibble formats the symbol is the whole code (CODES),
- * which is the paper's definition exactly. */
+ * which is the paper's definition exactly.
+ *
+ * PAIR16 tiles may instead use the MMA element order (v5, codecs.h): the
+ * same 32-row x 16-column block per group, each lane's pairs placed where
+ * mma.sync's A fragment wants them, so the fused kernel multiplies decoded
+ * registers on tensor cores at any M without staging or FMAs. */
 #include "codecs/codecs.h"
 #include "codecs/rans/rans.h"
 #include <omp.h>
@@ -120,10 +125,15 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     const wz_ta_header *h = (const wz_ta_header *)src;
     if (len < sizeof *h) return wz_fail(WZ_ERR_CORRUPT, "tile-ans blob of %zu bytes is shorter than its header", len);
     if (h->magic != WZ_TA_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: bad magic");
-    if (h->version != WZ_TA_VERSION && h->version != 3) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: version %u (this build reads 3 and %u)", h->version, WZ_TA_VERSION);
-    /* v3 had a zero pad byte where v4 keeps the states per lane. */
-    const uint32_t ilp = h->version == 3 ? (h->ilp == 0 ? 1u : 0u) : h->ilp;
-    if (ilp < 1 || ilp > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: %u rANS states per lane (1..%d)", h->ilp, WZ_RANS_MAX_ILP);
+    if (h->version < 3 || h->version > WZ_TA_VERSION) return wz_fail(WZ_ERR_UNSUPPORTED, "tile-ans: version %u (this build reads 3 to %u)", h->version, WZ_TA_VERSION);
+    /* v3 had a zero pad byte where v4 keeps the states per lane and v5 the
+     * element order in its high nibble. */
+    const uint32_t byte = (uint32_t)h->ilp | (uint32_t)h->order << 4;
+    const uint32_t ilp = h->version == 3 ? (byte == 0 ? 1u : 0u) : h->version == 4 ? byte : h->ilp;
+    if (ilp < 1 || ilp > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: %u rANS states per lane (1..%d)", byte, WZ_RANS_MAX_ILP);
+    const uint32_t order = h->version >= 5 ? h->order : WZ_TA_ORDER_ROWS;
+    if (order > WZ_TA_ORDER_MMA || (order != WZ_TA_ORDER_ROWS && h->model != WZ_TA_MODEL_PAIR16))
+        return wz_fail(WZ_ERR_CORRUPT, "tile-ans: element order %u (rows = 0; mma = 1, PAIR16 only)", order);
     if (h->dtype >= WZ_DT__COUNT || wz_codec_elem_bytes((wz_dtype)h->dtype) == 0) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: bad dtype %u", h->dtype);
     int split = wz_codec_elem_bytes((wz_dtype)h->dtype) == 2;
     int ok_model = split ? h->model == WZ_TA_MODEL_SPLIT16 || (h->model == WZ_TA_MODEL_PAIR16 && h->dtype == WZ_DT_BF16) : h->model == WZ_TA_MODEL_CODES;
@@ -141,6 +151,7 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     v->h = h;
     v->ntiles = L.ntiles; v->tile_elems = te;
     v->ilp = ilp;
+    v->order = order;
     v->word_off = (const uint32_t *)(src + sizeof *h);
     v->states = (const uint32_t *)(src + sizeof *h + L.off_b);
     v->esc_off = L.eo_b ? (const uint32_t *)(src + sizeof *h + L.off_b + L.st_b) : NULL;
@@ -162,11 +173,26 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
     return WZ_OK;
 }
 
+/* Row and column offsets in its tile of element e (e = step*32 + lane) in
+ * the order `order` (codecs.h): ROWS, step j is column j % K of row group
+ * j / K and lane l its row l; MMA, group q = j / 16 is the same 32 x 16
+ * block, and lane l's pair step i = 4 rb + a holds row 16 rb + l/4 +
+ * 8 (a & 1), columns 2 (l % 4) + 8 (a >> 1) + (j & 1). */
+static inline void elem_pos(uint32_t order, uint64_t K, uint64_t e, uint64_t *r, uint64_t *c)
+{
+    uint64_t j = e >> 5, l = e & 31;
+    if (order == WZ_TA_ORDER_ROWS) { *r = (j / K) * 32 + l; *c = j % K; return; }
+    uint64_t q = j >> 4, i = (j & 15) >> 1, a = i & 3, kg = K / 16;
+    *r = (q / kg) * 32 + (i >> 2) * 16 + (l >> 2) + 8 * (a & 1);
+    *c = (q % kg) * 16 + 2 * (l & 3) + 8 * (a >> 1) + (j & 1);
+}
+
 /* Code of element e of tile (ti, tj), or -1 if it is padding. */
 static inline int64_t elem_index(const wz_ta_header *h, uint64_t ti, uint64_t tj, uint64_t e)
 {
-    uint64_t j = e >> 5, K = h->tile_cols;
-    uint64_t r = ti * h->tile_rows + (j / K) * 32 + (e & 31), c = tj * K + j % K;
+    uint64_t r, c;
+    elem_pos(h->order, h->tile_cols, e, &r, &c); /* v3/v4 headers read order 0 (wz_ta_parse) */
+    r += ti * h->tile_rows; c += tj * h->tile_cols;
     return (r < h->rows && c < h->cols) ? (int64_t)(r * h->cols + c) : -1;
 }
 
@@ -226,6 +252,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     T = t32; K = k32; te = T * K;
     const int model = model_for(p, in->dtype), pair = model == WZ_TA_MODEL_PAIR16;
     if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_ARG, "tile-ans: %d rANS states per lane (0 = default, 1, 2)", p->lane_states);
+    if (p->ta_order != WZ_TA_ORDER_ROWS && p->ta_order != WZ_TA_ORDER_MMA) return wz_fail(WZ_ERR_ARG, "tile-ans: element order %d (0 = rows, 1 = mma)", p->ta_order);
     const uint32_t ilp = ilp_for(p), cb = wz_ta_carried(model, ilp);
     const int pb = model == WZ_TA_MODEL_CODES && p->code_prob_bits ? p->code_prob_bits : p->prob_bits;
     const uint16_t *x16 = in->data;
@@ -246,7 +273,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     }
     uint8_t pad = (uint8_t)top;
     if (pair) { uint32_t c = wz_pair_code((uint32_t)top, (uint32_t)ebase); c = c == WZ_TA_ESC ? 0 : c; pad = (uint8_t)(c | c << 4); }
-    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)pb, WZ_RANS_LANES, (uint8_t)ebase, (uint8_t)ilp,
+    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)pb, WZ_RANS_LANES, (uint8_t)ebase, (uint8_t)ilp, (uint8_t)(pair ? p->ta_order : WZ_TA_ORDER_ROWS),
                       (uint32_t)T, (uint32_t)K, in->rows, in->cols,
                       (uint32_t)((in->rows + T - 1) / T), (uint32_t)((in->cols + K - 1) / K), 0, 0, {0}};
     const uint64_t nt = (uint64_t)h.tiles_r * h.tiles_c, nsym = pair ? te / 2 : te;
@@ -365,8 +392,9 @@ out:
     return WZ_OK;
 }
 
-/* Scatter tile k's decoded symbols to the output (elem_index's order, one
- * division per step: step j is column j % K of row group j / K, lane = row).
+/* Scatter tile k's decoded symbols to the output (elem_index's order; for
+ * ROWS one division per step: step j is column j % K of row group j / K,
+ * lane = row).
  * PAIR16 takes escaped exponents in decode order and checks their count;
  * ex: te bytes of scratch. */
 static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, const uint16_t *carry, uint8_t *ex, void *out)
@@ -397,18 +425,33 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
         const uint64_t cb = wz_ta_carried(h->model, v->ilp), tl = 16 - cb; /* tail bytes per lane */
         const uint8_t *rmain = v->raw + k * main, *rtail = v->raw + v->ntiles * main + k * 32 * tl;
         const uint64_t c0 = tj * K, nc = h->cols - c0 < K ? h->cols - c0 : K;
+        /* Raw byte of (step, lane): wz_ta_raw_pos's blocks, the tail, or the
+         * bytes carried in the final states. */
+#define PAIR_RAW(step, l) ((step >> 4) * 512 < main ? rmain[(step >> 4) * 512 + (l) * 16 + (step & 15)]                          \
+                           : (step & 15) < tl ? rtail[(l) * tl + (step & 15)]                                                 \
+                                              : (uint8_t)(carry[((step & 15) - tl) / 2 * 32 + (l)] >> (8 * (((step & 15) - tl) & 1))))
+        if (v->order == WZ_TA_ORDER_MMA) { /* element by element through elem_pos */
+            for (uint64_t step = 0; step < te / 32; step++)
+                for (uint64_t l = 0; l < 32; l++) {
+                    uint64_t r, c;
+                    elem_pos(WZ_TA_ORDER_MMA, K, step * 32 + l, &r, &c);
+                    r += ti * T;
+                    if (r >= h->rows || c >= nc) continue;
+                    ((uint16_t *)out)[r * h->cols + c0 + c] = wz_split_merge(ex[step * 32 + l], PAIR_RAW(step, l), 1);
+                }
+            return WZ_OK;
+        }
         for (uint64_t rg = 0; rg < T / 32; rg++)
             for (uint64_t l = 0; l < 32; l++) {
                 uint64_t r = ti * T + rg * 32 + l;
                 if (r >= h->rows) break;
                 uint16_t *o = (uint16_t *)out + r * h->cols + c0;
                 for (uint64_t jj = 0; jj < nc; jj++) {
-                    uint64_t step = rg * K + jj, b = step & 15;
-                    uint8_t rb = (step >> 4) * 512 < main ? rmain[(step >> 4) * 512 + l * 16 + b]
-                               : b < tl ? rtail[l * tl + b] : (uint8_t)(carry[(b - tl) / 2 * 32 + l] >> (8 * ((b - tl) & 1)));
-                    o[jj] = wz_split_merge(ex[step * 32 + l], rb, 1);
+                    uint64_t step = rg * K + jj;
+                    o[jj] = wz_split_merge(ex[step * 32 + l], PAIR_RAW(step, l), 1);
                 }
             }
+#undef PAIR_RAW
         return WZ_OK;
     }
     for (uint64_t j = 0; j < te / 32; j++) {
