@@ -20,4 +20,11 @@ for i in 1 2; do
     ./build/gpu_bench --ta-only --reps ${WZ_REPS:-15} --ms ${WZ_MS:-1,4,8,16,32,64} --plan "$P/$o.tsv" --json "$OUT/ab-$o$i.json" > "$OUT/ab-$o$i.log" 2>&1 || echo "bench $o$i failed"
   done
 done
-python3 harness/ab_summary.py rows1="$OUT/ab-rows1.json" mma1="$OUT/ab-mma1.json" rows2="$OUT/ab-rows2.json" mma2="$OUT/ab-mma2.json" | tee "$OUT/ab-summary.txt"
+# Optional third run: the MMA order built with WZ_NVEXTRA_C (e.g. -DFRAG_NT2_BLOCKS=1).
+extra=()
+if [ -n "${WZ_NVEXTRA_C:-}" ]; then
+  make -j16 BUILD=build-c NVEXTRA="$WZ_NVEXTRA_C" build-c/gpu_bench 2>&1 | grep -E " error|warning"
+  ./build-c/gpu_bench --ta-only --reps ${WZ_REPS:-15} --ms ${WZ_MS:-1,4,8,16,32,64} --plan "$P/mma.tsv" --json "$OUT/ab-mmac.json" > "$OUT/ab-mmac.log" 2>&1 || echo "bench c failed"
+  extra=(mmac="$OUT/ab-mmac.json")
+fi
+python3 harness/ab_summary.py rows1="$OUT/ab-rows1.json" mma1="$OUT/ab-mma1.json" rows2="$OUT/ab-rows2.json" mma2="$OUT/ab-mma2.json" "${extra[@]}" | tee "$OUT/ab-summary.txt"

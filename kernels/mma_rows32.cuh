@@ -22,34 +22,64 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], 
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
-// B fragments for columns k0 .. k0+15 of the first M rows of X (rows of
-// `cols` bf16): zero past the last column and for rows >= M. ODD: cols is
-// odd, so a pair may straddle 4-byte alignment (two 16-bit loads).
-template <int NT, bool ODD = false>
-__device__ __forceinline__ void mma_load_b(const uint16_t *__restrict__ X, uint64_t cols, int M, uint64_t k0, int lane, uint32_t (&b)[NT][2])
+// B fragments for columns k0 .. k0+15 of X (M >= 8*NT rows of `cols`
+// bf16; cols even): zero past the last column.
+template <int NT>
+__device__ __forceinline__ void mma_load_b(const uint16_t *__restrict__ X, uint64_t cols, uint64_t k0, int lane, uint32_t (&b)[NT][2])
 {
     const uint64_t kc = k0 + 2 * (lane & 3);
 #pragma unroll
     for (int n = 0; n < NT; n++) {
-        const int m = n * 8 + lane / 4;
-        const uint16_t *xm = X + (uint64_t)m * cols;
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            const uint64_t k = kc + 8 * h;
-            if (ODD) {
-                uint32_t lo = m < M && k < cols ? (uint32_t)__ldg(xm + k) : 0u, hi = m < M && k + 1 < cols ? (uint32_t)__ldg(xm + k + 1) : 0u;
-                b[n][h] = lo | hi << 16;
-            } else {
-                b[n][h] = m < M && k < cols ? __ldg((const uint32_t *)(xm + k)) : 0u;
-            }
-        }
+        const uint16_t *xm = X + (uint64_t)(n * 8 + lane / 4) * cols;
+        b[n][0] = kc < cols ? __ldg((const uint32_t *)(xm + kc)) : 0u;
+        b[n][1] = kc + 8 < cols ? __ldg((const uint32_t *)(xm + kc + 8)) : 0u;
     }
 }
-template <int NT>
-__device__ __forceinline__ void mma_load_b(const uint16_t *__restrict__ X, uint64_t cols, uint64_t k0, int lane, uint32_t (&b)[NT][2])
-{
-    mma_load_b<NT, false>(X, cols, 8 * NT, k0, lane, b);
-}
+
+// B fragments walking a tile's 16-column groups with a running pointer
+// (v30b: computing each group's 64-bit addresses and bounds afresh cost ~35
+// instructions a group, 12% of the fused kernel's). Three registers and a
+// predicate, since the decoder holds the rest: n-tiles sit 8*cols apart
+// (from the kernel's constants), and a new row group steps back K columns.
+// Rows >= M (padding of the last n-tile: only the last can be partial) and
+// columns past the matrix read as zero. ODD: odd row stride, so pairs are
+// two 16-bit loads.
+template <int NT, bool ODD>
+struct MmaB {
+    const uint16_t *xg; // this lane's first pair of the current group, n-tile 0
+    int kl;             // columns left from it (<= 0: past the matrix)
+    bool last_ok;       // row 8*(NT-1) + lane/4 < M
+    __device__ MmaB(const uint16_t *X, uint64_t cols, int M, uint64_t c0, uint32_t K, int lane)
+    {
+        xg = X + (uint64_t)(lane >> 2) * cols + c0 + 2 * (lane & 3);
+        kl = (int)min(cols - c0, (uint64_t)K) - 2 * (lane & 3);
+        last_ok = 8 * (NT - 1) + (lane >> 2) < M;
+    }
+    __device__ __forceinline__ static uint32_t pair(const uint16_t *p, int left)
+    {
+        if (!ODD) return left > 0 ? __ldg((const uint32_t *)p) : 0u;
+        uint32_t lo = left > 0 ? (uint32_t)__ldg(p) : 0u, hi = left > 1 ? (uint32_t)__ldg(p + 1) : 0u;
+        return lo | hi << 16;
+    }
+    __device__ __forceinline__ void load(uint32_t (&b)[NT][2], uint64_t cols) const
+    {
+#pragma unroll
+        for (int n = 0; n < NT; n++) {
+            const uint16_t *p = xg + (uint64_t)n * 8 * cols;
+            const int left = n < NT - 1 || last_ok ? kl : 0;
+            b[n][0] = pair(p, left);
+            b[n][1] = pair(p + 8, left - 8);
+        }
+    }
+    // After a group: the next group's columns; a new row group starts K
+    // columns back (its 16-column groups walked exactly K).
+    __device__ __forceinline__ void next(bool new_row_group, uint32_t K)
+    {
+        const int d = new_row_group ? 16 - (int)K : 16;
+        xg += d;
+        kl -= d;
+    }
+};
 
 template <int NT>
 __device__ __forceinline__ void mma_zero(float (&c)[2][NT][4])

@@ -589,8 +589,13 @@ struct PairSmemFrag {
     uint16_t ring[PW][PRING_ALLOC];
 };
 
+#ifndef FRAG_NT2_BLOCKS
+#define FRAG_NT2_BLOCKS 2 // blocks per SM asked of ptxas at M = 9..16 (2: 64 registers and ~50 B of spills; 1: no spills, half the warps)
+#endif
+#define FRAG_BLOCKS(NT) (NT == 1 ? 2 : NT == 2 ? FRAG_NT2_BLOCKS : 1)
+
 template <int NT, int PB, int ILP, bool ODD>
-__global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_frag_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
+__global__ void __launch_bounds__(PW * 32, FRAG_BLOCKS(NT)) ta_frag_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     PairSmemFrag &S = *(PairSmemFrag *)smem_raw;
@@ -604,13 +609,15 @@ __global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_frag_mma_kernel(T
         const uint64_t r0 = t.r0, c0 = t.c0;
         float c[2][NT][4];
         mma_zero(c);
+        MmaB<NT, ODD> xb(X, a.cols, M, c0, a.K, lane);
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
             uint4 rn = t.next_raw(q, groups);
             uint32_t b[NT][2]; // issued before the decode, used after it
-            mma_load_b<NT, ODD>(X, a.cols, M, c0 + p.cg * 16, lane, b);
+            xb.load(b, a.cols);
             GroupPos pn = p;
             pn.next(per_rg);
+            xb.next(pn.rg != p.rg, a.K);
             uint32_t v[8];
             t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
             mma_frags32_k16<NT>(v, b, c);
@@ -711,7 +718,7 @@ struct Frag {
         auto kern = a.cols % 2 ? ta_frag_mma_kernel<NT, PB, ILP, true> : ta_frag_mma_kernel<NT, PB, ILP, false>;
         const size_t smem = sizeof(PairSmemFrag);
         WZ_TRY(set_smem(kern, smem));
-        kern<<<pair_grid(a.ntiles, NT <= 2 ? 2 : 1), PW * 32, smem, s>>>(a, X, M, acc);
+        kern<<<pair_grid(a.ntiles, FRAG_BLOCKS(NT)), PW * 32, smem, s>>>(a, X, M, acc);
         CU(cudaGetLastError(), "ta_frag_mma_kernel launch");
         return WZ_OK;
     }
