@@ -63,18 +63,21 @@ if gpu:
       "(100% = a kernel that only streams its compressed weights).")
     p = gpu["provenance"]
     w("\nSource: `results/gpu-bench.json` — %s, driver %s, commit %s, %s; copy bandwidth %.0f GB/s measured in the same run; all decoders "
-      "bit-exact: %s. M <= 8 runs the fused decode+GEMV kernels (CUDA cores); at M = 16-64 tile-ans and bitmap4 also have a fused decode + "
-      "tensor-core GEMM (mma.sync), timed against decode + cuBLAS (tile-ans: the path the committed plan names, bitmap4: the faster; both "
+      "bit-exact: %s. tile-ans blobs in the MMA element order (v30, `order` in the JSON) run one fused decode + tensor-core kernel (mma.sync; "
+      "each lane decodes its own A-fragment registers) at every M up to 64; in the ROWS order M <= 8 runs a fused decode + GEMV on CUDA "
+      "cores. bitmap/bitmap4 run fused GEMVs at M <= 8, bitmap4 a fused tensor-core GEMM at M = 16-64. Where both a fused kernel and "
+      "decode + cuBLAS exist (M >= 16) both are timed (tile-ans reports the path the committed plan names, bitmap4 the faster; both "
       "times are in the JSON); larger M decodes to HBM then calls cuBLAS. "
       "`kernels/NOTES.md` explains what bounds each number.\n" % (p["device"], p["driver"], str(p["commit"])[:10], p["date"], gpu["copy_bandwidth_gbps"],
                                                                    "yes" if gpu["all_bit_exact"] else "NO"))
     if gpu.get("plan"):
         w("tile-ans layout per shape from the autotuned plan `%s` (`harness/autotune.py`: the candidate layout with the smallest geometric mean "
           "of tile-ans / cuBLAS time over M on this card), at its size cost:\n" % gpu["plan"])
-        w("| shape | tile | rANS states per lane | bits/weight |")
-        w("|---|---|---|---|")
+        w("| shape | tile | rANS states per lane | element order | bits/weight |")
+        w("|---|---|---|---|---|")
         for sh in gpu["shapes"]:
-            w("| %s | %dx%d | %d | %.4f |" % (sh["name"], sh["tile"][0], sh["tile"][1], sh.get("lane_states", 1), sh["bits_per_weight"]))
+            w("| %s | %dx%d | %d | %s | %.4f |" % (sh["name"], sh["tile"][0], sh["tile"][1], sh.get("lane_states", 1), sh.get("order", "rows"),
+                                                  sh["bits_per_weight"]))
         if bits_q:
             w("\nThe default layout (64x256, one state per lane) is %.4f bits/weight on the same layer (§2: `results/bits-qwen2.5-14b-synth-bf16.json`)."
               % bits_q["model"]["tile-ans"]["bits_per_weight"])
