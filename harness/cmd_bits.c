@@ -38,7 +38,7 @@ wz_err wz_load_codec_input(const wz_tensor *t, wz_cast as, wz_codec_input *in, v
 typedef struct { wz_cost sum; double n; } acc_t;
 
 static const char *k_bits_usage =
-    "usage: wzip bits PATH... [--codec NAME|all] [--json FILE] [--as bf16|fp16] [--tile TxK] [--prob-bits B] [--ta-model pair16|split16] [--lane-states 1|2]\n"
+    "usage: wzip bits PATH... [--codec NAME|all] [--json FILE] [--as bf16|fp16] [--tile TxK] [--prob-bits B] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma]\n"
     "                 [--min-numel N] [--per-tensor]\n";
 
 int wz_cmd_bits(int argc, char **argv)
@@ -60,6 +60,11 @@ int wz_cmd_bits(int argc, char **argv)
             const char *m = argv[++i];
             if (strcmp(m, "pair16") && strcmp(m, "split16")) { fputs(k_bits_usage, stderr); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
+        }
+        else if (!strcmp(a, "--order") && i + 1 < argc) { /* tile-ans PAIR16 element order (codecs.h, v5) */
+            const char *m = argv[++i];
+            if (strcmp(m, "rows") && strcmp(m, "mma")) { fputs(k_bits_usage, stderr); return 2; }
+            cp.ta_order = !strcmp(m, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
         }
         else if (!strcmp(a, "--lane-states") && i + 1 < argc) {
             const char *m = argv[++i];
@@ -157,6 +162,7 @@ int wz_cmd_bits(int argc, char **argv)
                                    cp.tile_rows, cp.tile_cols, "code_tile", cp.code_tile_rows, cp.code_tile_cols, "ta_model",
                                    cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "as",
                                    as == WZ_AS_BF16 ? "bf16" : as == WZ_AS_F16 ? "fp16" : "native", "min_numel", (json_int_t)min_numel);
+        json_object_set_new(params, "order", json_string(cp.ta_order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
         json_t *root = json_pack("{s:o, s:o, s:o, s:o}", "model", jm, "params", params, "tensors", jt, "provenance", wz_provenance(paths[0], NULL));
         rc = wz_write_json(root, json_path);
         json_decref(root);
