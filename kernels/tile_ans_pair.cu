@@ -23,6 +23,9 @@ extern "C" {
 #include "kernels/tile_ans.cuh"
 #include "kernels/mma_rows32.cuh"
 
+#ifndef WZ_EXP_LOOKAHEAD
+#define WZ_EXP_LOOKAHEAD 0 // 1: timing experiment only (wrong decode), NOTES.md v31
+#endif
 #ifndef PW
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
 #endif
@@ -57,6 +60,9 @@ struct PairDec {
     uint32_t end;    // tile's end word
     uint32_t ring_s; // the ring's shared-memory address
     uint32_t raddr;  // shared address of the next unread word (within ring + mirror)
+#if WZ_EXP_LOOKAHEAD
+    uint32_t wa, wb; // EXPERIMENT (timing only, decodes wrongly): each lane's next two words claimed ahead
+#endif
 };
 
 // Words past the stream are never decoded from a valid blob (a hostile one
@@ -102,6 +108,9 @@ __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t
     d.rel = base - d.abase;
     d.chunk = 0;
     d.ring_s = (uint32_t)__cvta_generic_to_shared(ring);
+#if WZ_EXP_LOOKAHEAD
+    d.wa = d.x[0] & 0xffffu; d.wb = d.x[ILP - 1] >> 8;
+#endif
 }
 
 // Each PAIR16 state ends at 2^16 + two raw bytes (codecs.h, v3/v4).
@@ -109,6 +118,9 @@ template <int ILP>
 __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
 {
     bool bad = (d.x[0] >> 16) != 1 || (ILP > 1 && (d.x[1] >> 16) != 1) || d.abase + d.rel != d.end;
+#if WZ_EXP_LOOKAHEAD
+    bad = false; // the experiment decodes wrongly by design
+#endif
     if (__any_sync(0xffffffffu, bad) && (threadIdx.x & 31) == 0) atomicOr(a.err, 1);
     asm volatile("cp.async.wait_group 0;\n" ::);
 }
@@ -133,7 +145,16 @@ __device__ __forceinline__ uint32_t pdec_step(PairDec &d, uint32_t &x, const pta
     // sink it under `need` and pay BSSY/BRA/BSYNC around it).
     uint32_t w, addr = d.raddr + 2 * __popc(ball & lt);
     asm volatile("ld.shared.u16 %0, [%1];" : "=r"(w) : "r"(addr));
+#if WZ_EXP_LOOKAHEAD
+    // The speed of a format whose words are claimed two refills ahead per
+    // lane (NOTES.md v31 sketch): the refill uses a word already in a
+    // register, the load only feeds a later refill. Wrong data: timing only.
+    x = need ? __byte_perm(y, d.wa, 0x1054) : y;
+    d.wa = need ? d.wb : d.wa;
+    d.wb = need ? w : d.wb;
+#else
     x = need ? __byte_perm(y, w, 0x1054) : y; // (y << 16) | w
+#endif
     d.raddr += 2 * __popc(ball);
     return ex;
 }
@@ -275,7 +296,7 @@ struct PairTile {
     }
     __device__ void end(const TaArgs &a, int lane)
     {
-        if (epos != eend && lane == 0) atomicOr(a.err, 1);
+        if (epos != eend && lane == 0 && !WZ_EXP_LOOKAHEAD) atomicOr(a.err, 1);
         pdec_end<ILP>(d, a);
     }
 };
