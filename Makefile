@@ -76,7 +76,7 @@ $(BUILD)/wzip: $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libwzip.a
 
 # GPU benchmark driver (builds without a GPU; runs only where one is present).
 $(BUILD)/gpu_bench: harness/gpu_bench.cu $(CU_OBJ) $(BUILD)/libwzip.a
-	$(NVCC) $(NVFLAGS) $^ -o $@ -lcublas $(JANSSON) -lgomp
+	$(NVCC) $(NVFLAGS) -DWZ_NVEXTRA='"$(NVEXTRA)"' $^ -o $@ -lcublas $(JANSSON) -lgomp
 $(BUILD)/gpu_test: tests/gpu_test.cu $(CU_OBJ) $(BUILD)/libwzip.a
 	$(NVCC) $(NVFLAGS) $^ -o $@ $(JANSSON) -lgomp
 test-gpu: $(BUILD)/gpu_test

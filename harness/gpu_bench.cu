@@ -517,6 +517,10 @@ int main(int argc, char **argv)
                              all_exact, "reps", reps, "tile", cp.tile_rows, cp.tile_cols, "tile_ans_model",
                              cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "lane_states",
                              cp.lane_states ? cp.lane_states : 1, "plan", plan_path, "shapes", jshapes, "layer", jl);
+#ifndef WZ_NVEXTRA
+#define WZ_NVEXTRA ""
+#endif
+    json_object_set_new(prov, "build_flags", json_string(WZ_NVEXTRA)); // NVEXTRA of this build (A/B variants, experiments)
     json_object_set_new(root, "order", json_string(cp.ta_order == WZ_TA_ORDER_MMA ? "mma" : "rows")); // the command line's; per shape: shapes[].order
     if (plan_path) json_object_set_new(root, "plan_device", json_string(plan_device.c_str())); // the card the plan was tuned on
     json_dump_file(root, out_path, JSON_INDENT(1));
