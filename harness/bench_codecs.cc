@@ -35,12 +35,16 @@ Data make(wz_dtype dt)
     return d;
 }
 
-void bench(benchmark::State &st, const wz_codec *c, const Data *d, bool decode, int threads)
+// variant: 0 = the codec's defaults; 1 = tile-ans in a GPU plan's layout
+// (32x256 tiles, two states per lane, MMA element order: kernels/plan-h100.tsv),
+// whose CPU decoder scatters element by element.
+void bench(benchmark::State &st, const wz_codec *c, const Data *d, bool decode, int threads, int variant)
 {
     omp_set_num_threads(threads);
     wz_codec_params p;
     wz_codec_params_default(&p);
     p.threads = threads;
+    if (variant == 1) { p.tile_rows = 32; p.tile_cols = 256; p.lane_states = 2; p.ta_order = WZ_TA_ORDER_MMA; }
     wz_codec_input in{d->dt, d->rows, d->cols, d->bytes.data()};
     std::vector<uint8_t> blob(c->bound(&p, &in)), back(d->bytes.size());
     size_t len = 0;
@@ -69,7 +73,11 @@ void wz_bench_register_codecs(void)
                 for (bool dec : {false, true}) {
                     std::string name = std::string(c->name) + "/" + (d->dt == WZ_DT_BF16 ? "bf16" : "int8") + "/" + (dec ? "decode" : "encode") +
                                        "/threads:" + std::to_string(t);
-                    benchmark::RegisterBenchmark(name.c_str(), bench, c, d, dec, t)->UseRealTime()->Unit(benchmark::kMillisecond);
+                    benchmark::RegisterBenchmark(name.c_str(), bench, c, d, dec, t, 0)->UseRealTime()->Unit(benchmark::kMillisecond);
+                    if (c == &wz_codec_tile_ans && d == &bf) {
+                        std::string pn = "tile-ans-plan-mma/bf16/" + std::string(dec ? "decode" : "encode") + "/threads:" + std::to_string(t);
+                        benchmark::RegisterBenchmark(pn.c_str(), bench, c, d, dec, t, 1)->UseRealTime()->Unit(benchmark::kMillisecond);
+                    }
                 }
                 if (maxt == 1) break;
             }

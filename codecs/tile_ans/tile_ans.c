@@ -430,15 +430,21 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
 #define PAIR_RAW(step, l) ((step >> 4) * 512 < main ? rmain[(step >> 4) * 512 + (l) * 16 + (step & 15)]                          \
                            : (step & 15) < tl ? rtail[(l) * tl + (step & 15)]                                                 \
                                               : (uint8_t)(carry[((step & 15) - tl) / 2 * 32 + (l)] >> (8 * (((step & 15) - tl) & 1))))
-        if (v->order == WZ_TA_ORDER_MMA) { /* element by element through elem_pos */
-            for (uint64_t step = 0; step < te / 32; step++)
-                for (uint64_t l = 0; l < 32; l++) {
-                    uint64_t r, c;
-                    elem_pos(WZ_TA_ORDER_MMA, K, step * 32 + l, &r, &c);
-                    r += ti * T;
-                    if (r >= h->rows || c >= nc) continue;
-                    ((uint16_t *)out)[r * h->cols + c0 + c] = wz_split_merge(ex[step * 32 + l], PAIR_RAW(step, l), 1);
-                }
+        if (v->order == WZ_TA_ORDER_MMA) { /* group by group: elem_pos's MMA mapping with one division per group */
+            const uint64_t kg = K / 16;
+            for (uint64_t q = 0; q < te / 512; q++) {
+                const uint64_t r0 = ti * T + (q / kg) * 32, cq = (q % kg) * 16;
+                for (uint64_t l = 0; l < 32; l++)
+                    for (uint64_t i = 0; i < 8; i++) {
+                        const uint64_t r = r0 + (i >> 2) * 16 + (l >> 2) + 8 * (i & 1), c = cq + 2 * (l & 3) + 8 * ((i >> 1) & 1);
+                        if (r >= h->rows) continue;
+                        uint16_t *o = (uint16_t *)out + r * h->cols + c0 + c;
+                        for (uint64_t half = 0; half < 2; half++) {
+                            const uint64_t step = q * 16 + 2 * i + half;
+                            if (c + half < nc) o[half] = wz_split_merge(ex[step * 32 + l], PAIR_RAW(step, l), 1);
+                        }
+                    }
+            }
             return WZ_OK;
         }
         for (uint64_t rg = 0; rg < T / 32; rg++)
