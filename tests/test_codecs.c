@@ -262,6 +262,46 @@ static void test_tile_ans_mma_order(void **st)
     free(blob); free(w);
 }
 
+/* The MMA order is the PTX ISA's mma.m16n8k16 A-fragment layout (.bf16):
+ * lane t holds a_0..a_7 of rows 16 rb + t/4 (+8 for a_2, a_3, a_6, a_7),
+ * columns 2 (t % 4) + (j & 1) (+8 for a_4..a_7), register k = {a_2k,
+ * a_2k+1}; pair step 4 rb + k of the lane is register k of fragment rb.
+ * Checked on the raw plane of a 32x32 matrix's first group: every byte
+ * sits where that spec (written out here, not the codec's elem_pos) says. */
+static void test_tile_ans_mma_order_is_ptx_fragment(void **st)
+{
+    enum { R = 32, C = 32 };
+    uint16_t w[R * C];
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+            uint8_t b = (uint8_t)((r % 16) * 16 + c % 16) ^ (r >= 16 ? 0x5a : 0) ^ (c >= 16 ? 0xa5 : 0); /* distinct within a 16x16 block */
+            w[r * C + c] = (uint16_t)((b & 0x80) << 8 | 0x3f00 | (b & 0x7f)); /* sign | exponent 126 | mantissa */
+        }
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    p.tile_rows = 32; p.tile_cols = 32; p.ta_order = WZ_TA_ORDER_MMA;
+    for (int ls = 1; ls <= 2; ls++) {
+        p.lane_states = ls;
+        wz_codec_input in = {WZ_DT_BF16, R, C, w};
+        size_t cap = wz_codec_tile_ans.bound(&p, &in), len;
+        uint8_t *blob = malloc(cap);
+        assert_int_equal(wz_codec_tile_ans.encode(&p, &in, blob, cap, &len, NULL), WZ_OK);
+        wz_ta_view v;
+        assert_int_equal(wz_ta_parse(blob, len, &v), WZ_OK);
+        const uint64_t te = v.tile_elems, cb = wz_ta_carried(v.h->model, v.ilp);
+        for (int t = 0; t < 32; t++)
+            for (int rb = 0; rb < 2; rb++)
+                for (int j = 0; j < 8; j++) {
+                    const int row = rb * 16 + t / 4 + ((j & 2) ? 8 : 0), col = 2 * (t % 4) + (j & 1) + (j >= 4 ? 8 : 0);
+                    const uint64_t step = 2 * (4 * rb + j / 2) + (j & 1); /* pair step 4 rb + k, half j & 1 */
+                    const uint64_t pos = wz_ta_raw_pos(0, 1, step * 32 + (uint64_t)t, te, cb);
+                    assert_true(pos != UINT64_MAX);
+                    assert_int_equal(v.raw[pos], wz_split_raw(w[row * C + col], 1));
+                }
+        free(blob);
+    }
+}
+
 /* A v3 blob (one state per lane, a zero byte where v4 keeps the count) still
  * decodes exactly; a v4 header claiming 0 or 3 states per lane is refused. */
 static void test_tile_ans_reads_v3(void **st)
@@ -535,6 +575,7 @@ int main(void)
         cmocka_unit_test(test_tile_ans_split16),
         cmocka_unit_test(test_tile_ans_lane_states),
         cmocka_unit_test(test_tile_ans_mma_order),
+        cmocka_unit_test(test_tile_ans_mma_order_is_ptx_fragment),
         cmocka_unit_test(test_tile_ans_reads_v3),
         cmocka_unit_test(test_hostile_blobs),
         cmocka_unit_test(test_container_byte_identical),
