@@ -1,4 +1,4 @@
-/* cmd_container.c — `wzip compress IN -o OUT.wz [--codec NAME]` and
+/* cmd_container.c — `wzip compress IN -o OUT.wz [--codec NAME] [tile-ans layout]` and
  * `wzip decompress IN.wz -o OUT`. */
 #include "codecs/codecs.h"
 #include "harness/harness.h"
@@ -14,10 +14,14 @@ int wz_cmd_compress(int argc, char **argv)
         if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--codec") && i + 1 < argc) codec = argv[++i];
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) { sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols); cp.code_tile_rows = cp.tile_rows; cp.code_tile_cols = cp.tile_cols; }
+        /* tile-ans layout knobs, as `wzip bits` and gpu_bench take them: a GPU plan's layout (kernels/plan-*.tsv) */
+        else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc && (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2"))) cp.lane_states = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--order") && i + 1 < argc && (!strcmp(argv[i + 1], "rows") || !strcmp(argv[i + 1], "mma")))
+            cp.ta_order = !strcmp(argv[++i], "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
         else if (argv[i][0] != '-' && !in) in = argv[i];
         else { in = NULL; break; }
     }
-    if (!in || !out) { fprintf(stderr, "usage: wzip compress IN.safetensors|DIR -o OUT.wz [--codec NAME] [--tile TxK]\n"); return 2; }
+    if (!in || !out) { fprintf(stderr, "usage: wzip compress IN.safetensors|DIR -o OUT.wz [--codec NAME] [--tile TxK] [--lane-states 1|2] [--order rows|mma]\n"); return 2; }
     const wz_codec *c = wz_codec_find(codec);
     if (!c) { fprintf(stderr, "wzip compress: unknown codec '%s'\n", codec); return 2; }
     wz_container_stats st;

@@ -19,6 +19,18 @@ check "gguf bogus count" "bogus" "$W" scan "$d/bad.gguf"
 check "llama2c garbage" "x.bin" "$W" scan "$d/x.bin"
 check "missing file" "No such file" "$W" scan "$d/nope.safetensors"
 check "unknown command" "unknown command" "$W" frobnicate
+check "compress bad order" "usage: wzip compress" "$W" compress "$d/x.bin" -o "$d/x.wz" --order cols
+check "compress bad lane states" "usage: wzip compress" "$W" compress "$d/x.bin" -o "$d/x.wz" --lane-states 3
+# A GPU plan's layout (MMA order, two states, 32x256) round-trips a real
+# checkpoint byte for byte: stories260K as bf16 (the order applies to bf16).
+REAL=${WZ_SHARED:-$(dirname "$0")/../../shared}/datasets/real
+if [ -e "$REAL/stories260K.bin" ]; then
+    if "$W" convert "$REAL/stories260K.bin" -o "$d/s.safetensors" --to bf16 > /dev/null &&
+       "$W" compress "$d/s.safetensors" -o "$d/s.wz" --tile 32x256 --lane-states 2 --order mma > /dev/null &&
+       "$W" decompress "$d/s.wz" -o "$d/s2.safetensors" > /dev/null && cmp -s "$d/s.safetensors" "$d/s2.safetensors"; then
+        echo "ok   cli: compress --order mma --lane-states 2 round-trips stories260K (bf16) byte for byte"
+    else echo "FAIL cli: compress --order mma round trip"; fail=1; fi
+fi
 # Inputs the fuzzers once crashed on: each must now fail with one clear line.
 for f in "$(dirname "$0")"/fuzz/regressions/*.wz; do
     [ -e "$f" ] || continue
