@@ -61,7 +61,7 @@ struct PairDec {
     uint32_t ring_s; // the ring's shared-memory address
     uint32_t raddr;  // shared address of the next unread word (within ring + mirror)
 #if WZ_EXP_LOOKAHEAD
-    uint32_t wa, wb; // EXPERIMENT (timing only, decodes wrongly): each lane's next two words claimed ahead
+    uint32_t wa[2]; // EXPERIMENT (timing only, decodes wrongly): each state's next word, claimed at its previous refill
 #endif
 };
 
@@ -109,7 +109,7 @@ __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t
     d.chunk = 0;
     d.ring_s = (uint32_t)__cvta_generic_to_shared(ring);
 #if WZ_EXP_LOOKAHEAD
-    d.wa = d.x[0] & 0xffffu; d.wb = d.x[ILP - 1] >> 8;
+    d.wa[0] = d.x[0] & 0xffffu; d.wa[1] = d.x[ILP - 1] >> 8;
 #endif
 }
 
@@ -132,7 +132,7 @@ __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
 // v17). With two states the next step's chain starts from the other state
 // while this one's word load is in flight: only raddr links them.
 template <int PB>
-__device__ __forceinline__ uint32_t pdec_step(PairDec &d, uint32_t &x, const ptab_t *tab, uint32_t pb, uint32_t lt)
+__device__ __forceinline__ uint32_t pdec_step(PairDec &d, uint32_t &x, uint32_t &wa, const ptab_t *tab, uint32_t pb, uint32_t lt)
 {
     const uint32_t b = PB ? PB : pb;
     uint32_t slot = x & ((1u << b) - 1);
@@ -146,12 +146,13 @@ __device__ __forceinline__ uint32_t pdec_step(PairDec &d, uint32_t &x, const pta
     uint32_t w, addr = d.raddr + 2 * __popc(ball & lt);
     asm volatile("ld.shared.u16 %0, [%1];" : "=r"(w) : "r"(addr));
 #if WZ_EXP_LOOKAHEAD
-    // The speed of a format whose words are claimed two refills ahead per
-    // lane (NOTES.md v31 sketch): the refill uses a word already in a
-    // register, the load only feeds a later refill. Wrong data: timing only.
-    x = need ? __byte_perm(y, d.wa, 0x1054) : y;
-    d.wa = need ? d.wb : d.wa;
-    d.wb = need ? w : d.wb;
+    // The speed of a format whose words are claimed one refill ahead per
+    // (lane, state) (NOTES.md v31): the refill uses a word already in a
+    // register, the load only feeds that state's next refill, two steps on.
+    // v31a kept one lookahead pair per lane, which coupled the two states'
+    // chains through it; per state they stay independent. Timing only.
+    x = need ? __byte_perm(y, wa, 0x1054) : y;
+    wa = need ? w : wa;
 #else
     x = need ? __byte_perm(y, w, 0x1054) : y; // (y << 16) | w
 #endif
@@ -192,7 +193,15 @@ __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const pt
     pring_top_up(d, a, lane);
     uint32_t acc = 0;
 #pragma unroll
-    for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, d.x[i % ILP], tab, a.prob_bits, lt); acc |= v[i]; }
+    for (int i = 0; i < 8; i++) {
+#if WZ_EXP_LOOKAHEAD
+        uint32_t &wa = d.wa[i % ILP];
+#else
+        uint32_t wa = 0; // unused
+#endif
+        v[i] = pdec_step<PB>(d, d.x[i % ILP], wa, tab, a.prob_bits, lt);
+        acc |= v[i];
+    }
     if (last) rv.w = ILP > 1 ? (d.x[0] & 0xffffu) | (d.x[1] << 16) : (rv.w & 0xffffu) | (d.x[0] << 16);
     d.rel += (d.raddr - (d.ring_s + 2 * (d.rel % PRING))) / 2;
     if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
