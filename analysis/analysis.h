@@ -44,6 +44,23 @@ typedef struct {
 /* Analyse one tensor. Works on every dtype the readers produce. */
 wz_err wz_analyze_tensor(const wz_tensor *t, const wz_analyze_opts *o, wz_entropy_report *r);
 
+/* What coding `group` adjacent exponents of a bf16 row as one rANS symbol
+ * would cost (analysis/group_codes.c): window of 2^wbits - 1 exponents +
+ * escape (escaped exponents as raw bytes), a 2^prob_bits-slot table,
+ * sign+mantissa raw; framing not counted. group 2, wbits 4, prob_bits 12 is
+ * tile-ans PAIR16. The columns past a row's last whole group are left out. */
+typedef struct {
+    int group, window_bits, prob_bits;
+    uint32_t ebase;        /* first exponent of the window */
+    uint64_t weights;      /* weights counted */
+    uint64_t symbols;      /* distinct group symbols present */
+    double escape_rate;    /* escaped exponents per weight */
+    double ideal_bits;     /* per weight: H(group symbol) / group + 8 + 8 * escape_rate */
+    double table_bits;     /* per weight, with the quantised table instead of H */
+    uint64_t table_bytes;  /* a GPU decode table of 2^prob_bits 4-byte slots */
+} wz_group_cost;
+wz_err wz_group_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int group, int wbits, int prob_bits, wz_group_cost *c);
+
 /* Codes of a 16-bit view of `t` (native bf16/f16/i16/u16, or fp32 cast per
  * `as`) into a malloc'd buffer the caller frees; *dt gets the dtype. */
 wz_err wz_tensor_u16(const wz_tensor *t, wz_cast as, uint16_t **out, wz_dtype *dt);

@@ -37,6 +37,12 @@ done
 # 32x256 (kernels/plan-h100.tsv).
 run qwen2.5-14b-synth-bf16-ls2 "$T/q" --codec tile-ans --lane-states 2
 run qwen2.5-14b-synth-bf16-tile32x256-ls2 "$T/q" --codec tile-ans --tile 32x256 --lane-states 2
+# More exponents per rANS symbol: what a multi-exponent GPU decoder would cost in bits.
+"$W" groups "$T/q" --json "$R/groups-qwen2.5-14b-synth.json" > /dev/null
+if [ -e "$REAL/stories260K.bin" ]; then
+  "$W" convert "$REAL/stories260K.bin" -o "$T/s16.safetensors" --to bf16 > /dev/null
+  "$W" groups "$T/s16.safetensors" --min-numel 2048 --json "$R/groups-stories260K-bf16.json" > /dev/null
+fi
 # The bf16 symbol-model alternative: one exponent per rANS step (SPLIT16).
 run qwen2.5-14b-synth-bf16-split16 "$T/q" --codec tile-ans --ta-model split16
 "$W" convert "$T/q" -o "$T/q8.safetensors" --to int8 --granularity channel > /dev/null

@@ -4,10 +4,16 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "common/error.h"
+#include "analysis/analysis.h" /* wz_cast, wz_tensor */
+#include "codecs/codecs.h"     /* wz_codec_input */
 
 /* Each subcommand: argc/argv after the subcommand name; returns exit code. */
 int wz_cmd_scan(int argc, char **argv);
 int wz_cmd_bits(int argc, char **argv);
+int wz_cmd_groups(int argc, char **argv);
+/* A tensor as codec input (cmd_bits.c): 16-bit floats (fp32 cast per `as`)
+ * or byte codes, in a malloc'd *buf the caller frees. */
+wz_err wz_load_codec_input(const wz_tensor *t, wz_cast as, wz_codec_input *in, void **buf);
 int wz_cmd_compress(int argc, char **argv);
 int wz_cmd_decompress(int argc, char **argv);
 int wz_cmd_convert(int argc, char **argv);

@@ -6,6 +6,7 @@
 static const struct { const char *name; int (*fn)(int, char **); const char *help; } k_cmds[] = {
     {"scan", wz_cmd_scan, "empirical entropy of a checkpoint, per tensor and per model"},
     {"bits", wz_cmd_bits, "compressed bits/weight per codec, split into gap terms (round trip verified)"},
+    {"groups", wz_cmd_groups, "what 1-4 exponents per rANS symbol would cost (bf16; the multi-exponent decoder's size side)"},
     {"synth", wz_cmd_synth, "model-shaped synthetic bf16 checkpoint (sharded safetensors + index)"},
     {"convert", wz_cmd_convert, "cast / quantize a checkpoint: bf16 fp16 fp8-e4m3 fp8-e5m2 int8 int4 fp4"},
     {"serve", wz_cmd_serve, "serving model: weights, KV cache, max batch, decode tokens/s per codec"},

@@ -3,6 +3,7 @@
 #include <fenv.h>
 #include <math.h>
 #include "analysis/analysis.h"
+#include "codecs/codecs.h"
 
 /* Naive reference: sort, count runs, -sum p log2 p in long double. */
 static int cmp16(const void *a, const void *b) { return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b; }
@@ -139,6 +140,46 @@ static void test_entropy_known_values(void **st)
     assert_true(fabs(H - (-(0.4 * log2(0.4)) * 2 - 0.2 * log2(0.2))) < 1e-12);
 }
 
+/* Group codes with g = 2, 4-bit codes, 2^12 slots are tile-ans PAIR16: the
+ * analysis's table cost equals the codec's own ideal_bits on a matrix its
+ * tiles cover exactly (an independent computation of the same number). */
+static void test_group_codes_pair_equals_tile_ans(void **st)
+{
+    enum { R = 256, C = 512 };
+    uint16_t *w = malloc(R * C * 2);
+    wz_synth_matrix_bf16(w, R, C, 5);
+    wz_group_cost g;
+    assert_int_equal(wz_group_code_cost(w, R, C, 2, 4, 12, &g), WZ_OK);
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    wz_codec_input in = {WZ_DT_BF16, R, C, w};
+    size_t cap = wz_codec_tile_ans.bound(&p, &in), len;
+    uint8_t *blob = malloc(cap);
+    wz_cost cost;
+    assert_int_equal(wz_codec_tile_ans.encode(&p, &in, blob, cap, &len, &cost), WZ_OK);
+    assert_true(fabs(g.table_bits * R * C - cost.ideal_bits) < 1e-6 * cost.ideal_bits);
+    assert_true(g.ideal_bits <= g.table_bits + 1e-12);
+    free(blob); free(w);
+}
+
+/* More exponents per symbol never raise the ideal (entropy is subadditive)
+ * when the window covers everything; a bad shape is refused. */
+static void test_group_codes_subadditive(void **st)
+{
+    enum { R = 64, C = 1024 };
+    uint16_t *w = malloc(R * C * 2);
+    wz_synth_matrix_bf16(w, R, C, 9);
+    wz_group_cost g1, g2, g4;
+    assert_int_equal(wz_group_code_cost(w, R, C, 1, 4, 12, &g1), WZ_OK);
+    assert_int_equal(wz_group_code_cost(w, R, C, 2, 4, 12, &g2), WZ_OK);
+    assert_int_equal(wz_group_code_cost(w, R, C, 4, 4, 16, &g4), WZ_OK);
+    assert_true(g2.ideal_bits <= g1.ideal_bits + 1e-9 && g4.ideal_bits <= g2.ideal_bits + 1e-9);
+    assert_true(g1.escape_rate == g2.escape_rate && g2.escape_rate == g4.escape_rate);
+    assert_int_equal(wz_group_code_cost(w, R, C, 5, 4, 12, &g1), WZ_ERR_ARG);
+    assert_int_equal(wz_group_code_cost(w, R, 1, 2, 4, 12, &g1), WZ_ERR_ARG);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -146,6 +187,8 @@ int main(void)
         cmocka_unit_test(test_bf16_cast_matches_reference),
         cmocka_unit_test(test_hist16_parallel_equals_serial),
         cmocka_unit_test(test_chain_rule_holds),
+        cmocka_unit_test(test_group_codes_pair_equals_tile_ans),
+        cmocka_unit_test(test_group_codes_subadditive),
         cmocka_unit_test(test_stories_bf16_entropy_matches_naive),
         cmocka_unit_test(test_isnet_fp16_entropy_matches_naive),
     };

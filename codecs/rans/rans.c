@@ -4,22 +4,24 @@
 #include <math.h>
 #include <string.h>
 
-wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t freq[256])
+wz_err wz_rans_normalize_n(const uint64_t *counts, uint32_t nsym, int prob_bits, uint16_t *freq)
 {
-    if (prob_bits < WZ_RANS_MIN_BITS || prob_bits > WZ_RANS_MAX_BITS) return wz_fail(WZ_ERR_ARG, "prob_bits %d outside [%d,%d]", prob_bits, WZ_RANS_MIN_BITS, WZ_RANS_MAX_BITS);
+    if (prob_bits < WZ_RANS_MIN_BITS || prob_bits > 16) return wz_fail(WZ_ERR_ARG, "prob_bits %d outside [%d,16]", prob_bits, WZ_RANS_MIN_BITS);
+    if (nsym < 2) return wz_fail(WZ_ERR_ARG, "an alphabet of %u symbols", nsym);
     const uint32_t M = 1u << prob_bits;
     uint64_t N = 0;
-    int present = 0, last = 0;
-    for (int s = 0; s < 256; s++) if (counts[s]) { N += counts[s]; present++; last = s; }
-    memset(freq, 0, 256 * sizeof *freq);
+    uint32_t present = 0, last = 0;
+    for (uint32_t s = 0; s < nsym; s++) if (counts[s]) { N += counts[s]; present++; last = s; }
+    memset(freq, 0, nsym * sizeof *freq);
     if (!present) return WZ_OK;
-    if (present == 1) { /* lone symbol: M-1 slots + a phantom neighbour so freq fits 12 bits */
+    if (present == 1) { /* lone symbol: M-1 slots + a phantom neighbour so freq fits prob_bits */
         freq[last] = (uint16_t)(M - 1);
-        freq[(last + 1) & 255] = 1;
+        freq[(last + 1) % nsym] = 1;
         return WZ_OK;
     }
+    if (present > M) return wz_fail(WZ_ERR_ARG, "%u symbols do not fit 2^%d slots", present, prob_bits);
     uint32_t sum = 0;
-    for (int s = 0; s < 256; s++) {
+    for (uint32_t s = 0; s < nsym; s++) {
         if (!counts[s]) continue;
         uint64_t q = (uint64_t)((double)counts[s] * M / (double)N);
         freq[s] = (uint16_t)(q < 1 ? 1 : q > M - 1 ? M - 1 : q);
@@ -28,8 +30,8 @@ wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t fre
     /* Greedy: add a slot where it saves the most bits, or take one where it
      * costs the least, until the sum is exactly M. */
     while (sum < M) {
-        int best = -1; double g = -1;
-        for (int s = 0; s < 256; s++) {
+        int64_t best = -1; double g = -1;
+        for (uint32_t s = 0; s < nsym; s++) {
             if (!counts[s] || freq[s] >= M - 1) continue;
             double d = (double)counts[s] * log2((freq[s] + 1.0) / freq[s]);
             if (d > g) { g = d; best = s; }
@@ -37,16 +39,22 @@ wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t fre
         freq[best]++; sum++;
     }
     while (sum > M) {
-        int best = -1; double g = INFINITY;
-        for (int s = 0; s < 256; s++) {
+        int64_t best = -1; double g = INFINITY;
+        for (uint32_t s = 0; s < nsym; s++) {
             if (freq[s] <= 1) continue;
             double d = (double)counts[s] * log2((double)freq[s] / (freq[s] - 1.0));
             if (d < g) { g = d; best = s; }
         }
-        if (best < 0) return wz_fail(WZ_ERR_ARG, "%d symbols do not fit 2^%d slots", present, prob_bits);
+        if (best < 0) return wz_fail(WZ_ERR_ARG, "%u symbols do not fit 2^%d slots", present, prob_bits);
         freq[best]--; sum--;
     }
     return WZ_OK;
+}
+
+wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t freq[256])
+{
+    if (prob_bits > WZ_RANS_MAX_BITS) return wz_fail(WZ_ERR_ARG, "prob_bits %d outside [%d,%d]", prob_bits, WZ_RANS_MIN_BITS, WZ_RANS_MAX_BITS);
+    return wz_rans_normalize_n(counts, 256, prob_bits, freq);
 }
 
 wz_err wz_rans_table_init(wz_rans_table *t, const uint16_t freq[256], int prob_bits)

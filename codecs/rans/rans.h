@@ -40,6 +40,9 @@ typedef struct {
  * symbol >= 1, minimising sum c log2(p/q) greedily (exact for the
  * marginal-gain criterion, which is convex per symbol). */
 wz_err wz_rans_normalize(const uint64_t counts[256], int prob_bits, uint16_t freq[256]);
+/* The same for an alphabet of nsym symbols and prob_bits up to 16 (the
+ * analysis of multi-exponent symbols, analysis/group_codes.c). */
+wz_err wz_rans_normalize_n(const uint64_t *counts, uint32_t nsym, int prob_bits, uint16_t *freq);
 wz_err wz_rans_table_init(wz_rans_table *t, const uint16_t freq[256], int prob_bits);
 /* GPU decode table: (1 << prob_bits) packed 32-bit entries; prob_bits <= 12. */
 void wz_rans_dtable_build(const wz_rans_table *t, uint32_t *dtable);

@@ -1,0 +1,78 @@
+/* group_codes.c — what coding g exponents per rANS symbol would cost.
+ *
+ * Why: the GPU decoder of tile-ans spends ~20 instructions and ~7
+ * shared-memory wavefronts per rANS step, and one step yields two exponents
+ * (PAIR16); kernels/NOTES.md (v30-v31) finds neither fewer instructions off
+ * the state chain nor a shorter chain moves it, so the next lever is more
+ * exponents per step. This measures the size side of that trade on real and
+ * synthetic tensors before anyone writes the kernel: g adjacent columns of
+ * a row (the pairing PAIR16 uses, extended) become one symbol over a window
+ * of 2^wbits - 1 exponents plus an escape code (the exponent then travels as
+ * a raw byte), coded with a 2^prob_bits-slot table quantised the way the
+ * codecs quantise theirs (wz_rans_normalize_n). Sign+mantissa stay raw (8
+ * bits). Framing (states, offsets, the table itself) is not counted: it is
+ * the same per tile whatever g is, except the table, whose size is reported.
+ *
+ * g = 2, wbits = 4, prob_bits = 12 is PAIR16 exactly: its table_bits times
+ * the weight count equals tile-ans's ideal_bits on a matrix its tiles cover
+ * (tests/test_analysis.c checks that). */
+#include "analysis/analysis.h"
+#include "codecs/codecs.h"
+#include "codecs/rans/rans.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+wz_err wz_group_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int group, int wbits, int prob_bits, wz_group_cost *c)
+{
+    memset(c, 0, sizeof *c);
+    if (group < 1 || group > 4 || wbits < 1 || wbits > 4 || group * wbits > 16)
+        return wz_fail(WZ_ERR_ARG, "group codes: %d exponents of %d bits (1..4 each, at most 16 bits a symbol)", group, wbits);
+    if (cols < (uint64_t)group) return wz_fail(WZ_ERR_ARG, "group codes: %llu columns for groups of %d", (unsigned long long)cols, group);
+    const uint32_t W = (1u << wbits) - 1, esc = W, nsym = 1u << (group * wbits);
+    const uint64_t gpr = cols / group, n = rows * gpr * group; /* a row's last cols % g weights are left out */
+    uint64_t ecnt[256] = {0};
+    for (uint64_t r = 0; r < rows; r++)
+        for (uint64_t i = 0; i < gpr * group; i++) ecnt[wz_split_sym(w[r * cols + i], 1)]++;
+    /* Window: the W consecutive exponents holding the most weights (tile-ans's rule). */
+    uint64_t best = 0;
+    uint32_t base = 0;
+    for (uint32_t b = 0; b + W <= 256; b++) {
+        uint64_t s = 0;
+        for (uint32_t e = b; e < b + W; e++) s += ecnt[e];
+        if (s > best) { best = s; base = b; }
+    }
+    uint64_t *h = calloc(nsym, sizeof *h);
+    uint16_t *freq = malloc(nsym * sizeof *freq);
+    if (!h || !freq) { free(h); free(freq); return wz_fail(WZ_ERR_NOMEM, "group codes: out of memory"); }
+    uint64_t nesc = 0;
+    for (uint64_t r = 0; r < rows; r++)
+        for (uint64_t q = 0; q < gpr; q++) {
+            uint32_t s = 0;
+            for (int k = 0; k < group; k++) {
+                uint32_t e = wz_split_sym(w[r * cols + q * group + k], 1), code = e - base < W ? e - base : esc;
+                nesc += code == esc;
+                s |= code << (wbits * k);
+            }
+            h[s]++;
+        }
+    wz_err err = wz_rans_normalize_n(h, nsym, prob_bits, freq);
+    if (!err) {
+        double ideal = 0, coded = 0;
+        const uint64_t N = rows * gpr;
+        for (uint32_t s = 0; s < nsym; s++) {
+            if (!h[s]) continue;
+            c->symbols++;
+            ideal -= (double)h[s] * log2((double)h[s] / (double)N);
+            coded += (double)h[s] * (prob_bits - log2((double)freq[s]));
+        }
+        const double raw = 8.0 * (double)n + 8.0 * (double)nesc;
+        c->group = group; c->window_bits = wbits; c->prob_bits = prob_bits; c->ebase = base; c->weights = n;
+        c->escape_rate = (double)nesc / (double)n;
+        c->ideal_bits = (ideal + raw) / (double)n;
+        c->table_bits = (coded + raw) / (double)n;
+        c->table_bytes = (uint64_t)4 << prob_bits; /* a GPU slot entry of at least 4 bytes */
+    }
+    free(h); free(freq);
+    return err;
+}

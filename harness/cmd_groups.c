@@ -1,0 +1,93 @@
+/* cmd_groups.c — `wzip groups PATH... [--as bf16] [--json FILE]`: what
+ * coding 1-4 exponents per rANS symbol would cost on a checkpoint's bf16
+ * matrices (analysis/group_codes.c), summed over its tensors, one row per
+ * (exponents per symbol, code width, table slots). The first row with 2
+ * exponents, 4-bit codes and 2^12 slots is tile-ans PAIR16 as shipped. */
+#include "analysis/analysis.h"
+#include "codecs/codecs.h"
+#include "harness/harness.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The candidates: today's pair, a pair with a finer table, and 3-4
+ * exponents per symbol over narrower windows (2^16 slots is the most a
+ * 32-bit rANS state with 16-bit refills takes). */
+static const int k_cfg[][3] = {{1, 4, 12}, {2, 4, 12}, {2, 4, 16}, {3, 3, 12}, {3, 3, 16}, {3, 4, 16}, {4, 3, 16}, {4, 2, 12}, {4, 2, 16}};
+#define NCFG (sizeof k_cfg / sizeof k_cfg[0])
+
+static const char *k_usage = "usage: wzip groups PATH... [--as bf16] [--min-numel N] [--json FILE]\n";
+
+int wz_cmd_groups(int argc, char **argv)
+{
+    const char *json_path = NULL, *paths[64];
+    int np = 0;
+    wz_cast as = WZ_AS_NATIVE;
+    uint64_t min_numel = 4096;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--json") && i + 1 < argc) json_path = argv[++i];
+        else if (!strcmp(a, "--min-numel") && i + 1 < argc) min_numel = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--as") && i + 1 < argc) {
+            const char *v = argv[++i];
+            if (strcmp(v, "bf16")) { fputs(k_usage, stderr); return 2; }
+            as = WZ_AS_BF16;
+        } else if (a[0] == '-') { fputs(k_usage, stderr); return 2; }
+        else if (np < 64) paths[np++] = a;
+    }
+    if (!np) { fputs(k_usage, stderr); return 2; }
+    double sum_ideal[NCFG] = {0}, sum_table[NCFG] = {0}, sum_esc[NCFG] = {0};
+    uint64_t sum_n[NCFG] = {0}, max_sym[NCFG] = {0}, tensors = 0;
+    int rc = 0;
+    for (int pi = 0; pi < np && !rc; pi++) {
+        wz_model *m;
+        wz_err e = wz_model_open(paths[pi], &m);
+        if (e) { rc = wz_report(NULL, e); break; }
+        for (size_t ti = 0; ti < wz_model_count(m) && !rc; ti++) {
+            const wz_tensor *t = wz_model_tensor(m, ti);
+            if (t->numel < min_numel || t->ndim < 2) continue;
+            wz_codec_input in;
+            void *buf;
+            if (wz_load_codec_input(t, as, &in, &buf) != WZ_OK) continue;
+            if (in.dtype == WZ_DT_BF16 && in.cols >= 4) {
+                tensors++;
+                for (size_t c = 0; c < NCFG && !rc; c++) {
+                    wz_group_cost g;
+                    e = wz_group_code_cost(in.data, in.rows, in.cols, k_cfg[c][0], k_cfg[c][1], k_cfg[c][2], &g);
+                    if (e) {
+                        char ctx[512];
+                        snprintf(ctx, sizeof ctx, "%s: tensor '%s'", paths[pi], t->name);
+                        rc = wz_report(ctx, e);
+                        break;
+                    }
+                    sum_n[c] += g.weights;
+                    sum_ideal[c] += g.ideal_bits * (double)g.weights;
+                    sum_table[c] += g.table_bits * (double)g.weights;
+                    sum_esc[c] += g.escape_rate * (double)g.weights;
+                    if (g.symbols > max_sym[c]) max_sym[c] = g.symbols;
+                }
+            }
+            free(buf);
+        }
+        wz_model_close(m);
+    }
+    if (rc) return rc;
+    if (!tensors) { fprintf(stderr, "wzip groups: no bf16 matrices (use --as bf16 for fp32)\n"); return 1; }
+    printf("%llu bf16 matrices\nexps/symbol code-bits slots   bits/weight (ideal)  bits/weight (table)  escapes/weight  max symbols\n", (unsigned long long)tensors);
+    json_t *jr = json_array();
+    for (size_t c = 0; c < NCFG; c++) {
+        double n = (double)sum_n[c];
+        printf("%11d %9d 2^%-4d %19.4f %20.4f %15.5f %12llu\n", k_cfg[c][0], k_cfg[c][1], k_cfg[c][2], sum_ideal[c] / n, sum_table[c] / n, sum_esc[c] / n,
+               (unsigned long long)max_sym[c]);
+        json_array_append_new(jr, json_pack("{s:i, s:i, s:i, s:I, s:f, s:f, s:f, s:I, s:I}", "exponents_per_symbol", k_cfg[c][0], "code_bits", k_cfg[c][1],
+                                            "prob_bits", k_cfg[c][2], "weights", (json_int_t)sum_n[c], "ideal_bits", sum_ideal[c] / n, "table_bits",
+                                            sum_table[c] / n, "escape_rate", sum_esc[c] / n, "max_symbols", (json_int_t)max_sym[c],
+                                            "table_bytes", (json_int_t)((uint64_t)4 << k_cfg[c][2])));
+    }
+    if (json_path) {
+        json_t *root = json_pack("{s:o, s:I, s:o}", "configs", jr, "matrices", (json_int_t)tensors, "provenance", wz_provenance(paths[0], NULL));
+        return wz_write_json(root, json_path);
+    }
+    json_decref(jr);
+    return 0;
+}
