@@ -23,9 +23,6 @@ extern "C" {
 #include "kernels/tile_ans.cuh"
 #include "kernels/mma_rows32.cuh"
 
-#ifndef WZ_EXP_LOOKAHEAD
-#define WZ_EXP_LOOKAHEAD 0 // 1: timing experiment only (wrong decode), NOTES.md v31
-#endif
 #ifndef PW
 #define PW 16                 // warps per block: 2 blocks of 512 threads per SM
 #endif
@@ -60,9 +57,6 @@ struct PairDec {
     uint32_t end;    // tile's end word
     uint32_t ring_s; // the ring's shared-memory address
     uint32_t raddr;  // shared address of the next unread word (within ring + mirror)
-#if WZ_EXP_LOOKAHEAD
-    uint32_t wa[2]; // EXPERIMENT (timing only, decodes wrongly): each state's next word, claimed at its previous refill
-#endif
 };
 
 // Words past the stream are never decoded from a valid blob (a hostile one
@@ -108,9 +102,6 @@ __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t
     d.rel = base - d.abase;
     d.chunk = 0;
     d.ring_s = (uint32_t)__cvta_generic_to_shared(ring);
-#if WZ_EXP_LOOKAHEAD
-    d.wa[0] = d.x[0] & 0xffffu; d.wa[1] = d.x[ILP - 1] >> 8;
-#endif
 }
 
 // Each PAIR16 state ends at 2^16 + two raw bytes (codecs.h, v3/v4).
@@ -118,9 +109,6 @@ template <int ILP>
 __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
 {
     bool bad = (d.x[0] >> 16) != 1 || (ILP > 1 && (d.x[1] >> 16) != 1) || d.abase + d.rel != d.end;
-#if WZ_EXP_LOOKAHEAD
-    bad = false; // the experiment decodes wrongly by design
-#endif
     if (__any_sync(0xffffffffu, bad) && (threadIdx.x & 31) == 0) atomicOr(a.err, 1);
     asm volatile("cp.async.wait_group 0;\n" ::);
 }
@@ -132,7 +120,7 @@ __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
 // v17). With two states the next step's chain starts from the other state
 // while this one's word load is in flight: only raddr links them.
 template <int PB>
-__device__ __forceinline__ uint32_t pdec_step(PairDec &d, uint32_t &x, uint32_t &wa, const ptab_t *tab, uint32_t pb, uint32_t lt)
+__device__ __forceinline__ uint32_t pdec_step(PairDec &d, uint32_t &x, const ptab_t *tab, uint32_t pb, uint32_t lt)
 {
     const uint32_t b = PB ? PB : pb;
     uint32_t slot = x & ((1u << b) - 1);
@@ -142,20 +130,12 @@ __device__ __forceinline__ uint32_t pdec_step(PairDec &d, uint32_t &x, uint32_t 
     bool need = y < WZ_RANS_L;
     uint32_t ball = __ballot_sync(0xffffffffu, need);
     // Volatile asm: keeps the load unconditional (ptxas would otherwise
-    // sink it under `need` and pay BSSY/BRA/BSYNC around it).
+    // sink it under `need` and pay BSSY/BRA/BSYNC around it). Taking this
+    // load off the chain (refilling from a word claimed a refill earlier)
+    // measured 14% slower (NOTES.md v31).
     uint32_t w, addr = d.raddr + 2 * __popc(ball & lt);
     asm volatile("ld.shared.u16 %0, [%1];" : "=r"(w) : "r"(addr));
-#if WZ_EXP_LOOKAHEAD
-    // The speed of a format whose words are claimed one refill ahead per
-    // (lane, state) (NOTES.md v31): the refill uses a word already in a
-    // register, the load only feeds that state's next refill, two steps on.
-    // v31a kept one lookahead pair per lane, which coupled the two states'
-    // chains through it; per state they stay independent. Timing only.
-    x = need ? __byte_perm(y, wa, 0x1054) : y;
-    wa = need ? w : wa;
-#else
     x = need ? __byte_perm(y, w, 0x1054) : y; // (y << 16) | w
-#endif
     d.raddr += 2 * __popc(ball);
     return ex;
 }
@@ -193,15 +173,7 @@ __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const pt
     pring_top_up(d, a, lane);
     uint32_t acc = 0;
 #pragma unroll
-    for (int i = 0; i < 8; i++) {
-#if WZ_EXP_LOOKAHEAD
-        uint32_t &wa = d.wa[i % ILP];
-#else
-        uint32_t wa = 0; // unused
-#endif
-        v[i] = pdec_step<PB>(d, d.x[i % ILP], wa, tab, a.prob_bits, lt);
-        acc |= v[i];
-    }
+    for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, d.x[i % ILP], tab, a.prob_bits, lt); acc |= v[i]; }
     if (last) rv.w = ILP > 1 ? (d.x[0] & 0xffffu) | (d.x[1] << 16) : (rv.w & 0xffffu) | (d.x[0] << 16);
     d.rel += (d.raddr - (d.ring_s + 2 * (d.rel % PRING))) / 2;
     if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
@@ -305,7 +277,7 @@ struct PairTile {
     }
     __device__ void end(const TaArgs &a, int lane)
     {
-        if (epos != eend && lane == 0 && !WZ_EXP_LOOKAHEAD) atomicOr(a.err, 1);
+        if (epos != eend && lane == 0) atomicOr(a.err, 1);
         pdec_end<ILP>(d, a);
     }
 };
