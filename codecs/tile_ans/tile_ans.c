@@ -392,6 +392,17 @@ out:
     return WZ_OK;
 }
 
+/* PAIR16 raw byte of (step, lane) of a tile: wz_ta_raw_pos's 512-byte
+ * blocks (main bytes per tile), the tile's tail (tl bytes per lane), or the
+ * bytes carried in the lane's final states. */
+static inline uint8_t pair_raw(const uint8_t *rmain, const uint8_t *rtail, const uint16_t *carry, uint64_t main, uint64_t tl, uint64_t step, uint64_t l)
+{
+    const uint64_t b = step & 15;
+    if ((step >> 4) * 512 < main) return rmain[(step >> 4) * 512 + l * 16 + b];
+    if (b < tl) return rtail[l * tl + b];
+    return (uint8_t)(carry[(b - tl) / 2 * 32 + l] >> (8 * ((b - tl) & 1)));
+}
+
 /* Scatter tile k's decoded symbols to the output (elem_index's order; for
  * ROWS one division per step: step j is column j % K of row group j / K,
  * lane = row).
@@ -425,15 +436,11 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
         const uint64_t cb = wz_ta_carried(h->model, v->ilp), tl = 16 - cb; /* tail bytes per lane */
         const uint8_t *rmain = v->raw + k * main, *rtail = v->raw + v->ntiles * main + k * 32 * tl;
         const uint64_t c0 = tj * K, nc = h->cols - c0 < K ? h->cols - c0 : K;
-        /* Raw byte of (step, lane): wz_ta_raw_pos's blocks, the tail, or the
-         * bytes carried in the final states. */
-#define PAIR_RAW(step, l) ((step >> 4) * 512 < main ? rmain[(step >> 4) * 512 + (l) * 16 + (step & 15)]                          \
-                           : (step & 15) < tl ? rtail[(l) * tl + (step & 15)]                                                 \
-                                              : (uint8_t)(carry[((step & 15) - tl) / 2 * 32 + (l)] >> (8 * (((step & 15) - tl) & 1))))
         if (v->order == WZ_TA_ORDER_MMA) { /* group by group: elem_pos's MMA mapping with one division per group */
             const uint64_t kg = K / 16;
             for (uint64_t q = 0; q < te / 512; q++) {
                 const uint64_t r0 = ti * T + (q / kg) * 32, cq = (q % kg) * 16;
+                const uint8_t *rq = q * 512 < main ? rmain + q * 512 : NULL; /* all but the last group: one 512-byte block */
                 for (uint64_t l = 0; l < 32; l++)
                     for (uint64_t i = 0; i < 8; i++) {
                         const uint64_t r = r0 + (i >> 2) * 16 + (l >> 2) + 8 * (i & 1), c = cq + 2 * (l & 3) + 8 * ((i >> 1) & 1);
@@ -441,7 +448,8 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
                         uint16_t *o = (uint16_t *)out + r * h->cols + c0 + c;
                         for (uint64_t half = 0; half < 2; half++) {
                             const uint64_t step = q * 16 + 2 * i + half;
-                            if (c + half < nc) o[half] = wz_split_merge(ex[step * 32 + l], PAIR_RAW(step, l), 1);
+                            const uint8_t rb = rq ? rq[l * 16 + 2 * i + half] : pair_raw(rmain, rtail, carry, main, tl, step, l);
+                            if (c + half < nc) o[half] = wz_split_merge(ex[step * 32 + l], rb, 1);
                         }
                     }
             }
@@ -454,10 +462,9 @@ static wz_err tile_scatter(const wz_ta_view *v, uint64_t k, const uint8_t *sym, 
                 uint16_t *o = (uint16_t *)out + r * h->cols + c0;
                 for (uint64_t jj = 0; jj < nc; jj++) {
                     uint64_t step = rg * K + jj;
-                    o[jj] = wz_split_merge(ex[step * 32 + l], PAIR_RAW(step, l), 1);
+                    o[jj] = wz_split_merge(ex[step * 32 + l], pair_raw(rmain, rtail, carry, main, tl, step, l), 1);
                 }
             }
-#undef PAIR_RAW
         return WZ_OK;
     }
     for (uint64_t j = 0; j < te / 32; j++) {
