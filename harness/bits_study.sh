@@ -25,6 +25,7 @@ if [ -e "$CACHE/SmolLM2-135M-Instruct.Q4_1.gguf" ]; then # real LLM codes (make 
   run smollm2-135m-q4_1 "$CACHE/SmolLM2-135M-Instruct.Q4_1.gguf"
   run gemma3-270m-q4_k_m "$CACHE/gemma-3-270m-q4_k_m.gguf"
   run minilm-l6-bf16 "$CACHE/minilm/model.safetensors" --as bf16
+  "$W" groups "$CACHE/minilm/model.safetensors" --as bf16 --json "$R/groups-minilm-l6-bf16.json" > /dev/null
 fi
 "$W" synth --model qwen2.5-14b --layers 1 --seed 1 -o "$T/q" > /dev/null
 "$W" scan "$T/q" --quiet --tile 0 --min-numel 4096 --json "$R/scan-qwen2.5-14b-synth.json"
