@@ -35,6 +35,26 @@ wz_err wz_load_codec_input(const wz_tensor *t, wz_cast as, wz_codec_input *in, v
     return WZ_OK;
 }
 
+int wz_parse_ta_layout(int argc, char **argv, int *i, wz_codec_params *cp)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--tile") && strcmp(a, "--lane-states") && strcmp(a, "--order")) return 0;
+    if (*i + 1 >= argc) return -1;
+    const char *v = argv[++*i];
+    if (!strcmp(a, "--tile")) {
+        if (sscanf(v, "%ux%u", &cp->tile_rows, &cp->tile_cols) != 2) return -1;
+        cp->code_tile_rows = cp->tile_rows; /* the same tile for byte codes */
+        cp->code_tile_cols = cp->tile_cols;
+    } else if (!strcmp(a, "--lane-states")) {
+        if (strcmp(v, "1") && strcmp(v, "2")) return -1;
+        cp->lane_states = atoi(v);
+    } else { /* tile-ans PAIR16 element order (codecs.h, v5) */
+        if (strcmp(v, "rows") && strcmp(v, "mma")) return -1;
+        cp->ta_order = !strcmp(v, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+    }
+    return 1;
+}
+
 typedef struct { wz_cost sum; double n; } acc_t;
 
 static const char *k_bits_usage =
@@ -44,7 +64,7 @@ static const char *k_bits_usage =
 int wz_cmd_bits(int argc, char **argv)
 {
     const char *json_path = NULL, *codec = "all", *paths[64];
-    int np = 0, per_tensor = 0;
+    int np = 0, per_tensor = 0, lay;
     uint64_t min_numel = 4096; /* weight matrices, not norms and biases */
     wz_cast as = WZ_AS_NATIVE;
     wz_codec_params cp;
@@ -61,21 +81,8 @@ int wz_cmd_bits(int argc, char **argv)
             if (strcmp(m, "pair16") && strcmp(m, "split16")) { fputs(k_bits_usage, stderr); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else if (!strcmp(a, "--order") && i + 1 < argc) { /* tile-ans PAIR16 element order (codecs.h, v5) */
-            const char *m = argv[++i];
-            if (strcmp(m, "rows") && strcmp(m, "mma")) { fputs(k_bits_usage, stderr); return 2; }
-            cp.ta_order = !strcmp(m, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
-        }
-        else if (!strcmp(a, "--lane-states") && i + 1 < argc) {
-            const char *m = argv[++i];
-            if (strcmp(m, "1") && strcmp(m, "2")) { fputs(k_bits_usage, stderr); return 2; }
-            cp.lane_states = atoi(m);
-        }
-        else if (!strcmp(a, "--tile") && i + 1 < argc) {
-            if (sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols) != 2) { fputs(k_bits_usage, stderr); return 2; }
-            cp.code_tile_rows = cp.tile_rows;
-            cp.code_tile_cols = cp.tile_cols;
-        } else if (!strcmp(a, "--as") && i + 1 < argc) {
+        else if ((lay = wz_parse_ta_layout(argc, argv, &i, &cp)) != 0) { if (lay < 0) { fputs(k_bits_usage, stderr); return 2; } }
+        else if (!strcmp(a, "--as") && i + 1 < argc) {
             const char *v = argv[++i];
             as = !strcmp(v, "bf16") ? WZ_AS_BF16 : !strcmp(v, "fp16") ? WZ_AS_F16 : WZ_AS_NATIVE;
         } else if (a[0] == '-') { fputs(k_bits_usage, stderr); return 2; }

@@ -10,14 +10,11 @@ int wz_cmd_compress(int argc, char **argv)
     const char *in = NULL, *out = NULL, *codec = "tile-ans";
     wz_codec_params cp;
     wz_codec_params_default(&cp);
+    int lay;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--codec") && i + 1 < argc) codec = argv[++i];
-        else if (!strcmp(argv[i], "--tile") && i + 1 < argc) { sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols); cp.code_tile_rows = cp.tile_rows; cp.code_tile_cols = cp.tile_cols; }
-        /* tile-ans layout knobs, as `wzip bits` and gpu_bench take them: a GPU plan's layout (kernels/plan-*.tsv) */
-        else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc && (!strcmp(argv[i + 1], "1") || !strcmp(argv[i + 1], "2"))) cp.lane_states = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--order") && i + 1 < argc && (!strcmp(argv[i + 1], "rows") || !strcmp(argv[i + 1], "mma")))
-            cp.ta_order = !strcmp(argv[++i], "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+        else if ((lay = wz_parse_ta_layout(argc, argv, &i, &cp)) != 0) { if (lay < 0) { in = NULL; break; } } /* a GPU plan's layout (kernels/plan-*.tsv) */
         else if (argv[i][0] != '-' && !in) in = argv[i];
         else { in = NULL; break; }
     }

@@ -14,6 +14,11 @@ int wz_cmd_groups(int argc, char **argv);
 /* A tensor as codec input (cmd_bits.c): 16-bit floats (fp32 cast per `as`)
  * or byte codes, in a malloc'd *buf the caller frees. */
 wz_err wz_load_codec_input(const wz_tensor *t, wz_cast as, wz_codec_input *in, void **buf);
+/* The tile-ans layout options `wzip bits` and `wzip compress` share (cmd_bits.c):
+ * --tile TxK, --lane-states 1|2, --order rows|mma at argv[*i]. Returns 1 and
+ * advances *i past the value when it took one, -1 when the option's value is
+ * missing or bad (the caller prints its usage), 0 when argv[*i] is another option. */
+int wz_parse_ta_layout(int argc, char **argv, int *i, wz_codec_params *cp);
 int wz_cmd_compress(int argc, char **argv);
 int wz_cmd_decompress(int argc, char **argv);
 int wz_cmd_convert(int argc, char **argv);
