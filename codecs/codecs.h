@@ -35,9 +35,11 @@ typedef struct {
                                  limit does not apply) */
     int lane_states;          /* tile-ans rANS states per lane, 1 or 2; 0 = default 1 (smallest);
                                  2 gives each GPU lane two independent chains (kernels/NOTES.md v27) */
-    int ta_order;             /* tile-ans element order of PAIR16 tiles: WZ_TA_ORDER_ROWS (default,
-                                 lane = row) or WZ_TA_ORDER_MMA (a lane's pairs are its mma.sync
-                                 A-fragment registers); other models always use rows */
+    int order;                /* element order of lane-owned 32-row blocks: WZ_TA_ORDER_ROWS
+                                 (default, lane = row) or WZ_TA_ORDER_MMA (a lane's weight pairs
+                                 are its mma.sync A-fragment registers). tile-ans: PAIR16 tiles
+                                 (other models always use rows); bitmap4 (v2 blob); the 3-bit
+                                 bitmap refuses MMA */
 } wz_codec_params;
 
 /* Gap decomposition, all in bits for the whole tensor:
@@ -217,12 +219,21 @@ wz_err wz_df_parse(const uint8_t *src, size_t len, wz_df_view *v);
 
 /* --- the bitmap blob (codecs/bitmap/bitmap.c), shared with kernels/ --- */
 #define WZ_BM_MAGIC 0x4d425a57u /* "WZBM" */
+/* v1: lane l of a block owns row l, its weight s column s. v2 (bitmap4
+ * only): `order` = WZ_TA_ORDER_MMA — lane l's weight s is element s & 1 of
+ * pair p = s / 2, and pair p = 8 kh + 4 rb + a sits at row 16 rb + l/4 +
+ * 8 (a & 1), columns 16 kh + 2 (l % 4) + 8 (a >> 1) and +1: the lane's 16
+ * code/raw pairs are its mma.sync m16n8k16 A fragments for the block's two
+ * 16-column halves (the tile-ans MMA order, codecs.h v5, per half). Codes,
+ * raw bytes and escapes are laid out by (lane, s) in both orders. */
+#define WZ_BM_VERSION_MMA 2
 typedef struct {
     uint32_t magic;
-    uint16_t version;
+    uint16_t version;      /* 1 (rows) or 2 (order byte) */
     uint8_t dtype, base;   /* window = exponents base .. base+W-1, W = 2^width - 1 */
     uint8_t width;         /* 3: bit-planes (ZipServ), 4: nibbles */
-    uint8_t pad[7];
+    uint8_t order;         /* v2: WZ_TA_ORDER_MMA; v1: 0 (rows) */
+    uint8_t pad[6];
     uint64_t rows, cols;
     uint64_t nesc;         /* escaped weights (exponent bytes in the list) */
 } wz_bm_header;
@@ -232,11 +243,20 @@ typedef struct {
     const uint8_t *blocks;   /* [nblocks][wz_bm_block_bytes(width)] */
     const uint8_t *esc;      /* [nesc] */
     uint64_t nblocks;
+    int order;               /* WZ_TA_ORDER_* */
 } wz_bm_view;
 wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v);
 /* Block = codes (width 3: three 128-byte bit-planes; width 4: 32 lanes x 16
  * bytes of nibbles) + 32 lanes x 32 raw bytes. */
 static inline size_t wz_bm_block_bytes(int width) { return (width == 4 ? 512 : 384) + 1024; }
+/* Row and column within its 32x32 block of weight s (0..31) of lane l. */
+static inline void wz_bm_pos(int order, int l, int s, int *row, int *col)
+{
+    if (order != WZ_TA_ORDER_MMA) { *row = l; *col = s; return; }
+    const int p = s >> 1, kh = p >> 3, rb = (p >> 2) & 1, a = p & 3;
+    *row = 16 * rb + (l >> 2) + 8 * (a & 1);
+    *col = 16 * kh + 2 * (l & 3) + 8 * (a >> 1) + (s & 1);
+}
 /* Code of weight s (0..31) of lane l in a block. */
 static inline int wz_bm_code(const uint8_t *blk, int width, int l, int s)
 {

@@ -44,7 +44,7 @@ void bench(benchmark::State &st, const wz_codec *c, const Data *d, bool decode, 
     wz_codec_params p;
     wz_codec_params_default(&p);
     p.threads = threads;
-    if (variant == 1) { p.tile_rows = 32; p.tile_cols = 256; p.lane_states = 2; p.ta_order = WZ_TA_ORDER_MMA; }
+    if (variant == 1) { p.tile_rows = 32; p.tile_cols = 256; p.lane_states = 2; p.order = WZ_TA_ORDER_MMA; }
     wz_codec_input in{d->dt, d->rows, d->cols, d->bytes.data()};
     std::vector<uint8_t> blob(c->bound(&p, &in)), back(d->bytes.size());
     size_t len = 0;

@@ -50,7 +50,7 @@ int wz_parse_ta_layout(int argc, char **argv, int *i, wz_codec_params *cp)
         cp->lane_states = atoi(v);
     } else { /* tile-ans PAIR16 element order (codecs.h, v5) */
         if (strcmp(v, "rows") && strcmp(v, "mma")) return -1;
-        cp->ta_order = !strcmp(v, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+        cp->order = !strcmp(v, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
     }
     return 1;
 }
@@ -169,7 +169,7 @@ int wz_cmd_bits(int argc, char **argv)
                                    cp.tile_rows, cp.tile_cols, "code_tile", cp.code_tile_rows, cp.code_tile_cols, "ta_model",
                                    cp.bf16_model == WZ_TA_MODEL_SPLIT16 ? "split16" : "pair16", "as",
                                    as == WZ_AS_BF16 ? "bf16" : as == WZ_AS_F16 ? "fp16" : "native", "min_numel", (json_int_t)min_numel);
-        json_object_set_new(params, "order", json_string(cp.ta_order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
+        json_object_set_new(params, "order", json_string(cp.order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
         json_t *root = json_pack("{s:o, s:o, s:o, s:o}", "model", jm, "params", params, "tensors", jt, "provenance", wz_provenance(paths[0], NULL));
         rc = wz_write_json(root, json_path);
         json_decref(root);

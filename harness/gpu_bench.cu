@@ -135,6 +135,7 @@ int main(int argc, char **argv)
     const char *only = NULL, *dump = NULL, *plan_path = NULL;
     std::string plan_device;
     std::vector<PlanRow> plan;
+    int bm4_order = WZ_TA_ORDER_MMA; // --bm4-order: bitmap4's element order (v32: MMA, its fused kernel at every M <= 64)
     int ta_only = 0; // --ta-only: tile-ans and cuBLAS only (autotune candidates), no baselines or peers
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
     wz_codec_params cp; wz_codec_params_default(&cp);
@@ -165,14 +166,19 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--order") && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "rows") && strcmp(m, "mma")) { fprintf(stderr, "gpu_bench: --order takes rows or mma, not '%s'\n", m); return 2; }
-            cp.ta_order = !strcmp(m, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+            cp.order = !strcmp(m, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+        }
+        else if (!strcmp(argv[i], "--bm4-order") && i + 1 < argc) {
+            const char *m = argv[++i];
+            if (strcmp(m, "rows") && strcmp(m, "mma")) { fprintf(stderr, "gpu_bench: --bm4-order takes rows or mma, not '%s'\n", m); return 2; }
+            bm4_order = !strcmp(m, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
         }
         else if (!strcmp(argv[i], "--ta-model") && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--plan FILE] [--ta-only] [--dump DIR]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--bm4-order rows|mma] [--plan FILE] [--ta-only] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
@@ -214,10 +220,10 @@ int main(int argc, char **argv)
         if (pl) {
             if (pl->out != S.out || pl->in != S.in) { fprintf(stderr, "gpu_bench: plan row for %s is %llux%llu, the shape is %llux%llu\n", S.name,
                                                               (unsigned long long)pl->out, (unsigned long long)pl->in, (unsigned long long)S.out, (unsigned long long)S.in); return 2; }
-            tcp.tile_rows = pl->T; tcp.tile_cols = pl->K; tcp.lane_states = pl->ls; tcp.ta_order = pl->order;
+            tcp.tile_rows = pl->T; tcp.tile_cols = pl->K; tcp.lane_states = pl->ls; tcp.order = pl->order;
         }
         const int ta_ls = tcp.lane_states ? tcp.lane_states : 1;
-        const char *ta_ord = tcp.ta_order == WZ_TA_ORDER_MMA && tcp.bf16_model == WZ_TA_MODEL_PAIR16 ? "mma" : "rows";
+        const char *ta_ord = tcp.order == WZ_TA_ORDER_MMA && tcp.bf16_model == WZ_TA_MODEL_PAIR16 ? "mma" : "rows";
         size_t cap = wz_codec_tile_ans.bound(&tcp, &in), len;
         std::vector<uint8_t> blob(cap);
         wz_cost cost;
@@ -235,7 +241,9 @@ int main(int argc, char **argv)
             if (ta_only) continue;
             std::vector<uint8_t> bblob(FL[f]->bound(&cp, &in));
             wz_cost bcost;
-            WZ(FL[f]->encode(&cp, &in, bblob.data(), bblob.size(), &blen[f], &bcost));
+            wz_codec_params bp = cp;
+            bp.order = f == 1 ? bm4_order : WZ_TA_ORDER_ROWS; // the 3-bit bitmap has rows only
+            WZ(FL[f]->encode(&bp, &in, bblob.data(), bblob.size(), &blen[f], &bcost));
             bgap[f] = wz_cost_gap(&bcost);
             WZ(wz_gpu_bm_upload(bblob.data(), blen[f], &gb[f]));
         }
@@ -326,7 +334,10 @@ int main(int argc, char **argv)
             // timed and the faster is reported (the run-time autotune; the
             // JSON keeps both times).
             int ta_fused = wz_gpu_ta_fused_ok(g, M), both = ta_fused && M > WZ_GPU_GEMV_MAX_M;
-            int fused_ok = M <= WZ_GPU_GEMV_MAX_M;
+            // The bitmap codecs' fused kernels where the blob has one for this
+            // M (bitmap: 1, 2, 4, 8; bitmap4 rows: also 16, 32, 64; bitmap4
+            // MMA order: every M to 64), else decode + cuBLAS.
+            const int bfused_ok[2] = {!ta_only && wz_gpu_bm_fused_ok(gb[0], M), !ta_only && wz_gpu_bm_fused_ok(gb[1], M)};
             int use_fused = ta_fused;
             // (MMA-order blobs: tensor cores at every M, so "fused-mma" for all.)
             const char *path = !ta_fused ? "decode+cublas" : M <= WZ_GPU_GEMV_MAX_M && strcmp(ta_ord, "mma") ? "fused-gemv" : "fused-mma";
@@ -336,10 +347,10 @@ int main(int argc, char **argv)
             };
             // bitmap4 at M = 16..64 has both a tensor-core kernel and decode +
             // cuBLAS: both checked and timed, the faster reported (as tile-ans).
-            const int bm4_mma = M > WZ_GPU_GEMV_MAX_M && M <= WZ_GPU_BM4_GEMV_MAX_M && (M & (M - 1)) == 0 && S.in % 2 == 0;
+            const int bm4_mma = bfused_ok[1] && M > WZ_GPU_GEMV_MAX_M;
             int bm4_dc = 0; // force bitmap4's decode + cuBLAS
             auto bfused = [&](int f) {
-                if (fused_ok || (f == 1 && bm4_mma && !bm4_dc)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
+                if (bfused_ok[f] && !(f == 1 && bm4_dc)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
                 else { wz_gpu_bm_decode(gb[f], dDec, 0); cublas(dDec); }
             };
             // Correctness vs fp64 reference on a sample of rows (all rows for small M).
@@ -521,7 +532,8 @@ int main(int argc, char **argv)
 #define WZ_NVEXTRA ""
 #endif
     json_object_set_new(prov, "build_flags", json_string(WZ_NVEXTRA)); // NVEXTRA of this build (A/B variants, experiments)
-    json_object_set_new(root, "order", json_string(cp.ta_order == WZ_TA_ORDER_MMA ? "mma" : "rows")); // the command line's; per shape: shapes[].order
+    json_object_set_new(root, "order", json_string(cp.order == WZ_TA_ORDER_MMA ? "mma" : "rows")); // the command line's; per shape: shapes[].order
+    json_object_set_new(root, "bitmap4_order", json_string(bm4_order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
     if (plan_path) json_object_set_new(root, "plan_device", json_string(plan_device.c_str())); // the card the plan was tuned on
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);

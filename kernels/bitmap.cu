@@ -6,7 +6,8 @@
 // (v3 prefetched escape bytes a block ahead: +30 registers, 1.5x slower;
 // reverted, see NOTES.md.)
 // CPU reference: codecs/bitmap/bitmap.c (bm_decode). Both code widths:
-// 3 (ZipServ-style bit-planes) and 4 (bitmap4, nibbles + lookup table).
+// 3 (ZipServ-style bit-planes) and 4 (bitmap4, nibbles + lookup table);
+// bitmap4 in both element orders (rows; MMA: a lane's pairs are A fragments).
 #include <stdio.h>
 #include <stdlib.h>
 extern "C" {
@@ -28,6 +29,7 @@ struct wz_gpu_bm {
     const uint32_t *d_esc_off;
     const uint8_t *d_blocks, *d_esc;
     uint64_t nblocks;
+    int order; // WZ_TA_ORDER_* (codecs.h: bitmap4 v2 blobs are MMA)
 };
 
 extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out)
@@ -37,7 +39,7 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
     WZ_TRY(wz_bm_parse(blob, len, &v)); // validates index, counts and sizes before any launch
     wz_gpu_bm *g = (wz_gpu_bm *)calloc(1, sizeof *g);
     if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
-    g->h = *v.h; g->len = len; g->nblocks = v.nblocks;
+    g->h = *v.h; g->len = len; g->nblocks = v.nblocks; g->order = v.order;
     cudaError_t e = cudaMalloc(&g->d_blob, len);
     if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
     if (e != cudaSuccess) { cudaFree(g->d_blob); free(g); return wz_cuda_fail(e, "upload"); }
@@ -54,7 +56,7 @@ struct BmArgs {
     const uint32_t *esc_off;
     const uint8_t *blocks, *esc;
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
-    uint32_t base, width;
+    uint32_t base, width, order;
 };
 
 struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
@@ -248,11 +250,14 @@ __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
 // Standalone decode: each lane rebuilds 32 weights of its row; the warp
 // then writes the 32x32 block through a shared-memory transpose so that
 // each store instruction covers 8 rows x 64 contiguous bytes (whole
-// sectors) instead of 32 rows x 16 bytes.
+// sectors) instead of 32 rows x 16 bytes. ORD = WZ_TA_ORDER_MMA: a lane's
+// pairs are A fragments (two 16-column halves), staged by stmatrix
+// (kernels/mma_rows32.cuh, as tile-ans's MMA-order decoder).
+template <int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uint16_t *out)
 {
     __shared__ uint32_t lut[256];
-    __shared__ uint32_t stage[BM_WARPS][32][17]; // +1 word: conflict-free row writes
+    __shared__ __align__(16) uint32_t stage[BM_WARPS][32][ORD == WZ_TA_ORDER_MMA ? 16 : 17]; // rows: +1 word, conflict-free row writes
     bm4_lut(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
@@ -268,6 +273,21 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
 #pragma unroll
             for (int p = 0; p < 16; p++) v[p] = bm4_pair(k, p, lut, fl, eb);
             uint64_t col = bcx * 32;
+            if (ORD == WZ_TA_ORDER_MMA) {
+                const uint32_t(&va)[8] = *(const uint32_t(*)[8])&v[0];
+                const uint32_t(&vb)[8] = *(const uint32_t(*)[8])&v[8];
+                if (col + 32 <= a.cols && (a.cols & 7) == 0) { // warp-uniform
+                    const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(&stage[warp][0][0]);
+                    __syncwarp(); // the previous block's reads of the stage are done
+                    stage_frag_group(st_s, lane, 0, va);
+                    stage_frag_group(st_s, lane, 1, vb);
+                    flush_stage32(out, a.rows, a.cols, (const uint4 *)&stage[warp][0][0], lane, br * 32, col);
+                } else {
+                    store_frag_group(out, a.rows, a.cols, br * 32, col, lane, va);
+                    store_frag_group(out, a.rows, a.cols, br * 32, col + 16, lane, vb);
+                }
+                continue;
+            }
             bool full = br * 32 + 32 <= a.rows && col + 32 <= a.cols && (a.cols & 7) == 0;
             if (full) {
                 __syncwarp();
@@ -396,6 +416,56 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT <= 4 ? 2 : 1) 
     }
 }
 
+// bitmap4 in the MMA element order (v32): a lane's 16 decoded pairs of a
+// block are its A fragments for the block's two 16-column halves, so every
+// M from 1 to 64 runs on tensor cores with no stage, no ldmatrix and no
+// CUDA-core FMAs (tile-ans's ta_frag_mma_kernel, v30; M <= 8 pads the
+// n-tile with zero rows). A warp owns one unit of BM_CHUNK blocks along a
+// block-row (split-K over units: one atomicAdd per output element per
+// unit); B fragments walk the unit by a running pointer (MmaB) and are
+// issued before each half's decode. ODD: odd row stride (16-bit loads).
+template <int NT, bool ODD>
+__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 4 : NT == 2 ? 3 : NT == 4 ? 2 : 1)
+    bm4_frag_kernel(BmArgs a, const uint16_t *__restrict__ X, int M, float *acc)
+{
+    __shared__ uint32_t lut[256];
+    bm4_lut(lut, a.base);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
+    const uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
+        const uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+        float c[2][NT][4];
+        mma_zero(c);
+        MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, BM_CHUNK * 32, lane);
+        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
+            Bm4Block k = nx;
+            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
+            const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
+            const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                uint32_t b[NT][2]; // issued before the half's decode, used after it
+                xb.load(b, a.cols);
+                xb.next(false, 0);
+                uint32_t v[8];
+#pragma unroll
+                for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
+                mma_frags32_k16<NT>(v, b, c);
+            }
+        }
+        mma_flush<NT>(c, acc, a.rows, M, br * 32, lane);
+    }
+}
+
+template <int NT>
+static void bm4_frag_launch(const BmArgs &a, int grid, const uint16_t *X, int M, float *acc, cudaStream_t s)
+{
+    if (a.cols % 2) bm4_frag_kernel<NT, true><<<grid, BM_WARPS * 32, 0, s>>>(a, X, M, acc);
+    else bm4_frag_kernel<NT, false><<<grid, BM_WARPS * 32, 0, s>>>(a, X, M, acc);
+}
+
 static int bm4_gemv_grid(const BmArgs &a)
 {
     uint64_t units = (((a.rows + 31) / 32 + BM_WARPS - 1) / BM_WARPS) * ((a.bc + BM_CHUNK - 1) / BM_CHUNK);
@@ -407,7 +477,7 @@ static BmArgs bm_args(const wz_gpu_bm *g)
 {
     BmArgs a;
     a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc;
-    a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width;
+    a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
     return a;
 }
 
@@ -421,18 +491,35 @@ static int bm_grid(const BmArgs &a)
 extern "C" wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream)
 {
     BmArgs a = bm_args(g);
-    if (a.width == 4) bm4_decode_kernel<<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
+    if (a.width == 4 && a.order == WZ_TA_ORDER_MMA) bm4_decode_kernel<WZ_TA_ORDER_MMA><<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
+    else if (a.width == 4) bm4_decode_kernel<WZ_TA_ORDER_ROWS><<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
     else bm_decode_kernel<<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
     CU(cudaGetLastError(), "bm_decode_kernel launch");
     return WZ_OK;
+}
+
+extern "C" int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M)
+{
+    if (g->order == WZ_TA_ORDER_MMA) return M >= 1 && M <= WZ_GPU_BM4_GEMV_MAX_M;
+    if (M == 1 || M == 2 || M == 4 || M == 8) return 1;
+    return g->h.width == 4 && g->h.cols % 2 == 0 && (M == 16 || M == 32 || M == 64);
 }
 
 extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream)
 {
     cudaStream_t s = (cudaStream_t)stream;
     BmArgs a = bm_args(g);
+    if (!wz_gpu_bm_fused_ok(g, M)) return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d not supported by this blob (wz_gpu_bm_fused_ok)", M);
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = bm_grid(a);
+    if (a.order == WZ_TA_ORDER_MMA) { // every M to 64 on tensor cores; n-tiles of 8
+        if (M <= 8) bm4_frag_launch<1>(a, grid, d_x, M, d_acc, s);
+        else if (M <= 16) bm4_frag_launch<2>(a, grid, d_x, M, d_acc, s);
+        else if (M <= 32) bm4_frag_launch<4>(a, grid, d_x, M, d_acc, s);
+        else bm4_frag_launch<8>(a, grid, d_x, M, d_acc, s);
+        CU(cudaGetLastError(), "bm4_frag_kernel launch");
+        return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
+    }
 #define BMG(MM) (a.width == 4 ? (bm4_gemv_kernel<MM><<<bm4_gemv_grid(a), BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)) : (bm_gemv_kernel<MM><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)))
     switch (M) {
     case 1: BMG(1); break;

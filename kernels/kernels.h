@@ -45,7 +45,9 @@ void wz_gpu_bm_free(wz_gpu_bm *g);
 size_t wz_gpu_bm_bytes(const wz_gpu_bm *g);
 wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream);
 /* M in {1,2,4,8} (CUDA cores); bitmap4 also 16, 32, 64 (tensor cores, even
- * column count). */
+ * column count); bitmap4 in the MMA order: every M in 1..64 on tensor cores.
+ * wz_gpu_bm_fused_ok says which. */
+int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M);
 wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
 #define WZ_GPU_BM4_GEMV_MAX_M 64
 

@@ -153,3 +153,56 @@ __device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint
 {
     mma_flush<NT>(c, acc, rows, 8 * NT, r0, lane);
 }
+
+// ---- MMA-order groups back to row-major memory (the standalone decoders
+// of tile-ans and bitmap4 in the MMA element order) ----
+//
+// A 2 KB stage per warp holds 32 rows x 32 columns as 128 16-byte chunks,
+// chunk c of row r in slot r * 4 + (c ^ ((r >> 1) & 3)), so that both the
+// writes below and flush_stage32's reads use all 32 banks.
+//
+// The MMA element order: a lane's eight words are two A fragments (rows
+// 0-15 and 16-31 of a 32 x 16 group), which stmatrix writes back as rows —
+// the inverse of ldmatrix — into the stage (group `half` of the 32 columns:
+// chunks 2 half, 2 half + 1). Lane l addresses row (l & 7) of 8x8 matrix
+// l >> 3: matrices 0-3 = rows 0-7 / 8-15 x columns 0-7 / 8-15 in fragment
+// register order; 8 rows x 16 B per matrix land on all 32 banks.
+__device__ __forceinline__ void stage_frag_group(uint32_t st_s, int lane, uint32_t half, const uint32_t (&v)[8])
+{
+#pragma unroll
+    for (int rb = 0; rb < 2; rb++) {
+        const int j = lane >> 3, r = rb * 16 + (j & 1) * 8 + (lane & 7), ch = 2 * (int)half + (j >> 1);
+        const uint32_t addr = st_s + 16 * (r * 4 + (ch ^ ((r >> 1) & 3)));
+        asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};" ::"r"(addr), "r"(v[4 * rb]), "r"(v[4 * rb + 1]),
+                     "r"(v[4 * rb + 2]), "r"(v[4 * rb + 3]));
+    }
+}
+
+// Edge groups: element by element (codecs.h: pair i = 4 rb + a of a lane
+// holds row 16 rb + l/4 + 8 (a & 1), columns 2 (l % 4) + 8 (a >> 1), +1).
+__device__ __forceinline__ void store_frag_group(uint16_t *out, uint64_t rows, uint64_t cols, uint64_t row0, uint64_t col0, int lane,
+                                                 const uint32_t (&v)[8])
+{
+#pragma unroll
+    for (int i = 0; i < 8; i++) {
+        const uint64_t row = row0 + (i >> 2) * 16 + (lane >> 2) + 8 * (i & 1), col = col0 + 2 * (lane & 3) + 8 * ((i >> 1) & 1);
+        if (row >= rows) continue;
+        if (col < cols) out[row * cols + col] = (uint16_t)v[i];
+        if (col + 1 < cols) out[row * cols + col + 1] = (uint16_t)(v[i] >> 16);
+    }
+}
+
+// The staged 32 rows x 32 columns out (col + 32 <= cols, 16-byte aligned
+// rows): 8 rows x 64 B per store.
+__device__ __forceinline__ void flush_stage32(uint16_t *out, uint64_t rows, uint64_t cols, const uint4 *st, int lane, uint64_t row0, uint64_t col)
+{
+    __syncwarp();
+#pragma unroll
+    for (int t = 0; t < 4; t++) {
+        int rl = t * 8 + lane / 4, ch = lane & 3;
+        uint4 val = st[rl * 4 + (ch ^ ((rl >> 1) & 3))];
+        uint64_t row = row0 + rl;
+        if (row < rows) *(uint4 *)(out + row * cols + col + ch * 8) = val;
+    }
+    __syncwarp();
+}

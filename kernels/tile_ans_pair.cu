@@ -316,50 +316,6 @@ __device__ __forceinline__ void stage_second_group(uint4 *st, int lane, const ui
     st[lane * 4 + (3 ^ sw)] = make_uint4(vb[4], vb[5], vb[6], vb[7]);
 }
 
-// The MMA element order: a lane's eight words are two A fragments (rows
-// 0-15 and 16-31 of the group), which stmatrix writes back as rows — the
-// inverse of ldmatrix — into the same swizzled stage (group `half` of the
-// pair: chunks 2 half, 2 half + 1). Lane l addresses row (l & 7) of 8x8
-// matrix l >> 3: matrices 0-3 = rows 0-7 / 8-15 x columns 0-7 / 8-15 in
-// fragment register order; 8 rows x 16 B per matrix land on all 32 banks.
-__device__ __forceinline__ void stage_frag_group(uint32_t st_s, int lane, uint32_t half, const uint32_t (&v)[8])
-{
-#pragma unroll
-    for (int rb = 0; rb < 2; rb++) {
-        const int j = lane >> 3, r = rb * 16 + (j & 1) * 8 + (lane & 7), ch = 2 * (int)half + (j >> 1);
-        const uint32_t addr = st_s + 16 * (r * 4 + (ch ^ ((r >> 1) & 3)));
-        asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};" ::"r"(addr), "r"(v[4 * rb]), "r"(v[4 * rb + 1]),
-                     "r"(v[4 * rb + 2]), "r"(v[4 * rb + 3]));
-    }
-}
-
-// MMA order, edge groups: element by element (codecs.h: pair step i = 4 rb
-// + a holds row 16 rb + l/4 + 8 (a & 1), columns 2 (l % 4) + 8 (a >> 1), +1).
-__device__ __forceinline__ void store_frag_group(const TaArgs &a, uint16_t *out, uint64_t row0, uint64_t col0, int lane, const uint32_t (&v)[8])
-{
-#pragma unroll
-    for (int i = 0; i < 8; i++) {
-        const uint64_t row = row0 + (i >> 2) * 16 + (lane >> 2) + 8 * (i & 1), col = col0 + 2 * (lane & 3) + 8 * ((i >> 1) & 1);
-        if (row >= a.rows) continue;
-        if (col < a.cols) out[row * a.cols + col] = (uint16_t)v[i];
-        if (col + 1 < a.cols) out[row * a.cols + col + 1] = (uint16_t)(v[i] >> 16);
-    }
-}
-
-// The staged 32 rows x 32 columns out: 8 rows x 64 B per store.
-__device__ __forceinline__ void flush_stage(const TaArgs &a, uint16_t *out, const uint4 *st, int lane, uint64_t row0, uint64_t col)
-{
-    __syncwarp();
-#pragma unroll
-    for (int t = 0; t < 4; t++) {
-        int rl = t * 8 + lane / 4, ch = lane & 3;
-        uint4 val = st[rl * 4 + (ch ^ ((rl >> 1) & 3))];
-        uint64_t row = row0 + rl;
-        if (row < a.rows) *(uint4 *)(out + row * a.cols + col + ch * 8) = val;
-    }
-    __syncwarp();
-}
-
 struct PairSmemDec {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
@@ -392,9 +348,9 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
                 if (ORD == WZ_TA_ORDER_MMA) stage_frag_group((uint32_t)__cvta_generic_to_shared(S.stage[warp]), lane, p.cg & 1, v);
                 else if (p.cg & 1) stage_second_group(S.stage[warp], lane, v);
                 else stage_first_group(S.stage[warp], lane, v);
-                if (p.cg & 1) flush_stage(a, out, S.stage[warp], lane, row0, cola);
+                if (p.cg & 1) flush_stage32(out, a.rows, a.cols, S.stage[warp], lane, row0, cola);
             } else if (ORD == WZ_TA_ORDER_MMA) {
-                store_frag_group(a, out, row0, col, lane, v);
+                store_frag_group(out, a.rows, a.cols, row0, col, lane, v);
             } else {
                 store_group(a, out, row0 + lane, col, v);
             }

@@ -58,7 +58,7 @@ static int g_order = WZ_TA_ORDER_ROWS; // tile-ans element order for encode() (P
 static std::vector<uint8_t> encode(const std::vector<uint16_t> &w, uint64_t r, uint64_t c, uint32_t T, uint32_t K,
                                    int model = WZ_TA_MODEL_PAIR16)
 {
-    wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K; p.bf16_model = model; p.lane_states = g_lane_states; p.ta_order = g_order;
+    wz_codec_params p; wz_codec_params_default(&p); p.tile_rows = T; p.tile_cols = K; p.bf16_model = model; p.lane_states = g_lane_states; p.order = g_order;
     wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
     std::vector<uint8_t> b(wz_codec_tile_ans.bound(&p, &in));
     size_t len;
@@ -150,11 +150,11 @@ static void test_hostile()
     wz_gpu_ta_free(g);
 }
 
-static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double sigma)
+static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double sigma, int order = WZ_TA_ORDER_ROWS)
 {
     std::vector<uint16_t> w(r * c);
     for (auto &x : w) x = wz_f32_to_bf16((float)(sigma * gauss()));
-    wz_codec_params p; wz_codec_params_default(&p);
+    wz_codec_params p; wz_codec_params_default(&p); p.order = order;
     wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
     std::vector<uint8_t> b(codec->bound(&p, &in));
     size_t len;
@@ -167,12 +167,17 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     std::vector<uint16_t> back(r * c);
     cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
     EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "%s decode %llux%llu not bit-exact", codec->name, (unsigned long long)r, (unsigned long long)c);
-    for (int M : {1, 4, 8, 16, 32, 64}) {
-        if (M >= 16 && codec != &wz_codec_bitmap4) continue;
+    for (int M : {1, 2, 3, 4, 8, 13, 16, 32, 40, 64}) { // 3, 13, 40: the MMA order pads the last n-tile
+        if (!wz_gpu_bm_fused_ok(g, M)) continue;
         double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
             return wz_gpu_bm_gemv(g, dx, M, dy, acc, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
         });
-        EXPECT(e < 1e-2, "%s gemv M=%d rel.err %.3e", codec->name, M, e);
+        EXPECT(e < 1e-2, "%s (order %d) gemv M=%d %llux%llu rel.err %.3e", codec->name, order, M, (unsigned long long)r, (unsigned long long)c, e);
+    }
+    if (!wz_gpu_bm_fused_ok(g, 3)) { // a batch the blob has no kernel for is refused, not run
+        float *acc; uint16_t *y; cudaMalloc(&acc, 3 * r * 4); cudaMalloc(&y, 3 * r * 2);
+        EXPECT(wz_gpu_bm_gemv(g, (const uint16_t *)d, 3, y, acc, 0) == WZ_ERR_ARG, "%s gemv M=3 not refused", codec->name);
+        cudaFree(acc); cudaFree(y);
     }
     cudaFree(d);
     wz_gpu_bm_free(g);
@@ -267,6 +272,13 @@ int main()
         test_bitmap(c, 100, 300, 3.0);   // edge blocks, many escapes
         test_bitmap(c, 64, 256, 1e-30);  // subnormal-heavy: escapes everywhere
     }
+    // bitmap4 in the MMA order (v2 blobs): decode by stmatrix, every M on
+    // tensor cores; edge blocks, odd row stride, escapes, many units.
+    test_bitmap(&wz_codec_bitmap4, 256, 512, 0.02, WZ_TA_ORDER_MMA);
+    test_bitmap(&wz_codec_bitmap4, 100, 300, 3.0, WZ_TA_ORDER_MMA);
+    test_bitmap(&wz_codec_bitmap4, 100, 301, 0.5, WZ_TA_ORDER_MMA);
+    test_bitmap(&wz_codec_bitmap4, 64, 256, 1e-30, WZ_TA_ORDER_MMA);
+    test_bitmap(&wz_codec_bitmap4, 4096, 1024, 0.02, WZ_TA_ORDER_MMA);
     printf("gpu_test: %s (%d failures)\n", fails ? "FAILED" : "all passed", fails);
     return fails ? 1 : 0;
 }

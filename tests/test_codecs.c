@@ -235,11 +235,11 @@ static void test_tile_ans_mma_order(void **st)
     p.tile_rows = 64; p.tile_cols = 96;
     for (int ls = 1; ls <= 2; ls++) {
         p.lane_states = ls;
-        p.ta_order = WZ_TA_ORDER_MMA;
+        p.order = WZ_TA_ORDER_MMA;
         wz_ta_header h = ta_round_trip(&p, w, R, C);
         assert_int_equal(h.order, WZ_TA_ORDER_MMA);
         assert_true(h.nesc > 0);
-        p.ta_order = WZ_TA_ORDER_ROWS;
+        p.order = WZ_TA_ORDER_ROWS;
         wz_ta_header hr = ta_round_trip(&p, w, R, C);
         assert_int_equal(hr.order, WZ_TA_ORDER_ROWS);
         assert_int_equal(h.nesc, hr.nesc); /* the same exponents escape */
@@ -250,14 +250,14 @@ static void test_tile_ans_mma_order(void **st)
     size_t cap = wz_codec_tile_ans.bound(&p, &in), len[2];
     uint8_t *blob = malloc(cap);
     for (int o = 0; o < 2; o++) {
-        p.ta_order = o;
+        p.order = o;
         assert_int_equal(wz_codec_tile_ans.encode(&p, &in, blob, cap, &len[o], NULL), WZ_OK);
     }
     print_message("tile-ans order: rows %zu bytes, mma %zu bytes\n", len[0], len[1]);
     assert_true(len[1] < len[0] * 1.002 && len[0] < len[1] * 1.002);
-    p.ta_order = WZ_TA_ORDER_MMA; p.bf16_model = WZ_TA_MODEL_SPLIT16; /* not a PAIR16 blob: rows */
+    p.order = WZ_TA_ORDER_MMA; p.bf16_model = WZ_TA_MODEL_SPLIT16; /* not a PAIR16 blob: rows */
     assert_int_equal(ta_round_trip(&p, x->data, x->rows, x->cols).order, WZ_TA_ORDER_ROWS);
-    p.ta_order = 2;
+    p.order = 2;
     assert_int_equal(wz_codec_tile_ans.encode(&p, &in, blob, cap, &len[0], NULL), WZ_ERR_ARG);
     free(blob); free(w);
 }
@@ -279,7 +279,7 @@ static void test_tile_ans_mma_order_is_ptx_fragment(void **st)
         }
     wz_codec_params p;
     wz_codec_params_default(&p);
-    p.tile_rows = 32; p.tile_cols = 32; p.ta_order = WZ_TA_ORDER_MMA;
+    p.tile_rows = 32; p.tile_cols = 32; p.order = WZ_TA_ORDER_MMA;
     for (int ls = 1; ls <= 2; ls++) {
         p.lane_states = ls;
         wz_codec_input in = {WZ_DT_BF16, R, C, w};
@@ -300,6 +300,86 @@ static void test_tile_ans_mma_order_is_ptx_fragment(void **st)
                 }
         free(blob);
     }
+}
+
+/* Encode with bitmap4 under `order`, decode, compare; the blob stays in *blob. */
+static size_t bm4_round_trip(int order, const uint16_t *w, uint64_t r, uint64_t c, uint8_t **blob)
+{
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    p.order = order;
+    wz_codec_input in = {WZ_DT_BF16, r, c, w};
+    size_t cap = wz_codec_bitmap4.bound(&p, &in), len;
+    *blob = malloc(cap);
+    uint16_t *back = malloc(r * c * 2);
+    if (wz_codec_bitmap4.encode(&p, &in, *blob, cap, &len, NULL)) fail_msg("bitmap4 encode: %s", wz_err_detail());
+    memset(back, 0xa5, r * c * 2);
+    if (wz_codec_bitmap4.decode(*blob, len, back, r * c * 2)) fail_msg("bitmap4 decode: %s", wz_err_detail());
+    assert_memory_equal(back, w, r * c * 2);
+    free(back);
+    return len;
+}
+
+/* bitmap4 in the MMA order: exact round trips on edge blocks and escapes,
+ * the same size and escapes as rows (same codes, other places), a v2
+ * header; the 3-bit bitmap refuses the order, and headers whose version
+ * and order disagree are refused. */
+static void test_bitmap4_mma_order(void **st)
+{
+    uint64_t s = 31;
+    const uint64_t R = 200, C = 530; /* edge blocks in both dimensions */
+    uint16_t *w = malloc(R * C * 2);
+    for (uint64_t i = 0; i < R * C; i++) w[i] = wz_f32_to_bf16((float)(rng_gauss(&s) * ldexp(1.0, -(int)(rng_next(&s) % 24))));
+    uint8_t *bm, *br;
+    size_t lm = bm4_round_trip(WZ_TA_ORDER_MMA, w, R, C, &bm), lr = bm4_round_trip(WZ_TA_ORDER_ROWS, w, R, C, &br);
+    assert_int_equal(lm, lr);
+    wz_bm_header *h = (wz_bm_header *)bm;
+    assert_int_equal(h->version, WZ_BM_VERSION_MMA);
+    assert_int_equal(h->order, WZ_TA_ORDER_MMA);
+    assert_true(h->nesc > 0 && h->nesc == ((wz_bm_header *)br)->nesc);
+    uint16_t *back = malloc(R * C * 2);
+    h->order = WZ_TA_ORDER_ROWS; /* v2 without the MMA order */
+    assert_int_equal(wz_codec_bitmap4.decode(bm, lm, back, R * C * 2), WZ_ERR_CORRUPT);
+    h->version = 1; h->order = WZ_TA_ORDER_MMA; /* v1 has no order */
+    assert_int_equal(wz_codec_bitmap4.decode(bm, lm, back, R * C * 2), WZ_ERR_CORRUPT);
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    p.order = WZ_TA_ORDER_MMA;
+    wz_codec_input in = {WZ_DT_BF16, R, C, w};
+    size_t cap = wz_codec_bitmap.bound(&p, &in), len;
+    uint8_t *b3 = malloc(cap);
+    assert_int_equal(wz_codec_bitmap.encode(&p, &in, b3, cap, &len, NULL), WZ_ERR_ARG);
+    p.order = 2;
+    assert_int_equal(wz_codec_bitmap4.encode(&p, &in, b3, cap, &len, NULL), WZ_ERR_ARG);
+    free(b3); free(back); free(bm); free(br); free(w);
+}
+
+/* bitmap4's MMA order is the PTX mma.m16n8k16 A-fragment layout per
+ * 16-column half (the spec as in test_tile_ans_mma_order_is_ptx_fragment,
+ * written out here, not wz_bm_pos): lane t's raw byte s of block 0 is
+ * element j = 2 k + (s & 1) of register k = (s / 2) % 4 of fragment rb =
+ * (s / 8) % 2 of half kh = s / 16. */
+static void test_bitmap4_mma_order_is_ptx_fragment(void **st)
+{
+    enum { R = 32, C = 32 };
+    uint16_t w[R * C];
+    for (int r = 0; r < R; r++)
+        for (int c = 0; c < C; c++) {
+            uint8_t b = (uint8_t)((r % 16) * 16 + c % 16) ^ (r >= 16 ? 0x5a : 0) ^ (c >= 16 ? 0xa5 : 0);
+            w[r * C + c] = (uint16_t)((b & 0x80) << 8 | 0x3f00 | (b & 0x7f));
+        }
+    uint8_t *blob;
+    size_t len = bm4_round_trip(WZ_TA_ORDER_MMA, w, R, C, &blob);
+    wz_bm_view v;
+    assert_int_equal(wz_bm_parse(blob, len, &v), WZ_OK);
+    const uint8_t *raw = v.blocks + 512;
+    for (int t = 0; t < 32; t++)
+        for (int s = 0; s < 32; s++) {
+            const int kh = s / 16, rb = (s / 8) % 2, k = (s / 2) % 4, j = 2 * k + (s & 1);
+            const int row = 16 * rb + t / 4 + ((j & 2) ? 8 : 0), col = 16 * kh + 2 * (t % 4) + (j & 1) + (j >= 4 ? 8 : 0);
+            assert_int_equal(raw[t * 32 + s], wz_split_raw(w[row * C + col], 1));
+        }
+    free(blob);
 }
 
 /* A v3 blob (one state per lane, a zero byte where v4 keeps the count) still
@@ -576,6 +656,8 @@ int main(void)
         cmocka_unit_test(test_tile_ans_lane_states),
         cmocka_unit_test(test_tile_ans_mma_order),
         cmocka_unit_test(test_tile_ans_mma_order_is_ptx_fragment),
+        cmocka_unit_test(test_bitmap4_mma_order),
+        cmocka_unit_test(test_bitmap4_mma_order_is_ptx_fragment),
         cmocka_unit_test(test_tile_ans_reads_v3),
         cmocka_unit_test(test_hostile_blobs),
         cmocka_unit_test(test_container_byte_identical),

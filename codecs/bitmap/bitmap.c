@@ -17,7 +17,12 @@
  * code 15 escapes), nibble-packed so a GPU lane turns a code *byte* (two
  * weights) into both exponents with one table lookup: 12 bits per weight
  * instead of ~11.3, in exchange for a decoder with ~4x fewer instructions and
- * ~100x fewer escapes. */
+ * ~100x fewer escapes.
+ *
+ * bitmap4 also has the MMA element order (v2 blob, codecs.h): the same
+ * codes and raw bytes, but each lane's 16 pairs are its tensor-core A
+ * fragments, so the fused GPU kernel feeds mma.sync without a shared-memory
+ * stage or CUDA-core FMAs (kernels/bitmap.cu). */
 #include "codecs/codecs.h"
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +52,11 @@ wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v)
     const wz_bm_header *h = (const wz_bm_header *)src;
     if (len < sizeof *h) return wz_fail(WZ_ERR_CORRUPT, "bitmap blob of %zu bytes is shorter than its header", len);
     if (h->magic != WZ_BM_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "bitmap: bad magic");
-    if (h->version != 1) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap: version %u", h->version);
+    if (h->version != 1 && h->version != WZ_BM_VERSION_MMA) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap: version %u", h->version);
     WZ_TRY(wz_codec_check_shape(h->rows, h->cols, "bitmap"));
     if (h->width != 3 && h->width != 4) return wz_fail(WZ_ERR_CORRUPT, "bitmap: code width %u invalid", h->width);
+    if (h->version == 1 ? h->order != 0 : h->order != WZ_TA_ORDER_MMA || h->width != 4)
+        return wz_fail(WZ_ERR_CORRUPT, "bitmap: v%u header with element order %u (v2: the MMA order, bitmap4 only)", h->version, h->order);
     int W = (1 << h->width) - 1;
     if (h->base > 256 - W) return wz_fail(WZ_ERR_CORRUPT, "bitmap: window base %u invalid", h->base);
     uint64_t nb = nblocks_of(h->rows, h->cols);
@@ -58,6 +65,7 @@ wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v)
     if (bm_layout(h->width, nb, h->nesc, &bo, &eo) != len) return wz_fail(WZ_ERR_CORRUPT, "bitmap: blob is %zu bytes, header implies another size (truncated?)", len);
     v->h = h;
     v->nblocks = nb;
+    v->order = h->version == WZ_BM_VERSION_MMA ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
     v->esc_off = (const uint32_t *)(src + sizeof *h);
     v->blocks = src + bo;
     v->esc = src + eo;
@@ -75,9 +83,11 @@ wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v)
     return WZ_OK;
 }
 
-static wz_err bm_encode_w(int width, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost)
+static wz_err bm_encode_w(int width, int order, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost)
 {
     if (in->dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap: bf16 only");
+    if (order != WZ_TA_ORDER_ROWS && (order != WZ_TA_ORDER_MMA || width != 4))
+        return wz_fail(WZ_ERR_ARG, "bitmap: element order %d (0 = rows; 1 = mma, bitmap4 only)", order);
     const int W = (1 << width) - 1; /* window size; code W escapes */
     const uint16_t *x = in->data;
     uint64_t n = in->rows * in->cols, hist[256] = {0};
@@ -92,7 +102,8 @@ static wz_err bm_encode_w(int width, const wz_codec_input *in, uint8_t *dst, siz
     uint64_t nb = nblocks_of(in->rows, in->cols), bc = (in->cols + 31) / 32, nesc = n - best;
     size_t bo, eo, total = bm_layout(width, nb, nesc, &bo, &eo);
     if (total > cap) return wz_fail(WZ_ERR_DST_SIZE, "bitmap: output buffer too small");
-    wz_bm_header h = {WZ_BM_MAGIC, 1, (uint8_t)in->dtype, (uint8_t)base, (uint8_t)width, {0}, in->rows, in->cols, nesc};
+    const int mma = order == WZ_TA_ORDER_MMA;
+    wz_bm_header h = {WZ_BM_MAGIC, mma ? WZ_BM_VERSION_MMA : 1, (uint8_t)in->dtype, (uint8_t)base, (uint8_t)width, (uint8_t)order, {0}, in->rows, in->cols, nesc};
     memset(dst, 0, bo);
     memcpy(dst, &h, sizeof h);
     uint32_t *eoff = (uint32_t *)(dst + sizeof h);
@@ -107,7 +118,9 @@ static wz_err bm_encode_w(int width, const wz_codec_input *in, uint8_t *dst, siz
         uint64_t r0 = b / bc * 32, c0 = b % bc * 32;
         for (int l = 0; l < 32; l++)
             for (int s = 0; s < 32; s++) {
-                uint64_t r = r0 + l, c = c0 + s;
+                int br, bcol;
+                wz_bm_pos(order, l, s, &br, &bcol);
+                uint64_t r = r0 + br, c = c0 + bcol;
                 if (r >= in->rows || c >= in->cols) continue;
                 uint16_t u = x[r * in->cols + c];
                 int ex = wz_split_sym(u, 1), code = ex - base;
@@ -132,11 +145,11 @@ static wz_err bm_encode_w(int width, const wz_codec_input *in, uint8_t *dst, siz
 
 static wz_err bm_encode(const wz_codec_params *p, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost)
 {
-    return bm_encode_w(3, in, dst, cap, len, cost);
+    return bm_encode_w(3, p->order, in, dst, cap, len, cost);
 }
 static wz_err bm4_encode(const wz_codec_params *p, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost)
 {
-    return bm_encode_w(4, in, dst, cap, len, cost);
+    return bm_encode_w(4, p->order, in, dst, cap, len, cost);
 }
 
 static wz_err bm_decode(const uint8_t *src, size_t len, void *out, size_t out_bytes)
@@ -157,9 +170,10 @@ static wz_err bm_decode(const uint8_t *src, size_t len, void *out, size_t out_by
         uint64_t r0 = (uint64_t)b / bc * 32, c0 = (uint64_t)b % bc * 32;
         for (int l = 0; l < 32; l++)
             for (int s = 0; s < 32; s++) {
-                int code = wz_bm_code(blk, h->width, l, s);
+                int code = wz_bm_code(blk, h->width, l, s), br, bcol;
                 int ex = code == W ? v.esc[e++] : h->base + code;
-                uint64_t r = r0 + l, c = c0 + s;
+                wz_bm_pos(v.order, l, s, &br, &bcol);
+                uint64_t r = r0 + br, c = c0 + bcol;
                 if (r < h->rows && c < h->cols) y[r * h->cols + c] = wz_split_merge((uint8_t)ex, blk[cb + l * 32 + s], 1);
             }
     }

@@ -252,7 +252,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     T = t32; K = k32; te = T * K;
     const int model = model_for(p, in->dtype), pair = model == WZ_TA_MODEL_PAIR16;
     if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_ARG, "tile-ans: %d rANS states per lane (0 = default, 1, 2)", p->lane_states);
-    if (p->ta_order != WZ_TA_ORDER_ROWS && p->ta_order != WZ_TA_ORDER_MMA) return wz_fail(WZ_ERR_ARG, "tile-ans: element order %d (0 = rows, 1 = mma)", p->ta_order);
+    if (p->order != WZ_TA_ORDER_ROWS && p->order != WZ_TA_ORDER_MMA) return wz_fail(WZ_ERR_ARG, "tile-ans: element order %d (0 = rows, 1 = mma)", p->order);
     const uint32_t ilp = ilp_for(p), cb = wz_ta_carried(model, ilp);
     const int pb = model == WZ_TA_MODEL_CODES && p->code_prob_bits ? p->code_prob_bits : p->prob_bits;
     const uint16_t *x16 = in->data;
@@ -273,7 +273,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     }
     uint8_t pad = (uint8_t)top;
     if (pair) { uint32_t c = wz_pair_code((uint32_t)top, (uint32_t)ebase); c = c == WZ_TA_ESC ? 0 : c; pad = (uint8_t)(c | c << 4); }
-    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)pb, WZ_RANS_LANES, (uint8_t)ebase, (uint8_t)ilp, (uint8_t)(pair ? p->ta_order : WZ_TA_ORDER_ROWS),
+    wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)pb, WZ_RANS_LANES, (uint8_t)ebase, (uint8_t)ilp, (uint8_t)(pair ? p->order : WZ_TA_ORDER_ROWS),
                       (uint32_t)T, (uint32_t)K, in->rows, in->cols,
                       (uint32_t)((in->rows + T - 1) / T), (uint32_t)((in->cols + K - 1) / K), 0, 0, {0}};
     const uint64_t nt = (uint64_t)h.tiles_r * h.tiles_c, nsym = pair ? te / 2 : te;

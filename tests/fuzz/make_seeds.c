@@ -24,7 +24,7 @@ int main(int argc, char **argv)
         const int extra = k >= wz_codec_count() ? (int)(k - wz_codec_count()) + 1 : 0;
         const wz_codec *c = extra ? &wz_codec_tile_ans : wz_codec_at(k);
         p.lane_states = extra ? 2 : 0;
-        p.ta_order = extra == 2 ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+        p.order = extra == 2 ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
         size_t cap = c->bound(&p, &in), len = 0;
         uint8_t *blob = malloc(cap);
         if (!blob || c->encode(&p, &in, blob, cap, &len, NULL)) { fprintf(stderr, "%s: %s\n", c->name, wz_err_detail()); return 1; }
