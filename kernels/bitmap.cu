@@ -424,8 +424,14 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT <= 4 ? 2 : 1) 
 // block-row (split-K over units: one atomicAdd per output element per
 // unit); B fragments walk the unit by a running pointer (MmaB) and are
 // issued before each half's decode. ODD: odd row stride (16-bit loads).
+#ifndef BM4_FRAG_PF
+#define BM4_FRAG_PF 1 // NT = 1: B fragments a block ahead (v32 A/B)
+#endif
+#ifndef BM4_FRAG_NT1_BLOCKS
+#define BM4_FRAG_NT1_BLOCKS 3 // NT = 1: blocks of 8 warps per SM the registers are fitted to (4: 64 registers, spills with PF)
+#endif
 template <int NT, bool ODD>
-__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 4 : NT == 2 ? 3 : NT == 4 ? 2 : 1)
+__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? 3 : NT == 4 ? 2 : 1)
     bm4_frag_kernel(BmArgs a, const uint16_t *__restrict__ X, int M, float *acc)
 {
     __shared__ uint32_t lut[256];
@@ -438,22 +444,38 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 4 : NT == 2 ? 3 : NT 
         mma_zero(c);
         MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, BM_CHUNK * 32, lane);
         Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        // PF (NT = 1, M <= 8): a block's B fragments are loaded a block
+        // ahead — the decode of 8 pairs (~50 instructions) does not cover an
+        // L2 round trip, and 4 more registers fit; wider n-tiles load each
+        // half's just before its decode.
+        constexpr bool PF = NT == 1 && BM4_FRAG_PF;
+        uint32_t bq[2][NT][2];
+        if (PF)
+#pragma unroll
+            for (int h = 0; h < 2; h++) { xb.load(bq[h], a.cols); xb.next(false, 0); }
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
             if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            uint32_t bn[2][NT][2];
+            if (PF)
+#pragma unroll
+                for (int h = 0; h < 2; h++) { xb.load(bn[h], a.cols); xb.next(false, 0); } // past the unit: zeros, unused
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
             const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
 #pragma unroll
             for (int h = 0; h < 2; h++) {
-                uint32_t b[NT][2]; // issued before the half's decode, used after it
-                xb.load(b, a.cols);
-                xb.next(false, 0);
+                if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
                 uint32_t v[8];
 #pragma unroll
                 for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
-                mma_frags32_k16<NT>(v, b, c);
+                mma_frags32_k16<NT>(v, bq[h], c);
             }
+            if (PF)
+#pragma unroll
+                for (int h = 0; h < 2; h++)
+#pragma unroll
+                    for (int n = 0; n < NT; n++) bq[h][n][0] = bn[h][n][0], bq[h][n][1] = bn[h][n][1];
         }
         mma_flush<NT>(c, acc, a.rows, M, br * 32, lane);
     }
