@@ -10,6 +10,7 @@
 // bitmap4 in both element orders (rows; MMA: a lane's pairs are A fragments).
 #include <stdio.h>
 #include <stdlib.h>
+#include <algorithm>
 extern "C" {
 #include "codecs/codecs.h"
 #include "kernels/kernels.h"
@@ -57,6 +58,7 @@ struct BmArgs {
     const uint8_t *blocks, *esc;
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
     uint32_t base, width, order;
+    uint32_t chunk;          /* bm4_frag_kernel: blocks per warp unit (frag_chunk) */
 };
 
 struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
@@ -374,75 +376,43 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
     }
 }
 
-// bitmap4 fused GEMM on tensor cores (M = 16, 32, 64; v27): the decode of
-// the GEMV (a lane rebuilds 16 weight pairs of its row per 32x32 block), in
-// two halves of 16 columns, each fed to mma.sync through the same 1 KB
-// stage as tile-ans (kernels/mma_rows32.cuh). A warp owns one block-row of
-// BM_CHUNK blocks (256 columns; split-K over chunks, one atomicAdd per
-// output element per unit). Where v14's CUDA-core M=16 GEMV needed 147
-// registers and one block per SM, the accumulators sit in mma fragments.
-template <int NT>
-__global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT <= 4 ? 2 : 1) bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
-{
-    __shared__ uint32_t lut[256];
-    __shared__ uint4 stage[BM_WARPS][64];
-    bm4_lut(lut, a.base);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    uint4 *st = stage[warp];
-    const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
-    const uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
-    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
-        const uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
-        float c[2][NT][4];
-        mma_zero(c);
-        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
-        for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
-            Bm4Block k = nx;
-            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
-            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-            const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
-            const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
-#pragma unroll
-            for (int h = 0; h < 2; h++) {
-                uint32_t b[NT][2];
-                mma_load_b<NT>(X, a.cols, bcx * 32 + h * 16, lane, b);
-                uint32_t v[8];
-#pragma unroll
-                for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
-                mma_rows32_k16<NT>(st, st_s, lane, v, b, c);
-            }
-        }
-        mma_flush<NT>(c, acc, a.rows, br * 32, lane);
-    }
-}
-
-// bitmap4 in the MMA element order (v32): a lane's 16 decoded pairs of a
-// block are its A fragments for the block's two 16-column halves, so every
-// M from 1 to 64 runs on tensor cores with no stage, no ldmatrix and no
-// CUDA-core FMAs (tile-ans's ta_frag_mma_kernel, v30; M <= 8 pads the
-// n-tile with zero rows). A warp owns one unit of BM_CHUNK blocks along a
-// block-row (split-K over units: one atomicAdd per output element per
-// unit); B fragments walk the unit by a running pointer (MmaB) and are
-// issued before each half's decode. ODD: odd row stride (16-bit loads).
+// bitmap4 fused GEMM on tensor cores (v27, v32): a lane rebuilds 16 weight
+// pairs per 32x32 block, in two halves of 16 columns, each fed to mma.sync
+// (fp32 accumulators for NT n-tiles of 8 activation rows; M <= 8 NT, the
+// last n-tile padded with zero rows). ORD = WZ_TA_ORDER_MMA (v32): the
+// lane's pairs are its A fragments as decoded, so every M from 1 to 64 runs
+// with no stage, no ldmatrix and no CUDA-core FMAs (tile-ans's MMA order,
+// v30). ORD = ROWS (v27, lane = row; rows-order blobs at M > 8): each half
+// goes through the 1 KB stage and ldmatrix of kernels/mma_rows32.cuh. A
+// warp owns one unit of a.chunk blocks along a block-row (frag_grid picks
+// the size; split-K over units: one atomicAdd per output element per
+// unit); B fragments walk the unit by a running pointer (MmaB). ODD: odd
+// row stride (16-bit activation loads).
 #ifndef BM4_FRAG_PF
 #define BM4_FRAG_PF 1 // NT = 1: B fragments a block ahead (v32 A/B)
 #endif
 #ifndef BM4_FRAG_NT1_BLOCKS
 #define BM4_FRAG_NT1_BLOCKS 3 // NT = 1: blocks of 8 warps per SM the registers are fitted to (4: 64 registers, spills with PF)
 #endif
-template <int NT, bool ODD>
-__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? 3 : NT == 4 ? 2 : 1)
-    bm4_frag_kernel(BmArgs a, const uint16_t *__restrict__ X, int M, float *acc)
+#ifndef BM4_MMA_NT2_BLOCKS
+#define BM4_MMA_NT2_BLOCKS 3 // NT = 2 (M = 9..16): 80 registers, 20-76 B of spills; 2 would fit without (v32 A/B)
+#endif
+template <int NT, bool ODD, int ORD>
+__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
+    bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M, float *acc)
 {
     __shared__ uint32_t lut[256];
+    __shared__ uint4 stage[ORD == WZ_TA_ORDER_ROWS ? BM_WARPS : 1][64];
     bm4_lut(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    const uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    uint4 *st = stage[ORD == WZ_TA_ORDER_ROWS ? warp : 0];
+    const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
+    const uint64_t units_c = (a.bc + a.chunk - 1) / a.chunk, nunits = ((a.rows + 31) / 32) * units_c;
     for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
-        const uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+        const uint64_t br = u / units_c, bc0 = (u % units_c) * a.chunk, bc1 = min(bc0 + a.chunk, a.bc);
         float c[2][NT][4];
         mma_zero(c);
-        MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, BM_CHUNK * 32, lane);
+        MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, a.chunk * 32, lane);
         Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
         // PF (NT = 1, M <= 8): a block's B fragments are loaded a block
         // ahead — the decode of 8 pairs (~50 instructions) does not cover an
@@ -469,7 +439,8 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
                 uint32_t v[8];
 #pragma unroll
                 for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
-                mma_frags32_k16<NT>(v, bq[h], c);
+                if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, bq[h], c);
+                else mma_rows32_k16<NT>(st, st_s, lane, v, bq[h], c);
             }
             if (PF)
 #pragma unroll
@@ -481,11 +452,36 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
     }
 }
 
-template <int NT>
-static void bm4_frag_launch(const BmArgs &a, int grid, const uint16_t *X, int M, float *acc, cudaStream_t s)
+// Blocks per warp unit and the grid: all blocks resident (occupancy from
+// the runtime), and the unit size that minimises the slowest warp's work:
+// waves of units x (blocks per unit + ~2 blocks' worth of unit start — the
+// first block's load is not overlapped, the flush is atomics). A fixed
+// 8-block unit left o (5120x5120: 3200 units) 32 units over one wave of
+// 3168 warps, a second wave for 1% of the work (v32: o at 31 us against
+// the rows GEMV's 26).
+template <class K>
+static int frag_grid(K kern, BmArgs &a)
 {
-    if (a.cols % 2) bm4_frag_kernel<NT, true><<<grid, BM_WARPS * 32, 0, s>>>(a, X, M, acc);
-    else bm4_frag_kernel<NT, false><<<grid, BM_WARPS * 32, 0, s>>>(a, X, M, acc);
+    int per_sm = 1;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, BM_WARPS * 32, 0) != cudaSuccess || per_sm < 1) per_sm = 1;
+    const uint64_t resident = (uint64_t)wz_sm_count() * per_sm * BM_WARPS, brows = (a.rows + 31) / 32;
+    uint64_t best = UINT64_MAX;
+    for (uint32_t ch = 4; ch <= 32; ch++) {
+        const uint64_t units = brows * ((a.bc + ch - 1) / ch), cost = (units + resident - 1) / resident * (ch + 2);
+        if (cost < best) { best = cost; a.chunk = ch; }
+    }
+    const uint64_t units = brows * ((a.bc + a.chunk - 1) / a.chunk), blocks = (units + BM_WARPS - 1) / BM_WARPS;
+    return (int)std::min<uint64_t>(blocks, resident / BM_WARPS);
+}
+
+template <int NT>
+static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+{
+    const bool mma = a.order == WZ_TA_ORDER_MMA, odd = a.cols % 2;
+    auto kern = mma ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA>)
+                    : (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_ROWS> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_ROWS>);
+    const int grid = frag_grid(kern, a);
+    kern<<<grid, BM_WARPS * 32, 0, s>>>(a, X, M, acc);
 }
 
 static int bm4_gemv_grid(const BmArgs &a)
@@ -500,6 +496,7 @@ static BmArgs bm_args(const wz_gpu_bm *g)
     BmArgs a;
     a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc;
     a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
+    a.chunk = BM_CHUNK;
     return a;
 }
 
@@ -524,7 +521,7 @@ extern "C" int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M)
 {
     if (g->order == WZ_TA_ORDER_MMA) return M >= 1 && M <= WZ_GPU_BM4_GEMV_MAX_M;
     if (M == 1 || M == 2 || M == 4 || M == 8) return 1;
-    return g->h.width == 4 && g->h.cols % 2 == 0 && (M == 16 || M == 32 || M == 64);
+    return g->h.width == 4 && M > 8 && M <= WZ_GPU_BM4_GEMV_MAX_M;
 }
 
 extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream)
@@ -534,12 +531,12 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     if (!wz_gpu_bm_fused_ok(g, M)) return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d not supported by this blob (wz_gpu_bm_fused_ok)", M);
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = bm_grid(a);
-    if (a.order == WZ_TA_ORDER_MMA) { // every M to 64 on tensor cores; n-tiles of 8
-        if (M <= 8) bm4_frag_launch<1>(a, grid, d_x, M, d_acc, s);
-        else if (M <= 16) bm4_frag_launch<2>(a, grid, d_x, M, d_acc, s);
-        else if (M <= 32) bm4_frag_launch<4>(a, grid, d_x, M, d_acc, s);
-        else bm4_frag_launch<8>(a, grid, d_x, M, d_acc, s);
-        CU(cudaGetLastError(), "bm4_frag_kernel launch");
+    if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8
+        if (M <= 8) bm4_mma_launch<1>(a, d_x, M, d_acc, s);
+        else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, d_acc, s);
+        else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, d_acc, s);
+        else bm4_mma_launch<8>(a, d_x, M, d_acc, s);
+        CU(cudaGetLastError(), "bm4_mma_kernel launch");
         return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
     }
 #define BMG(MM) (a.width == 4 ? (bm4_gemv_kernel<MM><<<bm4_gemv_grid(a), BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)) : (bm_gemv_kernel<MM><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)))
@@ -548,14 +545,7 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     case 2: BMG(2); break;
     case 4: BMG(4); break;
     case 8: BMG(8); break;
-    case 16: case 32: case 64: // bitmap4 only: the tensor-core path (v27; v14 ran M=16 on CUDA cores)
-        if (a.width != 4) return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d needs bitmap4", M);
-        if (a.cols % 2) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap4 tensor-core GEMM: odd column count %llu", (unsigned long long)a.cols);
-        if (M == 16) bm4_mma_kernel<2><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc);
-        else if (M == 32) bm4_mma_kernel<4><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc);
-        else bm4_mma_kernel<8><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc);
-        break;
-    default: return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d not in {1,2,4,8} (16, 32, 64 for bitmap4)", M);
+    default: return wz_fail(WZ_ERR_ARG, "bitmap GEMV: M=%d not in {1,2,4,8} (9..64: bitmap4)", M);
     }
 #undef BMG
     CU(cudaGetLastError(), "bm_gemv_kernel launch");

@@ -30,8 +30,8 @@ size_t wz_gpu_ta_bytes(const wz_gpu_ta *g); /* compressed bytes on the device */
 wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream);
 /* Fused Y[M, rows] = X[M, cols] . W^T, bf16 in/out, fp32 accumulation.
  * d_acc: M*rows floats of scratch. M in {1, 2, 4, 8} (CUDA cores); for the
- * PAIR16 model also {16, 32, 64} (tensor cores, even cols): see
- * wz_gpu_ta_fused_ok(). */
+ * PAIR16 model also 9..64 (tensor cores); PAIR16 in the MMA element order:
+ * every M in 1..64 on tensor cores. See wz_gpu_ta_fused_ok(). */
 #define WZ_GPU_GEMV_MAX_M 8
 int wz_gpu_ta_fused_ok(const wz_gpu_ta *g, int M);
 wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
@@ -44,9 +44,9 @@ wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out);
 void wz_gpu_bm_free(wz_gpu_bm *g);
 size_t wz_gpu_bm_bytes(const wz_gpu_bm *g);
 wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream);
-/* M in {1,2,4,8} (CUDA cores); bitmap4 also 16, 32, 64 (tensor cores, even
- * column count); bitmap4 in the MMA order: every M in 1..64 on tensor cores.
- * wz_gpu_bm_fused_ok says which. */
+/* M in {1,2,4,8} (CUDA cores); bitmap4 also 9..64 (tensor cores); bitmap4
+ * in the MMA order: every M in 1..64 on tensor cores. wz_gpu_bm_fused_ok
+ * says which. */
 int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M);
 wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
 #define WZ_GPU_BM4_GEMV_MAX_M 64

@@ -280,7 +280,7 @@ extern "C" int wz_gpu_ta_fused_ok(const wz_gpu_ta *g, int M)
     if (g->h.dtype != WZ_DT_BF16) return 0;
     if (g->order == WZ_TA_ORDER_MMA) return M >= 1 && M <= 64;
     if (M == 1 || M == 2 || M == 4 || M == 8) return 1;
-    return g->h.model == WZ_TA_MODEL_PAIR16 && g->h.cols % 2 == 0 && (M == 16 || M == 32 || M == 64);
+    return g->h.model == WZ_TA_MODEL_PAIR16 && M > 8 && M <= 64;
 }
 
 extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream)

@@ -481,86 +481,46 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
     }
 }
 
-// ---- fused GEMM on tensor cores (M = 16, 32, 64; v21) ----
+// ---- fused GEMM on tensor cores, any M from 1 to 64 (v21, v30, v32) ----
 //
 // Y^T = W X^T tile by tile: after each group the warp's 32 rows x 16 k of
-// decoded weights meet the activations in mma.sync (kernels/mma_rows32.cuh:
-// a 1 KB stage, ldmatrix, fp32 accumulators). Split-K over tiles as in the
-// GEMV: one atomicAdd per output element per row group. The decode is the
-// same pair_group, so its rate bounds this kernel.
+// decoded weights meet the activations in mma.sync m16n8k16, fp32
+// accumulators for NT n-tiles of 8 activation rows (M <= 8 NT; the last
+// n-tile is padded with zero rows). Split-K over tiles as in the GEMV: one
+// atomicAdd per output element per row group. The decode is pair_group, so
+// its rate bounds this kernel.
+//
+// ORD = WZ_TA_ORDER_MMA (v30): the blob's element order puts each lane's
+// decoded pairs where the A fragment wants them (codecs.h), so a group is
+// two A fragments as decoded: no stage, no ldmatrix, no FMAs — M = 2..8
+// cost what M = 1 does. ORD = ROWS (v21; lane = row): the group goes
+// through a 1 KB shared-memory stage and comes back by ldmatrix
+// (kernels/mma_rows32.cuh); rows-order blobs run it for M > 8 (M <= 8: the
+// CUDA-core GEMV). ODD: the row stride is odd (16-bit activation loads).
 
+template <int ORD>
 struct PairSmemMma {
     ptab_t tab[PTAB_ENTRIES];
     uint16_t ring[PW][PRING_ALLOC];
-    uint4 stage[PW][64];
-};
-
-template <int NT, int PB, int ILP>
-__global__ void __launch_bounds__(PW * 32, NT <= 2 ? 2 : 1) ta_pair_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
-{
-    extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemMma &S = *(PairSmemMma *)smem_raw;
-    load_ptab(S.tab, a);
-    const PairWarp W(a);
-    const int lane = W.lane, warp = W.warp;
-    const uint32_t lt = W.lt, groups = W.groups, per_rg = W.per_rg;
-    uint4 *st = S.stage[warp];
-    const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
-    for (uint64_t k = W.first(); k < a.ntiles; k += W.stride()) {
-        PairTile<ILP> t;
-        t.begin(a, k, groups, lane, S.ring[warp]);
-        const uint64_t r0 = t.r0, c0 = t.c0;
-        float c[2][NT][4];
-        mma_zero(c);
-        GroupPos p = {0, 0};
-        for (uint32_t q = 0; q < groups; q++) {
-            uint4 rn = t.next_raw(q, groups);
-            // B fragments issued before the decode, used after it (~1000
-            // cycles later), so no prefetch registers are needed.
-            uint32_t b[NT][2];
-            mma_load_b<NT>(X, a.cols, c0 + p.cg * 16, lane, b);
-            GroupPos pn = p;
-            pn.next(per_rg);
-            uint32_t v[8];
-            t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
-            mma_rows32_k16<NT>(st, st_s, lane, v, b, c);
-            t.keep_raw(rn);
-            if (pn.rg != p.rg || q + 1 == groups) mma_flush<NT>(c, acc, a.rows, r0 + p.rg * 32, lane); // row group done: split-K
-            p = pn;
-        }
-        t.end(a, lane);
-    }
-}
-
-// ---- fused GEMM for MMA-order blobs, any M from 1 to 64 (v30) ----
-//
-// The blob's element order puts each lane's decoded pairs where mma.sync's
-// A fragment wants them (codecs.h, WZ_TA_ORDER_MMA), so a group is two
-// m16n8k16 A fragments as decoded: no stage, no ldmatrix, no FMAs. M <= 8
-// pads the n-tile with zero activation rows — the tensor core does the
-// GEMV's multiply-adds (4 mma per 16 weights a lane instead of ~50 CUDA-core
-// instructions), and M = 2..8 cost what M = 1 does. ODD: the row stride is
-// odd (16-bit activation loads).
-
-struct PairSmemFrag {
-    ptab_t tab[PTAB_ENTRIES];
-    uint16_t ring[PW][PRING_ALLOC];
+    uint4 stage[ORD == WZ_TA_ORDER_ROWS ? PW : 1][64];
 };
 
 #ifndef FRAG_NT2_BLOCKS
-#define FRAG_NT2_BLOCKS 1 // blocks per SM at M = 9..16: 1 (no spills, 16 warps) measured 3% faster than 2 (64 registers, ~50 B of spills), v30b
+#define FRAG_NT2_BLOCKS 1 // MMA order, blocks per SM at M = 9..16: 1 (no spills, 16 warps) measured 3% faster than 2 (64 registers, ~50 B of spills), v30b
 #endif
-#define FRAG_BLOCKS(NT) (NT == 1 ? 2 : NT == 2 ? FRAG_NT2_BLOCKS : 1)
+#define MMA_BLOCKS(NT, ORD) (NT == 1 ? 2 : NT == 2 ? (ORD == WZ_TA_ORDER_MMA ? FRAG_NT2_BLOCKS : 2) : 1)
 
-template <int NT, int PB, int ILP, bool ODD>
-__global__ void __launch_bounds__(PW * 32, FRAG_BLOCKS(NT)) ta_frag_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
+template <int NT, int PB, int ILP, bool ODD, int ORD>
+__global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
-    PairSmemFrag &S = *(PairSmemFrag *)smem_raw;
+    PairSmemMma<ORD> &S = *(PairSmemMma<ORD> *)smem_raw;
     load_ptab(S.tab, a);
     const PairWarp W(a);
     const int lane = W.lane, warp = W.warp;
     const uint32_t lt = W.lt, groups = W.groups, per_rg = W.per_rg;
+    uint4 *st = S.stage[ORD == WZ_TA_ORDER_ROWS ? warp : 0];
+    const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
     for (uint64_t k = W.first(); k < a.ntiles; k += W.stride()) {
         PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
@@ -571,14 +531,15 @@ __global__ void __launch_bounds__(PW * 32, FRAG_BLOCKS(NT)) ta_frag_mma_kernel(T
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
             uint4 rn = t.next_raw(q, groups);
-            uint32_t b[NT][2]; // issued before the decode, used after it
+            uint32_t b[NT][2]; // issued before the decode, used after it (~1000 cycles later)
             xb.load(b, a.cols);
             GroupPos pn = p;
             pn.next(per_rg);
             xb.next(pn.rg != p.rg, a.K);
             uint32_t v[8];
             t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
-            mma_frags32_k16<NT>(v, b, c);
+            if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, b, c);
+            else mma_rows32_k16<NT>(st, st_s, lane, v, b, c);
             t.keep_raw(rn);
             if (pn.rg != p.rg || q + 1 == groups) mma_flush<NT>(c, acc, a.rows, M, r0 + p.rg * 32, lane); // row group done: split-K
             p = pn;
@@ -653,11 +614,16 @@ struct Mma {
     template <int PB, int ILP>
     static wz_err run(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
     {
-        auto kern = ta_pair_mma_kernel<NT, PB, ILP>;
-        const size_t smem = sizeof(PairSmemMma);
+        return a.order == WZ_TA_ORDER_MMA ? launch<PB, ILP, WZ_TA_ORDER_MMA>(a, X, M, acc, s) : launch<PB, ILP, WZ_TA_ORDER_ROWS>(a, X, M, acc, s);
+    }
+    template <int PB, int ILP, int ORD>
+    static wz_err launch(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+    {
+        auto kern = a.cols % 2 ? ta_mma_kernel<NT, PB, ILP, true, ORD> : ta_mma_kernel<NT, PB, ILP, false, ORD>;
+        const size_t smem = sizeof(PairSmemMma<ORD>);
         WZ_TRY(set_smem(kern, smem));
-        kern<<<pair_grid(a.ntiles, NT <= 2 ? 2 : 1), PW * 32, smem, s>>>(a, X, M, acc);
-        CU(cudaGetLastError(), "ta_pair_mma_kernel launch");
+        kern<<<pair_grid(a.ntiles, MMA_BLOCKS(NT, ORD)), PW * 32, smem, s>>>(a, X, M, acc);
+        CU(cudaGetLastError(), "ta_mma_kernel launch");
         return WZ_OK;
     }
 };
@@ -668,41 +634,18 @@ static wz_err mma_nt(const TaArgs &a, const uint16_t *X, int M, float *acc, cuda
     return PAIR_DISPATCH(Mma<NT>::template run, a, X, M, acc, s);
 }
 
-template <int NT>
-struct Frag {
-    template <int PB, int ILP>
-    static wz_err run(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
-    {
-        auto kern = a.cols % 2 ? ta_frag_mma_kernel<NT, PB, ILP, true> : ta_frag_mma_kernel<NT, PB, ILP, false>;
-        const size_t smem = sizeof(PairSmemFrag);
-        WZ_TRY(set_smem(kern, smem));
-        kern<<<pair_grid(a.ntiles, FRAG_BLOCKS(NT)), PW * 32, smem, s>>>(a, X, M, acc);
-        CU(cudaGetLastError(), "ta_frag_mma_kernel launch");
-        return WZ_OK;
-    }
-};
-
-template <int NT>
-static wz_err frag_nt(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
-{
-    return PAIR_DISPATCH(Frag<NT>::template run, a, X, M, acc, s);
-}
-
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
 {
-    if (a.order == WZ_TA_ORDER_MMA) { // every M to 64 on tensor cores; n-tiles of 8
-        if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMM (MMA order): M=%d not in 1..64", M);
-        return M <= 8 ? frag_nt<1>(a, X, M, acc, s) : M <= 16 ? frag_nt<2>(a, X, M, acc, s) : M <= 32 ? frag_nt<4>(a, X, M, acc, s) : frag_nt<8>(a, X, M, acc, s);
-    }
-    if (M > 8 && a.cols % 2) return wz_fail(WZ_ERR_UNSUPPORTED, "fused tensor-core GEMM: odd column count %llu", (unsigned long long)a.cols);
+    if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMV/GEMM: M=%d not in 1..64", M);
+    // Tensor cores (n-tiles of 8) for every M in the MMA order, for M > 8
+    // in the rows order; the rows order's CUDA-core GEMV for M in 1, 2, 4, 8.
+    if (a.order == WZ_TA_ORDER_MMA || M > 8)
+        return M <= 8 ? mma_nt<1>(a, X, M, acc, s) : M <= 16 ? mma_nt<2>(a, X, M, acc, s) : M <= 32 ? mma_nt<4>(a, X, M, acc, s) : mma_nt<8>(a, X, M, acc, s);
     switch (M) {
-    case 16: return mma_nt<2>(a, X, M, acc, s);
-    case 32: return mma_nt<4>(a, X, M, acc, s);
-    case 64: return mma_nt<8>(a, X, M, acc, s);
     case 1: return gemv_m<1>(a, X, acc, s);
     case 2: return gemv_m<2>(a, X, acc, s);
     case 4: return gemv_m<4>(a, X, acc, s);
     case 8: return gemv_m<8>(a, X, acc, s);
-    default: return wz_fail(WZ_ERR_ARG, "fused GEMV/GEMM: M=%d not in {1,2,4,8,16,32,64}", M);
+    default: return wz_fail(WZ_ERR_ARG, "fused GEMV (rows order): M=%d not in {1, 2, 4, 8} (or 9..64)", M);
     }
 }
