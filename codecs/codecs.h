@@ -39,7 +39,7 @@ typedef struct {
                                  (default, lane = row) or WZ_TA_ORDER_MMA (a lane's weight pairs
                                  are its mma.sync A-fragment registers). tile-ans: PAIR16 tiles
                                  (other models always use rows); bitmap4 (v2 blob); the 3-bit
-                                 bitmap refuses MMA */
+                                 bitmap always uses rows */
 } wz_codec_params;
 
 /* Gap decomposition, all in bits for the whole tensor:

@@ -58,7 +58,7 @@ struct BmArgs {
     const uint8_t *blocks, *esc;
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
     uint32_t base, width, order;
-    uint32_t chunk;          /* bm4_frag_kernel: blocks per warp unit (frag_chunk) */
+    uint32_t chunk;          /* bm4_mma_kernel: blocks per warp unit (frag_grid) */
 };
 
 struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };

@@ -9,10 +9,10 @@ P=$(mktemp -d); trap 'rm -rf "$P"' EXIT
 awk 'BEGIN{OFS="\t"} /^#/{print; next} NF==7{print $1,$2,$3,$4,$5,"mma",$6,($6>8?"fused-mma":$7); next} {$6="mma"; print}' kernels/plan-h100.tsv > "$P/mma.tsv"
 B=$PWD/build/gpu_bench
 for sh in ${WZ_SHAPES:-o gate_up}; do
-  ncu --kernel-name "regex:ta_frag_mma" --launch-skip 2 --launch-count 1 --section WarpStateStats --section SchedulerStats --section InstructionStats \
+  ncu --kernel-name "regex:ta_mma_kernel" --launch-skip 2 --launch-count 1 --section WarpStateStats --section SchedulerStats --section InstructionStats \
       --section MemoryWorkloadAnalysis_Tables --section LaunchStats --section Occupancy $B --ta-only --reps 3 --ms ${WZ_M:-1} --only $sh --plan "$P/mma.tsv" --json "$P/p.json" > "$OUT/ncu-frag-$sh.txt" 2>&1
   grep -E 'Issued Warp|Active Warps Per|Eligible Warps|Cycles Per Issued|Executed Instructions  |Stall|Shared.*(Wavefront|Conflict)|Registers|Achieved Occ' "$OUT/ncu-frag-$sh.txt" | head -40
 done
-ncu --kernel-name "regex:ta_frag_mma" --launch-skip 2 --launch-count 1 --section WarpStateStats --section SourceCounters --page source --print-source sass --csv \
+ncu --kernel-name "regex:ta_mma_kernel" --launch-skip 2 --launch-count 1 --section WarpStateStats --section SourceCounters --page source --print-source sass --csv \
     $B --ta-only --reps 3 --ms ${WZ_M:-1} --only o --plan "$P/mma.tsv" --json "$P/p.json" > "$OUT/src-frag-o.csv" 2>&1
 wc -l "$OUT/src-frag-o.csv"

@@ -30,6 +30,10 @@ if [ -e "$REAL/stories260K.bin" ]; then
        "$W" decompress "$d/s.wz" -o "$d/s2.safetensors" > /dev/null && cmp -s "$d/s.safetensors" "$d/s2.safetensors"; then
         echo "ok   cli: compress --order mma --lane-states 2 round-trips stories260K (bf16) byte for byte"
     else echo "FAIL cli: compress --order mma round trip"; fail=1; fi
+    if "$W" compress "$d/s.safetensors" -o "$d/b.wz" --codec bitmap4 --order mma > /dev/null &&
+       "$W" decompress "$d/b.wz" -o "$d/b2.safetensors" > /dev/null && cmp -s "$d/s.safetensors" "$d/b2.safetensors"; then
+        echo "ok   cli: compress --codec bitmap4 --order mma round-trips stories260K (bf16) byte for byte"
+    else echo "FAIL cli: compress --codec bitmap4 --order mma round trip"; fail=1; fi
 fi
 # Inputs the fuzzers once crashed on: each must now fail with one clear line.
 for f in "$(dirname "$0")"/fuzz/regressions/*.wz; do

@@ -86,8 +86,8 @@ wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v)
 static wz_err bm_encode_w(int width, int order, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost)
 {
     if (in->dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap: bf16 only");
-    if (order != WZ_TA_ORDER_ROWS && (order != WZ_TA_ORDER_MMA || width != 4))
-        return wz_fail(WZ_ERR_ARG, "bitmap: element order %d (0 = rows; 1 = mma, bitmap4 only)", order);
+    if (order != WZ_TA_ORDER_ROWS && order != WZ_TA_ORDER_MMA) return wz_fail(WZ_ERR_ARG, "bitmap: element order %d (0 = rows, 1 = mma)", order);
+    if (width != 4) order = WZ_TA_ORDER_ROWS; /* the 3-bit planes have no GPU kernel in the MMA order: rows (as tile-ans's non-PAIR16 models) */
     const int W = (1 << width) - 1; /* window size; code W escapes */
     const uint16_t *x = in->data;
     uint64_t n = in->rows * in->cols, hist[256] = {0};
