@@ -141,6 +141,15 @@ static void test_every_codec_round_trips(void **st)
     assert_true(tried >= 25); /* 9 synthetic inputs x the codecs that take them, without ../shared */
 }
 
+/* n gaussian bf16 weights each scaled by 2^-U(0, spread): exponents over
+ * far more than a 15-exponent window, so codecs with windows escape. */
+static uint16_t *wide_bf16(uint64_t n, uint64_t seed, int spread)
+{
+    uint16_t *w = malloc(n * 2);
+    for (uint64_t i = 0; i < n; i++) w[i] = wz_f32_to_bf16((float)(rng_gauss(&seed) * ldexp(1.0, -(int)(rng_next(&seed) % (uint64_t)spread))));
+    return w;
+}
+
 /* Encode with tile-ans under p, decode, compare; returns the blob's header. */
 static wz_ta_header ta_round_trip(const wz_codec_params *p, const uint16_t *w, uint64_t r, uint64_t c)
 {
@@ -164,10 +173,8 @@ static wz_ta_header ta_round_trip(const wz_codec_params *p, const uint16_t *w, u
  * (a quarter escape) round-trip exactly, escapes and carried bytes included. */
 static void test_tile_ans_pair_escapes(void **st)
 {
-    uint64_t s = 17;
     const uint64_t R = 160, C = 528; /* edge tiles in both dimensions */
-    uint16_t *w = malloc(R * C * 2);
-    for (uint64_t i = 0; i < R * C; i++) w[i] = wz_f32_to_bf16((float)(rng_gauss(&s) * ldexp(1.0, -(int)(rng_next(&s) % 40))));
+    uint16_t *w = wide_bf16(R * C, 17, 40);
     wz_codec_params p;
     wz_codec_params_default(&p);
     wz_ta_header h = ta_round_trip(&p, w, R, C);
@@ -226,10 +233,8 @@ static void test_tile_ans_lane_states(void **st)
  * placed differently in the lanes). Other models ignore it. */
 static void test_tile_ans_mma_order(void **st)
 {
-    uint64_t s = 23;
     const uint64_t R = 200, C = 530; /* edge tiles in both dimensions, odd rows per tile */
-    uint16_t *w = malloc(R * C * 2);
-    for (uint64_t i = 0; i < R * C; i++) w[i] = wz_f32_to_bf16((float)(rng_gauss(&s) * ldexp(1.0, -(int)(rng_next(&s) % 24))));
+    uint16_t *w = wide_bf16(R * C, 23, 24);
     wz_codec_params p;
     wz_codec_params_default(&p);
     p.tile_rows = 64; p.tile_cols = 96;
@@ -327,10 +332,8 @@ static size_t bm4_round_trip(int order, const uint16_t *w, uint64_t r, uint64_t 
  * refused. */
 static void test_bitmap4_mma_order(void **st)
 {
-    uint64_t s = 31;
     const uint64_t R = 200, C = 530; /* edge blocks in both dimensions */
-    uint16_t *w = malloc(R * C * 2);
-    for (uint64_t i = 0; i < R * C; i++) w[i] = wz_f32_to_bf16((float)(rng_gauss(&s) * ldexp(1.0, -(int)(rng_next(&s) % 24))));
+    uint16_t *w = wide_bf16(R * C, 31, 24);
     uint8_t *bm, *br;
     size_t lm = bm4_round_trip(WZ_TA_ORDER_MMA, w, R, C, &bm), lr = bm4_round_trip(WZ_TA_ORDER_ROWS, w, R, C, &br);
     assert_int_equal(lm, lr);
