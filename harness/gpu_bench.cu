@@ -62,7 +62,7 @@ static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &
         int n = sscanf(line, "%63s %llu %llu %31s %d %31s %d %31s", shape, &o, &i, tile, &r.ls, ord, &r.M, pth);
         if (n != 8 && sscanf(line, "%63s %llu %llu %31s %d %d %31s", shape, &o, &i, tile, &r.ls, &r.M, pth) == 7) { n = 8; strcpy(ord, "rows"); }
         r.order = !strcmp(ord, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
-        if (n != 8 || sscanf(tile, "%ux%u", &r.T, &r.K) != 2 || (r.ls != 1 && r.ls != 2 && r.ls != 4) || r.M < 1 || (strcmp(ord, "rows") && strcmp(ord, "mma")) ||
+        if (n != 8 || sscanf(tile, "%ux%u", &r.T, &r.K) != 2 || (r.ls != 1 && r.ls != 2) || r.M < 1 || (strcmp(ord, "rows") && strcmp(ord, "mma")) ||
             (strcmp(pth, "fused-gemv") && strcmp(pth, "fused-mma") && strcmp(pth, "decode+cublas"))) {
             fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in TxK lane_states rows|mma M fused-gemv|fused-mma|decode+cublas'\n", path, ln);
             fclose(f);
