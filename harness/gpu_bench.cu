@@ -160,7 +160,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--plan") && i + 1 < argc) { plan_path = argv[++i]; if (!read_plan(plan_path, plan, plan_device)) return 2; }
         else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc) {
             const char *m = argv[++i];
-            if (strcmp(m, "1") && strcmp(m, "2") && strcmp(m, "4")) { fprintf(stderr, "gpu_bench: --lane-states takes 1, 2 or 4, not '%s'\n", m); return 2; }
+            if (strcmp(m, "1") && strcmp(m, "2")) { fprintf(stderr, "gpu_bench: --lane-states takes 1 or 2, not '%s'\n", m); return 2; }
             cp.lane_states = atoi(m);
         }
         else if (!strcmp(argv[i], "--order") && i + 1 < argc) {

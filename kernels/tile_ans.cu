@@ -63,7 +63,6 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     if (v.h->model == WZ_TA_MODEL_CODES) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: only 16-bit formats so far");
     if (v.h->prob_bits > WZ_RANS_GPU_MAX_BITS) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: prob_bits %u > %d", v.h->prob_bits, WZ_RANS_GPU_MAX_BITS);
     if (v.h->model == WZ_TA_MODEL_SPLIT16 && v.ilp != 1) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: SPLIT16 with %u states per lane (kernels run 1)", v.ilp);
-    if (8 % v.ilp) return wz_fail(WZ_ERR_UNSUPPORTED, "GPU tile-ans: %u states per lane (kernels run 1, 2 or 4: a group's 8 steps cycle through them)", v.ilp);
     wz_rans_table t;
     WZ_TRY(wz_rans_table_init(&t, v.h->freq, v.h->prob_bits));
     uint32_t dt[1 << WZ_RANS_GPU_MAX_BITS];

@@ -50,7 +50,7 @@ __device__ __forceinline__ void ptab_get(const ptab_t *tab, uint32_t slot, uint3
 }
 
 struct PairDec {
-    uint32_t x[4];   // this lane's states (ILP of them, 1, 2 or 4: pair step j uses x[j % ILP], v27, v33)
+    uint32_t x[2];   // this lane's states (ILP of them: pair step j uses x[j % ILP], v27)
     uint32_t abase;  // tile's first word rounded down to 8 (16-byte cp.async)
     uint32_t rel;    // words consumed since abase
     uint32_t chunk;  // next chunk to fetch
@@ -108,9 +108,7 @@ __device__ __forceinline__ void pdec_begin(PairDec &d, const TaArgs &a, uint64_t
 template <int ILP>
 __device__ __forceinline__ void pdec_end(const PairDec &d, const TaArgs &a)
 {
-    bool bad = d.abase + d.rel != d.end;
-#pragma unroll
-    for (int s = 0; s < ILP; s++) bad |= (d.x[s] >> 16) != 1;
+    bool bad = (d.x[0] >> 16) != 1 || (ILP > 1 && (d.x[1] >> 16) != 1) || d.abase + d.rel != d.end;
     if (__any_sync(0xffffffffu, bad) && (threadIdx.x & 31) == 0) atomicOr(a.err, 1);
     asm volatile("cp.async.wait_group 0;\n" ::);
 }
@@ -176,10 +174,7 @@ __device__ __forceinline__ void pair_group(PairDec &d, const TaArgs &a, const pt
     uint32_t acc = 0;
 #pragma unroll
     for (int i = 0; i < 8; i++) { v[i] = pdec_step<PB>(d, d.x[i % ILP], tab, a.prob_bits, lt); acc |= v[i]; }
-    if (last) { // state s carries the lane's bytes 16 - 2 ILP + 2s, +1 (codecs.h)
-        if (ILP == 4) { rv.z = (d.x[0] & 0xffffu) | (d.x[1] << 16); rv.w = (d.x[2] & 0xffffu) | (d.x[3] << 16); }
-        else rv.w = ILP == 2 ? (d.x[0] & 0xffffu) | (d.x[1] << 16) : (rv.w & 0xffffu) | (d.x[0] << 16);
-    }
+    if (last) rv.w = ILP > 1 ? (d.x[0] & 0xffffu) | (d.x[1] << 16) : (rv.w & 0xffffu) | (d.x[0] << 16);
     d.rel += (d.raddr - (d.ring_s + 2 * (d.rel % PRING))) / 2;
     if (__any_sync(0xffffffffu, acc & 0x10001u)) // rare: some weight of the group escaped
 #pragma unroll
@@ -513,10 +508,7 @@ struct PairSmemMma {
 #ifndef FRAG_NT2_BLOCKS
 #define FRAG_NT2_BLOCKS 1 // MMA order, blocks per SM at M = 9..16: 1 (no spills, 16 warps) measured 3% faster than 2 (64 registers, ~50 B of spills), v30b
 #endif
-#ifndef FRAG_NT1_BLOCKS
-#define FRAG_NT1_BLOCKS 2 // blocks of PW warps per SM at M <= 8 (2 x 16 warps: 64 registers)
-#endif
-#define MMA_BLOCKS(NT, ORD) (NT == 1 ? FRAG_NT1_BLOCKS : NT == 2 ? (ORD == WZ_TA_ORDER_MMA ? FRAG_NT2_BLOCKS : 2) : 1)
+#define MMA_BLOCKS(NT, ORD) (NT == 1 ? 2 : NT == 2 ? (ORD == WZ_TA_ORDER_MMA ? FRAG_NT2_BLOCKS : 2) : 1)
 
 template <int NT, int PB, int ILP, bool ODD, int ORD>
 __global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
@@ -571,9 +563,9 @@ static wz_err set_smem(K kernel, size_t bytes)
 
 // Every launcher is instantiated for prob_bits 12 (the default, a
 // compile-time constant in the step) or any, times 1 or 2 states per lane.
-#define PAIR_DISPATCH(F, ...)                                                                                            \
-    (a.prob_bits == 12 ? (a.ilp == 4 ? F<12, 4>(__VA_ARGS__) : a.ilp == 2 ? F<12, 2>(__VA_ARGS__) : F<12, 1>(__VA_ARGS__)) \
-                       : (a.ilp == 4 ? F<0, 4>(__VA_ARGS__) : a.ilp == 2 ? F<0, 2>(__VA_ARGS__) : F<0, 1>(__VA_ARGS__)))
+#define PAIR_DISPATCH(F, ...)                                                                 \
+    (a.prob_bits == 12 ? (a.ilp == 2 ? F<12, 2>(__VA_ARGS__) : F<12, 1>(__VA_ARGS__))      \
+                       : (a.ilp == 2 ? F<0, 2>(__VA_ARGS__) : F<0, 1>(__VA_ARGS__)))
 
 template <int PB, int ILP>
 static wz_err decode_pb(const TaArgs &a, uint16_t *out, cudaStream_t s)

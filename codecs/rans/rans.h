@@ -66,7 +66,7 @@ wz_err wz_rans32_encode(const wz_rans_table *t, const uint8_t *sym, uint32_t ste
  * at L (carry NULL) or in [L, 2L) (carry: receives each state's x - L). */
 wz_err wz_rans32_decode(const uint64_t *dtable, int prob_bits, const uint16_t *words, size_t nwords,
                         const uint32_t *states, int ilp, uint32_t steps, uint8_t *sym, uint16_t *carry);
-#define WZ_RANS_MAX_ILP 4 /* tile-ans lanes: 1, 2 or 4 states (the GPU kernels need 8 % ilp == 0) */
+#define WZ_RANS_MAX_ILP 2
 /* Ideal code length of the symbols under the table, in bits. */
 double wz_rans_cost_bits(const wz_rans_table *t, const uint64_t counts[256]);
 #endif

@@ -115,7 +115,7 @@ static size_t ta_bound(const wz_codec_params *p, const wz_codec_input *in)
     uint64_t T = t32, K = k32, tr = (in->rows + T - 1) / T, tc = (in->cols + K - 1) / K;
     int model = model_for(p, in->dtype);
     ta_layout L;
-    if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP || p->lane_states == 3) return 0;
+    if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP) return 0;
     if (!ta_layout_of(tr, tc, T * K, tr * tc * T * K, model == WZ_TA_MODEL_PAIR16 ? in->rows * in->cols : 0, model, ilp_for(p), &L)) return 0;
     return L.total;
 }
@@ -130,7 +130,7 @@ wz_err wz_ta_parse(const uint8_t *src, size_t len, wz_ta_view *v)
      * element order in its high nibble. */
     const uint32_t byte = (uint32_t)h->ilp | (uint32_t)h->order << 4;
     const uint32_t ilp = h->version == 3 ? (byte == 0 ? 1u : 0u) : h->version == 4 ? byte : h->ilp;
-    if (ilp < 1 || ilp > WZ_RANS_MAX_ILP || ilp == 3) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: %u rANS states per lane (1, 2 or 4)", byte);
+    if (ilp < 1 || ilp > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_CORRUPT, "tile-ans: %u rANS states per lane (1..%d)", byte, WZ_RANS_MAX_ILP);
     const uint32_t order = h->version >= 5 ? h->order : WZ_TA_ORDER_ROWS;
     if (order > WZ_TA_ORDER_MMA || (order != WZ_TA_ORDER_ROWS && h->model != WZ_TA_MODEL_PAIR16))
         return wz_fail(WZ_ERR_CORRUPT, "tile-ans: element order %u (rows = 0; mma = 1, PAIR16 only)", order);
@@ -251,7 +251,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     choose_tile(in->rows, in->cols, (uint32_t)T, (uint32_t)K, &t32, &k32);
     T = t32; K = k32; te = T * K;
     const int model = model_for(p, in->dtype), pair = model == WZ_TA_MODEL_PAIR16;
-    if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP || p->lane_states == 3) return wz_fail(WZ_ERR_ARG, "tile-ans: %d rANS states per lane (0 = default, 1, 2, 4)", p->lane_states);
+    if (p->lane_states < 0 || p->lane_states > WZ_RANS_MAX_ILP) return wz_fail(WZ_ERR_ARG, "tile-ans: %d rANS states per lane (0 = default, 1, 2)", p->lane_states);
     if (p->order != WZ_TA_ORDER_ROWS && p->order != WZ_TA_ORDER_MMA) return wz_fail(WZ_ERR_ARG, "tile-ans: element order %d (0 = rows, 1 = mma)", p->order);
     const uint32_t ilp = ilp_for(p), cb = wz_ta_carried(model, ilp);
     const int pb = model == WZ_TA_MODEL_CODES && p->code_prob_bits ? p->code_prob_bits : p->prob_bits;
