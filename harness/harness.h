@@ -24,6 +24,7 @@ int wz_cmd_decompress(int argc, char **argv);
 int wz_cmd_convert(int argc, char **argv);
 int wz_cmd_synth(int argc, char **argv);
 int wz_cmd_serve(int argc, char **argv);
+int wz_cmd_gpu_bench(int argc, char **argv); /* runs gpu_bench (harness/cmd_gpu.c) */
 
 /* Provenance block every results file carries: device, driver, commit,
  * command, date, host. `dataset`/`real` describe the data. */

@@ -12,6 +12,7 @@ static const struct { const char *name; int (*fn)(int, char **); const char *hel
     {"serve", wz_cmd_serve, "serving model: weights, KV cache, max batch, decode tokens/s per codec"},
     {"compress", wz_cmd_compress, "safetensors file/directory -> .wz container"},
     {"decompress", wz_cmd_decompress, ".wz container -> byte-identical original"},
+    {"gpu-bench", wz_cmd_gpu_bench, "GPU: decoders bit-exact, then fused decode+GEMM vs cuBLAS and the peers' pipelines (gpu_bench --help)"},
 };
 
 static int usage(FILE *f)

@@ -20,6 +20,12 @@ check "llama2c garbage" "x.bin" "$W" scan "$d/x.bin"
 check "missing file" "No such file" "$W" scan "$d/nope.safetensors"
 check "unknown command" "unknown command" "$W" frobnicate
 check "compress bad order" "usage: wzip compress" "$W" compress "$d/x.bin" -o "$d/x.wz" --order cols
+# wzip gpu-bench runs the GPU driver built beside it (without nvcc: says so).
+if [ -x "$(dirname "$W")/gpu_bench" ]; then
+    check "gpu-bench bad option" "gpu_bench: --lane-states takes 1 or 2" "$W" gpu-bench --lane-states 3
+else
+    check "gpu-bench not built" "is not built" "$W" gpu-bench --quick
+fi
 check "compress bad lane states" "usage: wzip compress" "$W" compress "$d/x.bin" -o "$d/x.wz" --lane-states 3
 # A GPU plan's layout (MMA order, two states, 32x256) round-trips a real
 # checkpoint byte for byte: stories260K as bf16 (the order applies to bf16).
