@@ -394,17 +394,11 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef BM4_FRAG_NT1_BLOCKS
 #define BM4_FRAG_NT1_BLOCKS 3 // NT = 1: blocks of 8 warps per SM the registers are fitted to (4: 64 registers, spills with PF)
 #endif
-#ifndef BM4_B_LATE
-#define BM4_B_LATE 0 // NT >= 2: load B after each half's decode (fewer live registers, exposed L1 latency)
-#endif
 #ifndef BM4_MMA_NT2_BLOCKS
 #define BM4_MMA_NT2_BLOCKS 3 // NT = 2 (M = 9..16): 80 registers, 20-76 B of spills; 2 would fit without (v32 A/B)
 #endif
 template <int NT, bool ODD, int ORD>
-#ifndef BM4_MMA_NT8_BLOCKS
-#define BM4_MMA_NT8_BLOCKS 1 // NT = 8 (M = 33..64)
-#endif
-__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : BM4_MMA_NT8_BLOCKS)
+__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M, float *acc)
 {
     __shared__ uint32_t lut[256];
@@ -441,11 +435,10 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
 #pragma unroll
             for (int h = 0; h < 2; h++) {
-                if (!PF && !BM4_B_LATE) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
+                if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
                 uint32_t v[8];
 #pragma unroll
                 for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
-                if (!PF && BM4_B_LATE) { xb.load(bq[h], a.cols); xb.next(false, 0); } // after the decode: B's registers live only across the MMAs
                 if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, bq[h], c);
                 else mma_rows32_k16<NT>(st, st_s, lane, v, bq[h], c);
             }
