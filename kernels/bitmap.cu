@@ -31,6 +31,7 @@ struct wz_gpu_bm {
     const uint8_t *d_blocks, *d_esc;
     uint64_t nblocks;
     int order; // WZ_TA_ORDER_* (codecs.h: bitmap4 v2 blobs are MMA)
+    SplitKBuf *sk; // the tensor-core GEMM's split-K sums and counters (zero between calls)
 };
 
 extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out)
@@ -39,18 +40,24 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
     wz_bm_view v;
     WZ_TRY(wz_bm_parse(blob, len, &v)); // validates index, counts and sizes before any launch
     wz_gpu_bm *g = (wz_gpu_bm *)calloc(1, sizeof *g);
-    if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
+    if (!g || !(g->sk = (SplitKBuf *)calloc(1, sizeof *g->sk))) { free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
     g->h = *v.h; g->len = len; g->nblocks = v.nblocks; g->order = v.order;
     cudaError_t e = cudaMalloc(&g->d_blob, len);
     if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
-    if (e != cudaSuccess) { cudaFree(g->d_blob); free(g); return wz_cuda_fail(e, "upload"); }
+    if (e != cudaSuccess) { cudaFree(g->d_blob); free(g->sk); free(g); return wz_cuda_fail(e, "upload"); }
     g->d_esc_off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.esc_off - blob));
     g->d_blocks = g->d_blob + (v.blocks - blob);
     g->d_esc = g->d_blob + (v.esc - blob);
     *out = g;
     return WZ_OK;
 }
-extern "C" void wz_gpu_bm_free(wz_gpu_bm *g) { if (g) { cudaFree(g->d_blob); free(g); } }
+extern "C" void wz_gpu_bm_free(wz_gpu_bm *g)
+{
+    if (!g) return;
+    cudaFree(g->d_blob);
+    if (g->sk) { splitk_free(*g->sk); free(g->sk); }
+    free(g);
+}
 extern "C" size_t wz_gpu_bm_bytes(const wz_gpu_bm *g) { return g->len; }
 
 struct BmArgs {
@@ -59,6 +66,7 @@ struct BmArgs {
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
     uint32_t base, width, order;
     uint32_t chunk;          /* bm4_mma_kernel: blocks per warp unit (frag_grid) */
+    SplitK sk;               /* bm4_mma_kernel: split-K sums and the in-kernel epilogue (gpu_common.cuh) */
 };
 
 struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
@@ -399,7 +407,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #endif
 template <int NT, bool ODD, int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
-    bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M, float *acc)
+    bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
     __shared__ uint32_t lut[256];
     __shared__ uint4 stage[ORD == WZ_TA_ORDER_ROWS ? BM_WARPS : 1][64];
@@ -448,7 +456,8 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #pragma unroll
                     for (int n = 0; n < NT; n++) bq[h][n][0] = bn[h][n][0], bq[h][n][1] = bn[h][n][1];
         }
-        mma_flush<NT>(c, acc, a.rows, M, br * 32, lane);
+        mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
+        splitk_finish(a.sk, a.rows, M, br * 32, lane); // the unit that completes the block-row writes Y (v35)
     }
 }
 
@@ -475,13 +484,14 @@ static int frag_grid(K kern, BmArgs &a)
 }
 
 template <int NT>
-static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
     const bool mma = a.order == WZ_TA_ORDER_MMA, odd = a.cols % 2;
     auto kern = mma ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA>)
                     : (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_ROWS> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_ROWS>);
     const int grid = frag_grid(kern, a);
-    kern<<<grid, BM_WARPS * 32, 0, s>>>(a, X, M, acc);
+    a.sk.parts = (unsigned)((a.bc + a.chunk - 1) / a.chunk); // units per block-row
+    kern<<<grid, BM_WARPS * 32, 0, s>>>(a, X, M);
 }
 
 static int bm4_gemv_grid(const BmArgs &a)
@@ -497,6 +507,7 @@ static BmArgs bm_args(const wz_gpu_bm *g)
     a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc;
     a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
     a.chunk = BM_CHUNK;
+    a.sk = SplitK{};
     return a;
 }
 
@@ -529,16 +540,24 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     cudaStream_t s = (cudaStream_t)stream;
     BmArgs a = bm_args(g);
     if (!wz_gpu_bm_fused_ok(g, M)) return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d not supported by this blob (wz_gpu_bm_fused_ok)", M);
+    if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8; the epilogue in the kernel
+        if (WZ_SPLITK_EPI) {
+            WZ_TRY(splitk_reserve(*g->sk, a.rows, M));
+            a.sk.acc = g->sk->acc; a.sk.cnt = g->sk->cnt;
+        } else { // the pre-v35 epilogue: three launches
+            CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
+            a.sk.acc = d_acc;
+        }
+        a.sk.y = d_y;
+        if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
+        else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
+        else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, s);
+        else bm4_mma_launch<8>(a, d_x, M, s);
+        CU(cudaGetLastError(), "bm4_mma_kernel launch");
+        return WZ_SPLITK_EPI ? WZ_OK : wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
+    }
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = bm_grid(a);
-    if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8
-        if (M <= 8) bm4_mma_launch<1>(a, d_x, M, d_acc, s);
-        else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, d_acc, s);
-        else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, d_acc, s);
-        else bm4_mma_launch<8>(a, d_x, M, d_acc, s);
-        CU(cudaGetLastError(), "bm4_mma_kernel launch");
-        return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
-    }
 #define BMG(MM) (a.width == 4 ? (bm4_gemv_kernel<MM><<<bm4_gemv_grid(a), BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)) : (bm_gemv_kernel<MM><<<grid, BM_WARPS * 32, 0, s>>>(a, d_x, d_acc)))
     switch (M) {
     case 1: BMG(1); break;

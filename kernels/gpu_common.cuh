@@ -20,7 +20,71 @@ static inline int wz_sm_count(void)
     return sms;
 }
 
-// Y (bf16) = acc (fp32), round-to-nearest-even: the split-K epilogue.
+// Split-K with its epilogue inside the kernel (v35). Warps add partial sums
+// for a 32-row group into acc by atomics (mma_flush), then count themselves
+// in on the group's counter; the warp that completes the group (`parts`
+// contributions) reads the sums back from L2, writes Y in bf16 (RNE, as
+// wz_f32_to_bf16_kernel) and leaves acc and the counter at zero for the next
+// call — no memset and no conversion launch (two of the three kernels a
+// fused op took). acc (M x rows fp32) and cnt (one per 32 rows) belong to
+// the matrix object and are zero between calls; calls on one matrix must
+// not overlap (one stream).
+#ifndef WZ_SPLITK_EPI
+#define WZ_SPLITK_EPI 1 // 0: memset + kernel + conversion kernel, as before v35 (the A/B)
+#endif
+struct SplitK {
+    float *acc;
+    unsigned *cnt;
+    uint16_t *y;    // M x rows bf16, row-major by m (as acc)
+    unsigned parts; // contributions per 32-row group
+};
+__device__ __forceinline__ void splitk_finish(const SplitK &sk, uint64_t rows, int M, uint64_t r0, int lane)
+{
+    if (!WZ_SPLITK_EPI || r0 >= rows) return; // padding rows of a tile: no sums, no count (every tile skips them alike)
+    __threadfence();        // this warp's atomics land before its count
+    unsigned last = 0;
+    if (lane == 0) last = atomicAdd(sk.cnt + r0 / 32, 1u) == sk.parts - 1;
+    if (!__shfl_sync(0xffffffffu, last, 0)) return;
+    __threadfence(); // and every other contribution before the reads
+    const uint64_t row = r0 + lane;
+    if (row < rows)
+        for (int m = 0; m < M; m++) {
+            float *p = sk.acc + (uint64_t)m * rows + row;
+            __nv_bfloat16 b = __float2bfloat16_rn(__ldcg(p));
+            sk.y[(uint64_t)m * rows + row] = *(uint16_t *)&b;
+            __stcg(p, 0.f);
+        }
+    if (lane == 0) atomicExch(sk.cnt + r0 / 32, 0u);
+}
+// The matrix object's split-K scratch: grown to M x rows on first use
+// (zeroed; the kernels keep it zero), reset after a flagged error.
+struct SplitKBuf {
+    float *acc;
+    unsigned *cnt;
+    int m; // rows of acc allocated for
+};
+static inline wz_err splitk_reserve(SplitKBuf &b, uint64_t rows, int M)
+{
+    if (b.m >= M) return WZ_OK;
+    cudaFree(b.acc); cudaFree(b.cnt);
+    b.acc = NULL; b.cnt = NULL; b.m = 0;
+    const size_t na = sizeof(float) * rows * (size_t)M, nc = sizeof(unsigned) * ((rows + 31) / 32);
+    cudaError_t e = cudaMalloc(&b.acc, na);
+    if (e == cudaSuccess) e = cudaMalloc(&b.cnt, nc);
+    if (e == cudaSuccess) e = cudaMemset(b.acc, 0, na);
+    if (e == cudaSuccess) e = cudaMemset(b.cnt, 0, nc);
+    if (e != cudaSuccess) return wz_cuda_fail(e, "split-K scratch");
+    b.m = M;
+    return WZ_OK;
+}
+static inline void splitk_reset(SplitKBuf &b, uint64_t rows)
+{
+    if (b.m) { cudaMemset(b.acc, 0, sizeof(float) * rows * (size_t)b.m); cudaMemset(b.cnt, 0, sizeof(unsigned) * ((rows + 31) / 32)); }
+}
+static inline void splitk_free(SplitKBuf &b) { cudaFree(b.acc); cudaFree(b.cnt); b.acc = NULL; b.cnt = NULL; b.m = 0; }
+
+// Y (bf16) = acc (fp32), round-to-nearest-even: the split-K epilogue of the
+// paths that still launch it (CUDA-core GEMVs).
 __global__ void wz_f32_to_bf16_kernel(const float *in, uint16_t *out, uint64_t n);
 wz_err wz_launch_f32_to_bf16(const float *in, uint16_t *out, uint64_t n, cudaStream_t s);
 // Sync, read a kernel's error flag, re-arm it; WZ_ERR_CORRUPT with `what` if set.

@@ -29,7 +29,10 @@ size_t wz_gpu_ta_bytes(const wz_gpu_ta *g); /* compressed bytes on the device */
 /* Standalone decode to a bf16/fp16 row-major matrix in device memory. */
 wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream);
 /* Fused Y[M, rows] = X[M, cols] . W^T, bf16 in/out, fp32 accumulation.
- * d_acc: M*rows floats of scratch. M in {1, 2, 4, 8} (CUDA cores); for the
+ * d_acc: M*rows floats of scratch for the CUDA-core GEMVs; the tensor-core
+ * paths keep their own split-K sums in the matrix object (zero between
+ * calls, written back as bf16 inside the kernel), so calls on one matrix
+ * must not overlap. M in {1, 2, 4, 8} (CUDA cores); for the
  * PAIR16 model also 9..64 (tensor cores); PAIR16 in the MMA element order:
  * every M in 1..64 on tensor cores. See wz_gpu_ta_fused_ok(). */
 #define WZ_GPU_GEMV_MAX_M 8

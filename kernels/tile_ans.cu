@@ -41,6 +41,7 @@ struct wz_gpu_ta {
     uint2 *d_ptab;         /* PAIR16: per-slot {freq | slot-cum << 16, both exponents} (tile_ans.cuh) */
     uint64_t ntiles;
     int *d_err;
+    SplitKBuf *sk;         /* the tensor-core GEMM's split-K sums and counters (zero between calls) */
 };
 
 
@@ -68,7 +69,7 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     uint32_t dt[1 << WZ_RANS_GPU_MAX_BITS];
     wz_rans_dtable_build(&t, dt);
     wz_gpu_ta *g = (wz_gpu_ta *)calloc(1, sizeof *g);
-    if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
+    if (!g || !(g->sk = (SplitKBuf *)calloc(1, sizeof *g->sk))) { free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
     g->h = *v.h;
     g->ilp = v.ilp;
     g->order = v.order;
@@ -110,6 +111,7 @@ extern "C" void wz_gpu_ta_free(wz_gpu_ta *g)
 {
     if (!g) return;
     cudaFree(g->d_blob); cudaFree(g->d_dtable); cudaFree(g->d_ptab); cudaFree(g->d_err);
+    if (g->sk) { splitk_free(*g->sk); free(g->sk); }
     free(g);
 }
 extern "C" void wz_gpu_ta_shape(const wz_gpu_ta *g, uint64_t *r, uint64_t *c) { *r = g->h.rows; *c = g->h.cols; }
@@ -254,6 +256,7 @@ static TaArgs args_of(const wz_gpu_ta *g)
     a.T = g->h.tile_rows; a.K = g->h.tile_cols; a.tiles_c = g->h.tiles_c; a.prob_bits = g->h.prob_bits;
     a.bf16 = g->h.dtype == WZ_DT_BF16;
     a.err = g->d_err;
+    a.sk = SplitK{};
     return a;
 }
 
@@ -288,6 +291,19 @@ extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M,
     if (g->h.dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_UNSUPPORTED, "fused GEMV: bf16 only");
     cudaStream_t s = (cudaStream_t)stream;
     TaArgs a = args_of(g);
+    if (a.pair && ta_pair_on_tensor_cores(a, M)) { // the epilogue runs in the kernel (SplitK)
+        if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMM: M=%d not in 1..64", M);
+        a.sk.y = d_y; a.sk.parts = (unsigned)a.tiles_c;
+        if (!WZ_SPLITK_EPI) { // the pre-v35 epilogue: three launches
+            CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
+            a.sk.acc = d_acc;
+            WZ_TRY(ta_pair_mma(a, d_x, M, s));
+            return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
+        }
+        WZ_TRY(splitk_reserve(*g->sk, a.rows, M));
+        a.sk.acc = g->sk->acc; a.sk.cnt = g->sk->cnt;
+        return ta_pair_mma(a, d_x, M, s);
+    }
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     if (a.pair) {
         WZ_TRY(ta_pair_gemv(a, d_x, M, d_acc, s));
@@ -321,5 +337,7 @@ wz_err wz_gpu_read_flag(int *d_err, const char *what)
 
 extern "C" wz_err wz_gpu_ta_check(const wz_gpu_ta *g)
 {
-    return wz_gpu_read_flag(g->d_err, "tile-ans: a tile's stream failed its end-of-stream check");
+    wz_err e = wz_gpu_read_flag(g->d_err, "tile-ans: a tile's stream failed its end-of-stream check");
+    if (e) splitk_reset(*g->sk, g->h.rows); // a flagged launch may have left partial sums: start the next clean
+    return e;
 }

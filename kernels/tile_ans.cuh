@@ -7,6 +7,7 @@
 extern "C" {
 #include "common/error.h"
 }
+#include "kernels/gpu_common.cuh"
 
 struct TaArgs {
     const uint32_t *word_off, *states, *dtable, *esc_off;
@@ -17,6 +18,7 @@ struct TaArgs {
     uint32_t ilp;          // rANS states per lane (PAIR16: 1 or 2; SPLIT16 kernels: 1)
     uint32_t order;        // element order, WZ_TA_ORDER_* (PAIR16 only; codecs.h)
     const uint2 *ptab;     // PAIR16: 4096 slots of {freq | slot-cum << 16, both exponents as bf16x2 bits + escape flags}
+    SplitK sk;             // tensor-core GEMM: split-K sums and the in-kernel epilogue (gpu_common.cuh)
     int *err;
 };
 
@@ -24,4 +26,9 @@ struct TaArgs {
 // GEMM (M in 16, 32, 64: mma.sync tensor cores); MMA-order blobs: one
 // tensor-core kernel for every M in 1..64.
 wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s);
-wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s);
+wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s); // rows order, M in 1, 2, 4, 8: CUDA cores
+// Tensor cores (n-tiles of 8) for every M in the MMA order, for M > 8 in
+// the rows order; a.sk holds the split-K scratch and Y (no memset, no
+// conversion launch).
+int ta_pair_on_tensor_cores(const TaArgs &a, int M);
+wz_err ta_pair_mma(const TaArgs &a, const uint16_t *X, int M, cudaStream_t s);

@@ -487,8 +487,10 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 // decoded weights meet the activations in mma.sync m16n8k16, fp32
 // accumulators for NT n-tiles of 8 activation rows (M <= 8 NT; the last
 // n-tile is padded with zero rows). Split-K over tiles as in the GEMV: one
-// atomicAdd per output element per row group. The decode is pair_group, so
-// its rate bounds this kernel.
+// atomicAdd per output element per row group, and the warp that completes
+// a row group writes its bf16 outputs (SplitK, gpu_common.cuh: no memset
+// or conversion kernel, v35). The decode is pair_group, so its rate bounds
+// this kernel.
 //
 // ORD = WZ_TA_ORDER_MMA (v30): the blob's element order puts each lane's
 // decoded pairs where the A fragment wants them (codecs.h), so a group is
@@ -511,7 +513,7 @@ struct PairSmemMma {
 #define MMA_BLOCKS(NT, ORD) (NT == 1 ? 2 : NT == 2 ? (ORD == WZ_TA_ORDER_MMA ? FRAG_NT2_BLOCKS : 2) : 1)
 
 template <int NT, int PB, int ILP, bool ODD, int ORD>
-__global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M, float *acc)
+__global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
     PairSmemMma<ORD> &S = *(PairSmemMma<ORD> *)smem_raw;
@@ -541,7 +543,10 @@ __global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(Ta
             if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, b, c);
             else mma_rows32_k16<NT>(st, st_s, lane, v, b, c);
             t.keep_raw(rn);
-            if (pn.rg != p.rg || q + 1 == groups) mma_flush<NT>(c, acc, a.rows, M, r0 + p.rg * 32, lane); // row group done: split-K
+            if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K, and the epilogue where the group completes
+                mma_flush<NT>(c, a.sk.acc, a.rows, M, r0 + p.rg * 32, lane);
+                splitk_finish(a.sk, a.rows, M, r0 + p.rg * 32, lane);
+            }
             p = pn;
         }
         t.end(a, lane);
@@ -612,35 +617,38 @@ static wz_err gemv_m(const TaArgs &a, const uint16_t *X, float *acc, cudaStream_
 template <int NT>
 struct Mma {
     template <int PB, int ILP>
-    static wz_err run(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+    static wz_err run(const TaArgs &a, const uint16_t *X, int M, cudaStream_t s)
     {
-        return a.order == WZ_TA_ORDER_MMA ? launch<PB, ILP, WZ_TA_ORDER_MMA>(a, X, M, acc, s) : launch<PB, ILP, WZ_TA_ORDER_ROWS>(a, X, M, acc, s);
+        return a.order == WZ_TA_ORDER_MMA ? launch<PB, ILP, WZ_TA_ORDER_MMA>(a, X, M, s) : launch<PB, ILP, WZ_TA_ORDER_ROWS>(a, X, M, s);
     }
     template <int PB, int ILP, int ORD>
-    static wz_err launch(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+    static wz_err launch(const TaArgs &a, const uint16_t *X, int M, cudaStream_t s)
     {
         auto kern = a.cols % 2 ? ta_mma_kernel<NT, PB, ILP, true, ORD> : ta_mma_kernel<NT, PB, ILP, false, ORD>;
         const size_t smem = sizeof(PairSmemMma<ORD>);
         WZ_TRY(set_smem(kern, smem));
-        kern<<<pair_grid(a.ntiles, MMA_BLOCKS(NT, ORD)), PW * 32, smem, s>>>(a, X, M, acc);
+        kern<<<pair_grid(a.ntiles, MMA_BLOCKS(NT, ORD)), PW * 32, smem, s>>>(a, X, M);
         CU(cudaGetLastError(), "ta_mma_kernel launch");
         return WZ_OK;
     }
 };
 
 template <int NT>
-static wz_err mma_nt(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
+static wz_err mma_nt(const TaArgs &a, const uint16_t *X, int M, cudaStream_t s)
 {
-    return PAIR_DISPATCH(Mma<NT>::template run, a, X, M, acc, s);
+    return PAIR_DISPATCH(Mma<NT>::template run, a, X, M, s);
+}
+
+int ta_pair_on_tensor_cores(const TaArgs &a, int M) { return a.order == WZ_TA_ORDER_MMA || M > 8; }
+
+wz_err ta_pair_mma(const TaArgs &a, const uint16_t *X, int M, cudaStream_t s)
+{
+    if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMM: M=%d not in 1..64", M);
+    return M <= 8 ? mma_nt<1>(a, X, M, s) : M <= 16 ? mma_nt<2>(a, X, M, s) : M <= 32 ? mma_nt<4>(a, X, M, s) : mma_nt<8>(a, X, M, s);
 }
 
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s)
 {
-    if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMV/GEMM: M=%d not in 1..64", M);
-    // Tensor cores (n-tiles of 8) for every M in the MMA order, for M > 8
-    // in the rows order; the rows order's CUDA-core GEMV for M in 1, 2, 4, 8.
-    if (a.order == WZ_TA_ORDER_MMA || M > 8)
-        return M <= 8 ? mma_nt<1>(a, X, M, acc, s) : M <= 16 ? mma_nt<2>(a, X, M, acc, s) : M <= 32 ? mma_nt<4>(a, X, M, acc, s) : mma_nt<8>(a, X, M, acc, s);
     switch (M) {
     case 1: return gemv_m<1>(a, X, acc, s);
     case 2: return gemv_m<2>(a, X, acc, s);
