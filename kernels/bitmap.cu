@@ -541,9 +541,10 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     BmArgs a = bm_args(g);
     if (!wz_gpu_bm_fused_ok(g, M)) return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d not supported by this blob (wz_gpu_bm_fused_ok)", M);
     if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8; the epilogue in the kernel
+        const bool epi = M <= 8; // the in-kernel epilogue wins at NT = 1 only (v35)
         if (WZ_SPLITK_EPI) {
             WZ_TRY(splitk_reserve(*g->sk, a.rows, M));
-            a.sk.acc = g->sk->acc; a.sk.cnt = g->sk->cnt;
+            a.sk.acc = g->sk->acc; a.sk.cnt = epi ? g->sk->cnt : NULL;
         } else { // the pre-v35 epilogue: three launches
             CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
             a.sk.acc = d_acc;
@@ -554,7 +555,8 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, s);
         else bm4_mma_launch<8>(a, d_x, M, s);
         CU(cudaGetLastError(), "bm4_mma_kernel launch");
-        return WZ_SPLITK_EPI ? WZ_OK : wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
+        if (!WZ_SPLITK_EPI) return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
+        return epi ? WZ_OK : wz_launch_f32_to_bf16_zero(a.sk.acc, d_y, (uint64_t)M * a.rows, s);
     }
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = bm_grid(a);

@@ -20,27 +20,31 @@ static inline int wz_sm_count(void)
     return sms;
 }
 
-// Split-K with its epilogue inside the kernel (v35). Warps add partial sums
-// for a 32-row group into acc by atomics (mma_flush), then count themselves
-// in on the group's counter; the warp that completes the group (`parts`
-// contributions) reads the sums back from L2, writes Y in bf16 (RNE, as
-// wz_f32_to_bf16_kernel) and leaves acc and the counter at zero for the next
-// call — no memset and no conversion launch (two of the three kernels a
-// fused op took). acc (M x rows fp32) and cnt (one per 32 rows) belong to
-// the matrix object and are zero between calls; calls on one matrix must
-// not overlap (one stream).
+// Split-K sums for the tensor-core kernels (v35). Warps add partial sums
+// for a 32-row group into acc by atomics (mma_flush). acc (M x rows fp32)
+// belongs to the matrix object and is zero between calls (calls on one
+// matrix must not overlap: one stream), so no memset is launched: either
+// the conversion kernel re-zeroes it as it writes Y (wz_launch_f32_to_bf16_
+// zero), or — cnt set — the epilogue runs in the kernel: each warp counts
+// itself in on the group's counter after its atomics, and the warp that
+// completes the group (`parts` contributions) reads the sums back from L2,
+// writes Y in bf16 (RNE, as wz_f32_to_bf16_kernel) and leaves acc and the
+// counter at zero: one launch per op instead of three. Its fence (a warp
+// waits for its own atomics) costs more than the two launches except
+// where a warp flushes rarely and holds few loads in flight: bitmap4 at
+// M <= 8 (kernels/NOTES.md v35).
 #ifndef WZ_SPLITK_EPI
 #define WZ_SPLITK_EPI 1 // 0: memset + kernel + conversion kernel, as before v35 (the A/B)
 #endif
 struct SplitK {
     float *acc;
-    unsigned *cnt;
+    unsigned *cnt;  // NULL: Y is written by the conversion kernel after the launch
     uint16_t *y;    // M x rows bf16, row-major by m (as acc)
     unsigned parts; // contributions per 32-row group
 };
 __device__ __forceinline__ void splitk_finish(const SplitK &sk, uint64_t rows, int M, uint64_t r0, int lane)
 {
-    if (!WZ_SPLITK_EPI || r0 >= rows) return; // padding rows of a tile: no sums, no count (every tile skips them alike)
+    if (!sk.cnt || r0 >= rows) return; // padding rows of a tile: no sums, no count (every tile skips them alike)
     __threadfence();        // this warp's atomics land before its count
     unsigned last = 0;
     if (lane == 0) last = atomicAdd(sk.cnt + r0 / 32, 1u) == sk.parts - 1;
@@ -83,9 +87,10 @@ static inline void splitk_reset(SplitKBuf &b, uint64_t rows)
 }
 static inline void splitk_free(SplitKBuf &b) { cudaFree(b.acc); cudaFree(b.cnt); b.acc = NULL; b.cnt = NULL; b.m = 0; }
 
-// Y (bf16) = acc (fp32), round-to-nearest-even: the split-K epilogue of the
-// paths that still launch it (CUDA-core GEMVs).
-__global__ void wz_f32_to_bf16_kernel(const float *in, uint16_t *out, uint64_t n);
+// Y (bf16) = acc (fp32), round-to-nearest-even: the split-K epilogue as a
+// kernel of its own; _zero also leaves acc at zero (SplitKBuf's invariant).
+__global__ void wz_f32_to_bf16_kernel(float *in, uint16_t *out, uint64_t n, int zero);
 wz_err wz_launch_f32_to_bf16(const float *in, uint16_t *out, uint64_t n, cudaStream_t s);
+wz_err wz_launch_f32_to_bf16_zero(float *in, uint16_t *out, uint64_t n, cudaStream_t s);
 // Sync, read a kernel's error flag, re-arm it; WZ_ERR_CORRUPT with `what` if set.
 wz_err wz_gpu_read_flag(int *d_err, const char *what);

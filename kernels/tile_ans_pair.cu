@@ -487,10 +487,9 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_gemv_kernel(TaArgs a, cons
 // decoded weights meet the activations in mma.sync m16n8k16, fp32
 // accumulators for NT n-tiles of 8 activation rows (M <= 8 NT; the last
 // n-tile is padded with zero rows). Split-K over tiles as in the GEMV: one
-// atomicAdd per output element per row group, and the warp that completes
-// a row group writes its bf16 outputs (SplitK, gpu_common.cuh: no memset
-// or conversion kernel, v35). The decode is pair_group, so its rate bounds
-// this kernel.
+// atomicAdd per output element per row group into sums the matrix keeps at
+// zero (SplitK, gpu_common.cuh: no memset launch; the conversion re-zeroes
+// them, v35). The decode is pair_group, so its rate bounds this kernel.
 //
 // ORD = WZ_TA_ORDER_MMA (v30): the blob's element order puts each lane's
 // decoded pairs where the A fragment wants them (codecs.h), so a group is
@@ -543,10 +542,7 @@ __global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(Ta
             if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, b, c);
             else mma_rows32_k16<NT>(st, st_s, lane, v, b, c);
             t.keep_raw(rn);
-            if (pn.rg != p.rg || q + 1 == groups) { // row group done: split-K, and the epilogue where the group completes
-                mma_flush<NT>(c, a.sk.acc, a.rows, M, r0 + p.rg * 32, lane);
-                splitk_finish(a.sk, a.rows, M, r0 + p.rg * 32, lane);
-            }
+            if (pn.rg != p.rg || q + 1 == groups) mma_flush<NT>(c, a.sk.acc, a.rows, M, r0 + p.rg * 32, lane); // row group done: split-K
             p = pn;
         }
         t.end(a, lane);
