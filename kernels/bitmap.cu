@@ -540,23 +540,15 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     cudaStream_t s = (cudaStream_t)stream;
     BmArgs a = bm_args(g);
     if (!wz_gpu_bm_fused_ok(g, M)) return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d not supported by this blob (wz_gpu_bm_fused_ok)", M);
-    if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8; the epilogue in the kernel
-        const bool epi = M <= 8; // the in-kernel epilogue wins at NT = 1 only (v35)
-        if (WZ_SPLITK_EPI) {
-            WZ_TRY(splitk_reserve(*g->sk, a.rows, M));
-            a.sk.acc = g->sk->acc; a.sk.cnt = epi ? g->sk->cnt : NULL;
-        } else { // the pre-v35 epilogue: three launches
-            CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
-            a.sk.acc = d_acc;
-        }
-        a.sk.y = d_y;
+    if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8
+        // The epilogue in the kernel where it won (NT = 1: -5%), else the re-zeroing conversion (v35).
+        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8, d_acc, d_y, s));
         if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
         else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
         else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, s);
         else bm4_mma_launch<8>(a, d_x, M, s);
         CU(cudaGetLastError(), "bm4_mma_kernel launch");
-        if (!WZ_SPLITK_EPI) return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
-        return epi ? WZ_OK : wz_launch_f32_to_bf16_zero(a.sk.acc, d_y, (uint64_t)M * a.rows, s);
+        return splitk_end(a.sk, a.rows, M, s);
     }
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     int grid = bm_grid(a);

@@ -86,11 +86,34 @@ static inline void splitk_reset(SplitKBuf &b, uint64_t rows)
     if (b.m) { cudaMemset(b.acc, 0, sizeof(float) * rows * (size_t)b.m); cudaMemset(b.cnt, 0, sizeof(unsigned) * ((rows + 31) / 32)); }
 }
 static inline void splitk_free(SplitKBuf &b) { cudaFree(b.acc); cudaFree(b.cnt); b.acc = NULL; b.cnt = NULL; b.m = 0; }
+// Before a tensor-core launch: the matrix's zero-kept sums (and its
+// counters where the epilogue runs in the kernel), or, built with
+// WZ_SPLITK_EPI=0, the caller's d_acc after a memset (the pre-v35 path).
+static inline wz_err splitk_begin(SplitKBuf &b, SplitK &sk, uint64_t rows, int M, bool in_kernel, float *d_acc, uint16_t *d_y, cudaStream_t s)
+{
+    sk.y = d_y;
+    sk.cnt = NULL;
+    if (!WZ_SPLITK_EPI) {
+        CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * rows, s), "memset");
+        sk.acc = d_acc;
+        return WZ_OK;
+    }
+    WZ_TRY(splitk_reserve(b, rows, M));
+    sk.acc = b.acc;
+    if (in_kernel) sk.cnt = b.cnt;
+    return WZ_OK;
+}
+// After it: Y by the conversion kernel unless the kernel wrote it.
+wz_err wz_launch_f32_to_bf16(const float *in, uint16_t *out, uint64_t n, cudaStream_t s);
+wz_err wz_launch_f32_to_bf16_zero(float *in, uint16_t *out, uint64_t n, cudaStream_t s);
+static inline wz_err splitk_end(const SplitK &sk, uint64_t rows, int M, cudaStream_t s)
+{
+    if (sk.cnt) return WZ_OK;
+    return WZ_SPLITK_EPI ? wz_launch_f32_to_bf16_zero(sk.acc, sk.y, (uint64_t)M * rows, s) : wz_launch_f32_to_bf16(sk.acc, sk.y, (uint64_t)M * rows, s);
+}
 
 // Y (bf16) = acc (fp32), round-to-nearest-even: the split-K epilogue as a
 // kernel of its own; _zero also leaves acc at zero (SplitKBuf's invariant).
 __global__ void wz_f32_to_bf16_kernel(float *in, uint16_t *out, uint64_t n, int zero);
-wz_err wz_launch_f32_to_bf16(const float *in, uint16_t *out, uint64_t n, cudaStream_t s);
-wz_err wz_launch_f32_to_bf16_zero(float *in, uint16_t *out, uint64_t n, cudaStream_t s);
 // Sync, read a kernel's error flag, re-arm it; WZ_ERR_CORRUPT with `what` if set.
 wz_err wz_gpu_read_flag(int *d_err, const char *what);

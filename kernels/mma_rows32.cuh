@@ -9,9 +9,9 @@
 // h ^ ((r >> 2) & 1): conflict-free for the row-wise stores and for
 // ldmatrix) and come back as two A fragments (rows 0-15, 16-31) by
 // ldmatrix.x4. B fragments are X[n*8 + lane/4][k + 2*(lane%4) (+8)] as bf16
-// pairs, read straight from global/L1 (callers issue them before decoding
-// and use them after). v21 wrote this inside the tile-ans kernel; bitmap4
-// uses the same step since v27.
+// pairs, read straight from global/L1 by MmaB (callers issue them before
+// decoding and use them after). v21 wrote this inside the tile-ans kernel;
+// bitmap4 uses the same step since v27.
 #pragma once
 #include <stdint.h>
 
@@ -20,20 +20,6 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], 
     asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
                  : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
                  : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-// B fragments for columns k0 .. k0+15 of X (M >= 8*NT rows of `cols`
-// bf16; cols even): zero past the last column.
-template <int NT>
-__device__ __forceinline__ void mma_load_b(const uint16_t *__restrict__ X, uint64_t cols, uint64_t k0, int lane, uint32_t (&b)[NT][2])
-{
-    const uint64_t kc = k0 + 2 * (lane & 3);
-#pragma unroll
-    for (int n = 0; n < NT; n++) {
-        const uint16_t *xm = X + (uint64_t)(n * 8 + lane / 4) * cols;
-        b[n][0] = kc < cols ? __ldg((const uint32_t *)(xm + kc)) : 0u;
-        b[n][1] = kc + 8 < cols ? __ldg((const uint32_t *)(xm + kc + 8)) : 0u;
-    }
 }
 
 // B fragments walking a tile's 16-column groups with a running pointer
@@ -147,11 +133,6 @@ __device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint
             c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
         }
     }
-}
-template <int NT>
-__device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, uint64_t r0, int lane)
-{
-    mma_flush<NT>(c, acc, rows, 8 * NT, r0, lane);
 }
 
 // ---- MMA-order groups back to row-major memory (the standalone decoders

@@ -296,17 +296,11 @@ extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M,
     TaArgs a = args_of(g);
     if (a.pair && ta_pair_on_tensor_cores(a, M)) { // split-K sums kept at zero by the matrix object (SplitK)
         if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMM: M=%d not in 1..64", M);
-        a.sk.y = d_y; a.sk.parts = (unsigned)a.tiles_c;
-        if (!WZ_SPLITK_EPI) { // the pre-v35 epilogue: three launches
-            CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
-            a.sk.acc = d_acc;
-            WZ_TRY(ta_pair_mma(a, d_x, M, s));
-            return wz_launch_f32_to_bf16(d_acc, d_y, (uint64_t)M * a.rows, s);
-        }
-        WZ_TRY(splitk_reserve(*g->sk, a.rows, M));
-        a.sk.acc = g->sk->acc; // Y by the re-zeroing conversion: the in-kernel epilogue measured 2-16% slower here (v35)
+        // Y by the re-zeroing conversion: the in-kernel epilogue measured 2-16% slower here (v35).
+        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, false, d_acc, d_y, s));
+        a.sk.parts = (unsigned)a.tiles_c;
         WZ_TRY(ta_pair_mma(a, d_x, M, s));
-        return wz_launch_f32_to_bf16_zero(a.sk.acc, d_y, (uint64_t)M * a.rows, s);
+        return splitk_end(a.sk, a.rows, M, s);
     }
     CU(cudaMemsetAsync(d_acc, 0, sizeof(float) * (size_t)M * a.rows, s), "memset");
     if (a.pair) {
