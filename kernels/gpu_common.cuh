@@ -42,11 +42,14 @@ struct SplitK {
     uint16_t *y;    // M x rows bf16, row-major by m (as acc)
     unsigned parts; // contributions per 32-row group
 };
-// The 32-row group at r0 is complete: the warp writes it out as bf16 and
-// leaves its sums and counter at zero.
-__device__ __forceinline__ void splitk_write(const SplitK &sk, uint64_t rows, int M, uint64_t r0, int lane)
+__device__ __forceinline__ void splitk_finish(const SplitK &sk, uint64_t rows, int M, uint64_t r0, int lane)
 {
-    __threadfence(); // every other contribution before the reads
+    if (!sk.cnt || r0 >= rows) return; // padding rows of a tile: no sums, no count (every tile skips them alike)
+    __threadfence();        // this warp's atomics land before its count
+    unsigned last = 0;
+    if (lane == 0) last = atomicAdd(sk.cnt + r0 / 32, 1u) == sk.parts - 1;
+    if (!__shfl_sync(0xffffffffu, last, 0)) return;
+    __threadfence(); // and every other contribution before the reads
     const uint64_t row = r0 + lane;
     if (row < rows)
         for (int m = 0; m < M; m++) {
@@ -56,15 +59,6 @@ __device__ __forceinline__ void splitk_write(const SplitK &sk, uint64_t rows, in
             __stcg(p, 0.f);
         }
     if (lane == 0) atomicExch(sk.cnt + r0 / 32, 0u);
-}
-// One warp's contribution to the group at r0 counted in, after its atomics.
-__device__ __forceinline__ void splitk_finish(const SplitK &sk, uint64_t rows, int M, uint64_t r0, int lane)
-{
-    if (!sk.cnt || r0 >= rows) return; // padding rows of a tile: no sums, no count (every tile skips them alike)
-    __threadfence(); // this warp's atomics land before its count
-    unsigned last = 0;
-    if (lane == 0) last = atomicAdd(sk.cnt + r0 / 32, 1u) == sk.parts - 1;
-    if (__shfl_sync(0xffffffffu, last, 0)) splitk_write(sk, rows, M, r0, lane);
 }
 // The matrix object's split-K scratch: grown to M x rows on first use
 // (zeroed; the kernels keep it zero), reset after a flagged error.

@@ -27,10 +27,6 @@ extern "C" {
 #include "kernels/rans_warp.cuh"
 #include "kernels/tile_ans.cuh"
 
-#ifndef WZ_TA_EPI_END
-#define WZ_TA_EPI_END 1 // 0: Y by the re-zeroing conversion kernel (v35b), for the A/B
-#endif
-
 struct wz_gpu_ta {
     wz_ta_header h;
     uint32_t ilp;          /* rANS states per lane (wz_ta_view: v3 blobs read as 1) */
@@ -300,8 +296,8 @@ extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M,
     TaArgs a = args_of(g);
     if (a.pair && ta_pair_on_tensor_cores(a, M)) { // split-K sums kept at zero by the matrix object (SplitK)
         if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMM: M=%d not in 1..64", M);
-        // Y written in the kernel, counted at each warp's end (v36; per row group it measured 2-16% slower, v35a).
-        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, WZ_TA_EPI_END, d_acc, d_y, s));
+        // Y by the re-zeroing conversion: the in-kernel epilogue measured 2-16% slower here (v35).
+        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, false, d_acc, d_y, s));
         a.sk.parts = (unsigned)a.tiles_c;
         WZ_TRY(ta_pair_mma(a, d_x, M, s));
         return splitk_end(a.sk, a.rows, M, s);

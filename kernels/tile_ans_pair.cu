@@ -547,24 +547,6 @@ __global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(Ta
         }
         t.end(a, lane);
     }
-    if (a.sk.cnt) { // the epilogue in the kernel, counted once the warp's tiles are all done: one fence a warp
-        // (v36; v35a fenced every row group: 2-16% slower). Lane i counts the warp's i-th row group, so
-        // the counts cost one atomic round trip per 32 (v36a counted them one after another: +19% at M=16).
-        __threadfence();
-        const uint64_t first = W.first(), st = W.stride(), rgs = a.T / 32;
-        const uint64_t n = first < a.ntiles ? (a.ntiles - first + st - 1) / st * rgs : 0;
-        for (uint64_t b = 0; b < n; b += 32) {
-            uint64_t r0 = 0;
-            bool last = false;
-            if (b + lane < n) {
-                const uint64_t i = b + lane;
-                r0 = (first + i / rgs * st) / a.tiles_c * a.T + i % rgs * 32;
-                last = r0 < a.rows && atomicAdd(a.sk.cnt + r0 / 32, 1u) == a.sk.parts - 1;
-            }
-            for (uint32_t lb = __ballot_sync(0xffffffffu, last); lb; lb &= lb - 1)
-                splitk_write(a.sk, a.rows, M, __shfl_sync(0xffffffffu, r0, __ffs(lb) - 1), lane);
-        }
-    }
 }
 
 static int pair_grid(uint64_t ntiles, int per_sm = 2)
