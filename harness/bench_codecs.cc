@@ -37,7 +37,8 @@ Data make(wz_dtype dt)
 
 // variant: 0 = the codec's defaults; 1 = tile-ans in a GPU plan's layout
 // (32x256 tiles, two states per lane, MMA element order: kernels/plan-h100.tsv),
-// whose CPU decoder scatters element by element.
+// whose CPU decoder scatters element by element; 2 = bitmap4 in the MMA
+// order (the layout gpu_bench uses since v32).
 void bench(benchmark::State &st, const wz_codec *c, const Data *d, bool decode, int threads, int variant)
 {
     omp_set_num_threads(threads);
@@ -45,6 +46,7 @@ void bench(benchmark::State &st, const wz_codec *c, const Data *d, bool decode, 
     wz_codec_params_default(&p);
     p.threads = threads;
     if (variant == 1) { p.tile_rows = 32; p.tile_cols = 256; p.lane_states = 2; p.order = WZ_TA_ORDER_MMA; }
+    if (variant == 2) p.order = WZ_TA_ORDER_MMA;
     wz_codec_input in{d->dt, d->rows, d->cols, d->bytes.data()};
     std::vector<uint8_t> blob(c->bound(&p, &in)), back(d->bytes.size());
     size_t len = 0;
@@ -74,9 +76,10 @@ void wz_bench_register_codecs(void)
                     std::string name = std::string(c->name) + "/" + (d->dt == WZ_DT_BF16 ? "bf16" : "int8") + "/" + (dec ? "decode" : "encode") +
                                        "/threads:" + std::to_string(t);
                     benchmark::RegisterBenchmark(name.c_str(), bench, c, d, dec, t, 0)->UseRealTime()->Unit(benchmark::kMillisecond);
-                    if (c == &wz_codec_tile_ans && d == &bf) {
-                        std::string pn = "tile-ans-plan-mma/bf16/" + std::string(dec ? "decode" : "encode") + "/threads:" + std::to_string(t);
-                        benchmark::RegisterBenchmark(pn.c_str(), bench, c, d, dec, t, 1)->UseRealTime()->Unit(benchmark::kMillisecond);
+                    if ((c == &wz_codec_tile_ans || c == &wz_codec_bitmap4) && d == &bf) {
+                        const bool ta = c == &wz_codec_tile_ans;
+                        std::string pn = std::string(ta ? "tile-ans-plan-mma" : "bitmap4-mma") + "/bf16/" + (dec ? "decode" : "encode") + "/threads:" + std::to_string(t);
+                        benchmark::RegisterBenchmark(pn.c_str(), bench, c, d, dec, t, ta ? 1 : 2)->UseRealTime()->Unit(benchmark::kMillisecond);
                     }
                 }
                 if (maxt == 1) break;
