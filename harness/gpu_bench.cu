@@ -335,7 +335,7 @@ int main(int argc, char **argv)
             // JSON keeps both times).
             int ta_fused = wz_gpu_ta_fused_ok(g, M), both = ta_fused && M > WZ_GPU_GEMV_MAX_M;
             // The bitmap codecs' fused kernels where the blob has one for this
-            // M (bitmap: 1, 2, 4, 8; bitmap4 rows: also 16, 32, 64; bitmap4
+            // M (bitmap: 1, 2, 4, 8; bitmap4 rows: also 9..64; bitmap4
             // MMA order: every M to 64), else decode + cuBLAS.
             const int bfused_ok[2] = {!ta_only && wz_gpu_bm_fused_ok(gb[0], M), !ta_only && wz_gpu_bm_fused_ok(gb[1], M)};
             int use_fused = ta_fused;

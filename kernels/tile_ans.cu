@@ -298,7 +298,6 @@ extern "C" wz_err wz_gpu_ta_gemv(const wz_gpu_ta *g, const uint16_t *d_x, int M,
         if (M < 1 || M > 64) return wz_fail(WZ_ERR_ARG, "fused GEMM: M=%d not in 1..64", M);
         // Y by the re-zeroing conversion: the in-kernel epilogue measured 2-16% slower here (v35).
         WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, false, d_acc, d_y, s));
-        a.sk.parts = (unsigned)a.tiles_c;
         WZ_TRY(ta_pair_mma(a, d_x, M, s));
         return splitk_end(a.sk, a.rows, M, s);
     }
