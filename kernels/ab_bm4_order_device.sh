@@ -3,7 +3,8 @@
 # bitmap4 codec in the ROWS element order against the MMA order (v32),
 # alternating so drift shows; tile-ans runs the committed plan in every run
 # (a control). WZ_VARIANTS="name:NVEXTRA flags;..." adds MMA-order runs of
-# other builds (build-<name>). JSON in $OUT as bm4-<order|name><round>.json.
+# other builds (build-<name>); WZ_ORDERS picks the default build's runs
+# ("rows mma"). JSON in $OUT as bm4-<order|name><round>.json.
 set -uo pipefail
 OUT=${OUT:-/tmp/wzout}; mkdir -p "$OUT"
 export WZ_COMMIT=${WZ_COMMIT:-$(cat .commit 2>/dev/null || echo unknown)}
@@ -19,8 +20,7 @@ bench() { # name binary order round
     --json "$OUT/bm4-$1$4.json" > "$OUT/bm4-$1$4.log" 2>&1 || echo "bench $1$4 failed"
 }
 for i in ${WZ_ROUNDS:-1 2}; do
-  bench rows ./build/gpu_bench rows $i
-  bench mma ./build/gpu_bench mma $i
+  for o in ${WZ_ORDERS:-rows mma}; do bench $o ./build/gpu_bench $o $i; done
   for v in "${VARS[@]}"; do [ -n "$v" ] && bench "${v%%:*}" "./build-${v%%:*}/gpu_bench" mma $i; done
 done
 args=(); for f in "$OUT"/bm4-*.json; do args+=("$(basename "$f" .json)=$f"); done

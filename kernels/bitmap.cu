@@ -461,6 +461,98 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
     }
 }
 
+// bitmap4 in the MMA order, M = 9..64 (v37): decode each block once and
+// share it. bm4_mma_kernel's warp multiplies its own 32 rows by all M
+// tokens, so it holds M accumulators and M/2 words of B a lane (214
+// registers at M = 64: 8 warps an SM, too few to hide the decode's loads).
+// Here a block of W warps owns R block-rows (32 R output rows) and a K
+// range. At each step warp w decodes block (row w % R, column w / R) of
+// the next KB = W / R block columns and leaves its 16 words (its A
+// fragments) in a shared stage; after one barrier, warp w multiplies the
+// KB blocks of block-row w % R by its slice of 8 NT tokens (w / R).
+// Accumulators per lane: R M / W. B for the whole step is loaded before
+// the decode (M / 2 words a lane), which covers its L2 latency. The stage
+// is double-buffered, so one barrier a step suffices: a warp writing
+// buffer b at step s + 2 has passed step s + 1's barrier, which every warp
+// reaches only after its step-s reads of b.
+#ifndef WZ_BM4_SHARE
+#define WZ_BM4_SHARE 1 // 0: bm4_mma_kernel at M = 9..64 as before v37 (the A/B)
+#endif
+#define BM4_SHARE_R 4 // block-rows per block: accumulators R M / W = M / 2 a lane at W = 8
+template <int NT, bool ODD>
+__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 3 : 2) bm4_share_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
+{
+    constexpr int R = BM4_SHARE_R, W = BM_WARPS, KB = W / R;
+    __shared__ uint32_t lut[256];
+    __shared__ uint4 stg[2][W][4][32]; // [buffer][decoding warp][quarter of the lane's 16 words][lane]: conflict-free
+    bm4_lut(lut, a.base);
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, rw = warp % R, ts = warp / R;
+    const uint64_t brows = (a.rows + 31) / 32, strips = (brows + R - 1) / R, span = (uint64_t)a.chunk * KB;
+    const uint64_t units_c = (a.bc + span - 1) / span, nunits = strips * units_c;
+    const int m0 = ts * 8 * NT;
+    unsigned nok = 0; // n-tiles whose token row (lane / 4) this lane loads
+#pragma unroll
+    for (int n = 0; n < NT; n++) nok |= (m0 + 8 * n + (lane >> 2) < M) << n;
+    const uint16_t *xl = X + (uint64_t)min(m0 + (lane >> 2), M - 1) * a.cols + 2 * (lane & 3);
+    const int64_t kcol = 2 * (lane & 3);
+    for (uint64_t u = blockIdx.x; u < nunits; u += gridDim.x) {
+        const uint64_t br = (u / units_c) * R + rw, bc0 = (u % units_c) * span, bc1 = min(bc0 + span, a.bc);
+        const bool drow = br < brows; // warp-uniform: this warp's block-row exists (decode and flush)
+        float c[2][NT][4];
+        mma_zero(c);
+        Bm4Block nx;
+        if (drow && bc0 + ts < bc1) nx = bm4_load(a, br * a.bc + bc0 + ts, lane);
+        int buf = 0;
+        for (uint64_t bc = bc0; bc < bc1; bc += KB, buf ^= 1) {
+            // B of the step (KB blocks x 2 halves x NT n-tiles), issued first, used after the barrier.
+            uint32_t b[KB][2][NT][2];
+#pragma unroll
+            for (int j = 0; j < KB; j++)
+#pragma unroll
+                for (int h = 0; h < 2; h++) {
+                    const int64_t col = (int64_t)(bc + j) * 32 + 16 * h, left = (int64_t)a.cols - col - kcol;
+#pragma unroll
+                    for (int n = 0; n < NT; n++) {
+                        const uint16_t *p = xl + (uint64_t)n * 8 * a.cols + col;
+                        const int64_t l = (nok >> n) & 1 ? left : 0;
+                        b[j][h][n][0] = MmaB<NT, ODD>::pair(p, (int)max(min(l, (int64_t)2), (int64_t)-1));
+                        b[j][h][n][1] = MmaB<NT, ODD>::pair(p + 8, (int)max(min(l - 8, (int64_t)2), (int64_t)-1));
+                    }
+                }
+            const uint64_t mine = bc + ts;
+            Bm4Block k = nx;
+            if (drow && mine + KB < bc1) nx = bm4_load(a, br * a.bc + mine + KB, lane);
+            uint32_t v[16];
+            if (drow && mine < bc1) { // warp-uniform
+                uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
+                const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]);
+                const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+#pragma unroll
+                for (int p = 0; p < 16; p++) v[p] = esc ? bm4_pair(k, p, lut, fl, eb) : bm4_pair_fast(k, p, lut);
+            } else {
+#pragma unroll
+                for (int p = 0; p < 16; p++) v[p] = 0u;
+            }
+#pragma unroll
+            for (int q = 0; q < 4; q++) stg[buf][warp][q][lane] = make_uint4(v[4 * q], v[4 * q + 1], v[4 * q + 2], v[4 * q + 3]);
+            __syncthreads();
+#pragma unroll
+            for (int j = 0; j < KB; j++) {
+                if (bc + j >= bc1) break; // block-uniform
+                uint32_t A[16];
+#pragma unroll
+                for (int q = 0; q < 4; q++) {
+                    const uint4 t = stg[buf][j * R + rw][q][lane];
+                    A[4 * q] = t.x, A[4 * q + 1] = t.y, A[4 * q + 2] = t.z, A[4 * q + 3] = t.w;
+                }
+#pragma unroll
+                for (int h = 0; h < 2; h++) mma_frags32_k16<NT>(*(const uint32_t(*)[8]) & A[8 * h], b[j][h], c);
+            }
+        }
+        if (drow) mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane, m0);
+    }
+}
+
 // Blocks per warp unit and the grid: all blocks resident (occupancy from
 // the runtime), and the unit size that minimises the slowest warp's work:
 // waves of units x (blocks per unit + ~2 blocks' worth of unit start — the
@@ -492,6 +584,25 @@ static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
     const int grid = frag_grid(kern, a);
     a.sk.parts = (unsigned)((a.bc + a.chunk - 1) / a.chunk); // units per block-row
     kern<<<grid, BM_WARPS * 32, 0, s>>>(a, X, M);
+}
+
+// bm4_share_kernel's grid: all blocks resident, steps per unit (a.chunk;
+// KB block columns a step) minimising waves x (steps + 2), as frag_grid.
+template <int NT>
+static void bm4_share_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
+{
+    auto kern = a.cols % 2 ? bm4_share_kernel<NT, true> : bm4_share_kernel<NT, false>;
+    int per_sm = 1;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, BM_WARPS * 32, 0) != cudaSuccess || per_sm < 1) per_sm = 1;
+    const uint64_t resident = (uint64_t)wz_sm_count() * per_sm, kb = BM_WARPS / BM4_SHARE_R;
+    const uint64_t strips = ((a.rows + 31) / 32 + BM4_SHARE_R - 1) / BM4_SHARE_R, steps = (a.bc + kb - 1) / kb;
+    uint64_t best = UINT64_MAX;
+    for (uint32_t ch = 2; ch <= 64; ch++) {
+        const uint64_t units = strips * ((steps + ch - 1) / ch), cost = (units + resident - 1) / resident * (ch + 2);
+        if (cost < best) { best = cost; a.chunk = ch; }
+    }
+    const uint64_t units = strips * ((steps + a.chunk - 1) / a.chunk);
+    kern<<<(int)std::min<uint64_t>(units, resident), BM_WARPS * 32, 0, s>>>(a, X, M);
 }
 
 static int bm4_gemv_grid(const BmArgs &a)
@@ -544,7 +655,11 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         // The epilogue in the kernel where it won (NT = 1: -5%), else the re-zeroing conversion (v35).
         WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8, d_acc, d_y, s));
         if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
-        else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
+        else if (WZ_BM4_SHARE && a.order == WZ_TA_ORDER_MMA) { // decode once, token slices (v37)
+            if (M <= 16) bm4_share_launch<1>(a, d_x, M, s);
+            else if (M <= 32) bm4_share_launch<2>(a, d_x, M, s);
+            else bm4_share_launch<4>(a, d_x, M, s);
+        } else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
         else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, s);
         else bm4_mma_launch<8>(a, d_x, M, s);
         CU(cudaGetLastError(), "bm4_mma_kernel launch");
