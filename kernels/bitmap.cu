@@ -478,11 +478,16 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #ifndef WZ_BM4_SHARE
 #define WZ_BM4_SHARE 1 // 0: bm4_mma_kernel at M = 9..64 as before v37 (the A/B)
 #endif
+#ifndef BM4_SHARE_W
+#define BM4_SHARE_W 8 // warps per block
+#endif
+#ifndef BM4_SHARE_R
 #define BM4_SHARE_R 4 // block-rows per block: accumulators R M / W = M / 2 a lane at W = 8
+#endif
 template <int NT, bool ODD>
-__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 3 : 2) bm4_share_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
+__global__ void __launch_bounds__(BM4_SHARE_W * 32, (NT == 1 ? 24 : 16) / BM4_SHARE_W) bm4_share_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
-    constexpr int R = BM4_SHARE_R, W = BM_WARPS, KB = W / R;
+    constexpr int R = BM4_SHARE_R, W = BM4_SHARE_W, KB = W / R;
     __shared__ uint32_t lut[256];
     __shared__ uint4 stg[2][W][4][32]; // [buffer][decoding warp][quarter of the lane's 16 words][lane]: conflict-free
     bm4_lut(lut, a.base);
@@ -593,8 +598,8 @@ static void bm4_share_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
     auto kern = a.cols % 2 ? bm4_share_kernel<NT, true> : bm4_share_kernel<NT, false>;
     int per_sm = 1;
-    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, BM_WARPS * 32, 0) != cudaSuccess || per_sm < 1) per_sm = 1;
-    const uint64_t resident = (uint64_t)wz_sm_count() * per_sm, kb = BM_WARPS / BM4_SHARE_R;
+    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, BM4_SHARE_W * 32, 0) != cudaSuccess || per_sm < 1) per_sm = 1;
+    const uint64_t resident = (uint64_t)wz_sm_count() * per_sm, kb = BM4_SHARE_W / BM4_SHARE_R;
     const uint64_t strips = ((a.rows + 31) / 32 + BM4_SHARE_R - 1) / BM4_SHARE_R, steps = (a.bc + kb - 1) / kb;
     uint64_t best = UINT64_MAX;
     for (uint32_t ch = 2; ch <= 64; ch++) {
@@ -602,7 +607,7 @@ static void bm4_share_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
         if (cost < best) { best = cost; a.chunk = ch; }
     }
     const uint64_t units = strips * ((steps + a.chunk - 1) / a.chunk);
-    kern<<<(int)std::min<uint64_t>(units, resident), BM_WARPS * 32, 0, s>>>(a, X, M);
+    kern<<<(int)std::min<uint64_t>(units, resident), BM4_SHARE_W * 32, 0, s>>>(a, X, M);
 }
 
 static int bm4_gemv_grid(const BmArgs &a)
