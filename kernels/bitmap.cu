@@ -461,101 +461,100 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
     }
 }
 
-// bitmap4 in the MMA order, M = 9..64 (v37): decode each block once and
-// share it. bm4_mma_kernel's warp multiplies its own 32 rows by all M
-// tokens, so it holds M accumulators and M/2 words of B a lane (214
-// registers at M = 64: 8 warps an SM, too few to hide the decode's loads).
-// Here a block of W warps owns R block-rows (32 R output rows) and a K
-// range. At each step warp w decodes block (row w % R, column w / R) of
-// the next KB = W / R block columns and leaves its 16 words (its A
-// fragments) in a shared stage; after one barrier, warp w multiplies the
-// KB blocks of block-row w % R by its slice of 8 NT tokens (w / R).
-// Accumulators per lane: R M / W. B for the whole step is loaded before
-// the decode (M / 2 words a lane), which covers its L2 latency. The stage
-// is double-buffered, so one barrier a step suffices: a warp writing
-// buffer b at step s + 2 has passed step s + 1's barrier, which every warp
-// reaches only after its step-s reads of b.
-#ifndef WZ_BM4_SHARE
-#define WZ_BM4_SHARE 1 // 0: bm4_mma_kernel at M = 9..64 as before v37 (the A/B)
+// bitmap4 in the MMA order, M = 9..64 (v38): activations staged in shared
+// memory. bm4_mma_kernel's warps own independent units and read their B
+// fragments from L2 (M/2 words a lane a block, issued before each half's
+// decode, whose ~50 instructions do not cover an L2 round trip; v34: later
+// loads are worse). Here the 8 warps of a block take 8 block-rows of the
+// same K range (a unit: a.chunk block columns), the block copies the
+// range's activations into shared memory once by cp.async (the next
+// unit's while this one runs: two buffers, two barriers a unit), and B
+// fragments come back by ldmatrix (~30 cycles): no L2 latency in the
+// warp's loop, 8x less activation traffic, no B pointers in registers.
+// (v37, a block sharing each decoded block among warps that split the
+// tokens, needed a barrier a block and lost 8-35%: NOTES.md.)
+// Activation rows are 64 chunk + 16 bytes apart: the 8 rows of an
+// ldmatrix 8x8 matrix fall on distinct 16-byte bank groups.
+#ifndef WZ_BM4_XS
+#define WZ_BM4_XS 1 // 0: bm4_mma_kernel at M = 9..64 (before v38; the A/B)
 #endif
-#ifndef BM4_SHARE_W
-#define BM4_SHARE_W 8 // warps per block
+#define BM4_XS_MAX_CHUNK 16
+#ifndef BM4_XS_NT8_BLOCKS
+#define BM4_XS_NT8_BLOCKS 1 // M = 33..64: 157 registers at 1 block an SM; 2 caps them at 128
 #endif
-#ifndef BM4_SHARE_R
-#define BM4_SHARE_R 4 // block-rows per block: accumulators R M / W = M / 2 a lane at W = 8
-#endif
-template <int NT, bool ODD>
-__global__ void __launch_bounds__(BM4_SHARE_W * 32, (NT == 1 ? 24 : 16) / BM4_SHARE_W) bm4_share_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
+__device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, uint32_t bytes)
 {
-    constexpr int R = BM4_SHARE_R, W = BM4_SHARE_W, KB = W / R;
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(bytes));
+}
+template <int NT>
+__global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS) bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
+{
     __shared__ uint32_t lut[256];
-    __shared__ uint4 stg[2][W][4][32]; // [buffer][decoding warp][quarter of the lane's 16 words][lane]: conflict-free
+    extern __shared__ __align__(16) uint4 xs[]; // [2][8 NT tokens][4 chunk + 1]
     bm4_lut(lut, a.base);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, rw = warp % R, ts = warp / R;
-    const uint64_t brows = (a.rows + 31) / 32, strips = (brows + R - 1) / R, span = (uint64_t)a.chunk * KB;
-    const uint64_t units_c = (a.bc + span - 1) / span, nunits = strips * units_c;
-    const int m0 = ts * 8 * NT;
-    unsigned nok = 0; // n-tiles whose token row (lane / 4) this lane loads
-#pragma unroll
-    for (int n = 0; n < NT; n++) nok |= (m0 + 8 * n + (lane >> 2) < M) << n;
-    const uint16_t *xl = X + (uint64_t)min(m0 + (lane >> 2), M - 1) * a.cols + 2 * (lane & 3);
-    const int64_t kcol = 2 * (lane & 3);
-    for (uint64_t u = blockIdx.x; u < nunits; u += gridDim.x) {
-        const uint64_t br = (u / units_c) * R + rw, bc0 = (u % units_c) * span, bc1 = min(bc0 + span, a.bc);
-        const bool drow = br < brows; // warp-uniform: this warp's block-row exists (decode and flush)
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const uint32_t rs = 4 * a.chunk + 1, bufsz = 8 * NT * rs; // row stride, buffer size (16-byte units)
+    const uint32_t xs_s = (uint32_t)__cvta_generic_to_shared(xs);
+    const uint64_t brows = (a.rows + 31) / 32, rgroups = (brows + BM_WARPS - 1) / BM_WARPS;
+    const uint64_t units_c = (a.bc + a.chunk - 1) / a.chunk, nunits = rgroups * units_c;
+    // The unit's activations: tokens 0 .. 8 NT - 1 (rows >= M and columns
+    // past the matrix zero-filled), 4 chunk pieces of 16 bytes a row.
+    auto stage = [&](uint64_t u, int buf) {
+        const uint64_t k0 = (u % units_c) * a.chunk * 32;
+        for (uint32_t i = threadIdx.x; i < 8 * NT * 4 * a.chunk; i += BM_WARPS * 32) {
+            const uint32_t m = i / (4 * a.chunk), pc = i % (4 * a.chunk);
+            const uint64_t col = k0 + 8 * pc;
+            const bool in = (int)m < M && col < a.cols;
+            const uint32_t bytes = in ? (uint32_t)min((uint64_t)16, 2 * (a.cols - col)) : 0u;
+            cp_async16(xs_s + 16 * (buf * bufsz + m * rs + pc), in ? X + m * a.cols + col : X, bytes);
+        }
+        asm volatile("cp.async.commit_group;\n" ::);
+    };
+    // ldmatrix address of this lane for n-tiles (n, n + 1) at k offset kk:
+    // matrix j = lane / 8 is token rows 8 (n + j / 2) .. +7, columns kk + 8 (j % 2).
+    const uint32_t lrow = 8 * ((lane >> 3) >> 1) + (lane & 7), lcol = 8 * ((lane >> 3) & 1);
+    int buf = 0;
+    if (blockIdx.x < nunits) stage(blockIdx.x, 0);
+    for (uint64_t u = blockIdx.x; u < nunits; u += gridDim.x, buf ^= 1) {
+        __syncthreads(); // every warp is done with the other buffer (the previous unit)
+        if (u + gridDim.x < nunits) stage(u + gridDim.x, buf ^ 1);
+        else asm volatile("cp.async.commit_group;\n" ::); // an empty group keeps the count
+        asm volatile("cp.async.wait_group 1;\n" ::);
+        __syncthreads(); // this unit's activations are visible to all
+        const uint64_t br = (u / units_c) * BM_WARPS + warp, bc0 = (u % units_c) * a.chunk, bc1 = min(bc0 + a.chunk, a.bc);
+        if (br >= brows) continue; // warp-uniform; the barriers above are passed by all
         float c[2][NT][4];
         mma_zero(c);
-        Bm4Block nx;
-        if (drow && bc0 + ts < bc1) nx = bm4_load(a, br * a.bc + bc0 + ts, lane);
-        int buf = 0;
-        for (uint64_t bc = bc0; bc < bc1; bc += KB, buf ^= 1) {
-            // B of the step (KB blocks x 2 halves x NT n-tiles), issued first, used after the barrier.
-            uint32_t b[KB][2][NT][2];
-#pragma unroll
-            for (int j = 0; j < KB; j++)
-#pragma unroll
-                for (int h = 0; h < 2; h++) {
-                    const int64_t col = (int64_t)(bc + j) * 32 + 16 * h, left = (int64_t)a.cols - col - kcol;
-#pragma unroll
-                    for (int n = 0; n < NT; n++) {
-                        const uint16_t *p = xl + (uint64_t)n * 8 * a.cols + col;
-                        const int64_t l = (nok >> n) & 1 ? left : 0;
-                        b[j][h][n][0] = MmaB<NT, ODD>::pair(p, (int)max(min(l, (int64_t)2), (int64_t)-1));
-                        b[j][h][n][1] = MmaB<NT, ODD>::pair(p + 8, (int)max(min(l - 8, (int64_t)2), (int64_t)-1));
-                    }
-                }
-            const uint64_t mine = bc + ts;
+        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        const uint32_t xb = xs_s + 16 * (buf * bufsz + lrow * rs);
+        for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
-            if (drow && mine + KB < bc1) nx = bm4_load(a, br * a.bc + mine + KB, lane);
-            uint32_t v[16];
-            if (drow && mine < bc1) { // warp-uniform
-                uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-                const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]);
-                const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
+            const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
+            const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
 #pragma unroll
-                for (int p = 0; p < 16; p++) v[p] = esc ? bm4_pair(k, p, lut, fl, eb) : bm4_pair_fast(k, p, lut);
-            } else {
+            for (int h = 0; h < 2; h++) {
+                const uint32_t kk = (uint32_t)(bcx - bc0) * 32 + 16 * h + lcol;
+                uint32_t bq[NT][2];
 #pragma unroll
-                for (int p = 0; p < 16; p++) v[p] = 0u;
-            }
-#pragma unroll
-            for (int q = 0; q < 4; q++) stg[buf][warp][q][lane] = make_uint4(v[4 * q], v[4 * q + 1], v[4 * q + 2], v[4 * q + 3]);
-            __syncthreads();
-#pragma unroll
-            for (int j = 0; j < KB; j++) {
-                if (bc + j >= bc1) break; // block-uniform
-                uint32_t A[16];
-#pragma unroll
-                for (int q = 0; q < 4; q++) {
-                    const uint4 t = stg[buf][j * R + rw][q][lane];
-                    A[4 * q] = t.x, A[4 * q + 1] = t.y, A[4 * q + 2] = t.z, A[4 * q + 3] = t.w;
+                for (int n = 0; n < NT; n += 2) {
+                    const uint32_t ad = xb + 16 * (8 * n * rs + kk / 8);
+                    if (n + 1 < NT)
+                        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                                     : "=r"(bq[n][0]), "=r"(bq[n][1]), "=r"(bq[n + 1][0]), "=r"(bq[n + 1][1]) : "r"(ad));
+                    else
+                        asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];" : "=r"(bq[n][0]), "=r"(bq[n][1]) : "r"(ad));
                 }
+                uint32_t v[8];
 #pragma unroll
-                for (int h = 0; h < 2; h++) mma_frags32_k16<NT>(*(const uint32_t(*)[8]) & A[8 * h], b[j][h], c);
+                for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
+                mma_frags32_k16<NT>(v, bq, c);
             }
         }
-        if (drow) mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane, m0);
+        mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
     }
+    asm volatile("cp.async.wait_group 0;\n" ::);
 }
 
 // Blocks per warp unit and the grid: all blocks resident (occupancy from
@@ -591,23 +590,27 @@ static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
     kern<<<grid, BM_WARPS * 32, 0, s>>>(a, X, M);
 }
 
-// bm4_share_kernel's grid: all blocks resident, steps per unit (a.chunk;
-// KB block columns a step) minimising waves x (steps + 2), as frag_grid.
+// bm4_xs_kernel's grid: all blocks resident, the unit length (4..16 block
+// columns; the activation buffers grow with it) minimising waves x
+// (blocks + 2), as frag_grid.
 template <int NT>
-static void bm4_share_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
+static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
-    auto kern = a.cols % 2 ? bm4_share_kernel<NT, true> : bm4_share_kernel<NT, false>;
-    int per_sm = 1;
-    if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, BM4_SHARE_W * 32, 0) != cudaSuccess || per_sm < 1) per_sm = 1;
-    const uint64_t resident = (uint64_t)wz_sm_count() * per_sm, kb = BM4_SHARE_W / BM4_SHARE_R;
-    const uint64_t strips = ((a.rows + 31) / 32 + BM4_SHARE_R - 1) / BM4_SHARE_R, steps = (a.bc + kb - 1) / kb;
+    auto kern = bm4_xs_kernel<NT>;
+    const uint64_t brows = (a.rows + 31) / 32, rgroups = (brows + BM_WARPS - 1) / BM_WARPS;
+    CU(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, 2 * 8 * NT * (64 * BM4_XS_MAX_CHUNK + 16)), "xs smem");
     uint64_t best = UINT64_MAX;
-    for (uint32_t ch = 2; ch <= 64; ch++) {
-        const uint64_t units = strips * ((steps + ch - 1) / ch), cost = (units + resident - 1) / resident * (ch + 2);
-        if (cost < best) { best = cost; a.chunk = ch; }
+    int grid = 1;
+    for (uint32_t ch = 4; ch <= BM4_XS_MAX_CHUNK; ch++) {
+        const size_t smem = 2 * 8 * NT * (64 * ch + 16);
+        int per_sm = 0;
+        if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, BM_WARPS * 32, smem) != cudaSuccess || per_sm < 1) per_sm = 1;
+        const uint64_t resident = (uint64_t)wz_sm_count() * per_sm, units = rgroups * ((a.bc + ch - 1) / ch);
+        const uint64_t cost = (units + resident - 1) / resident * (ch + 2);
+        if (cost < best) { best = cost; a.chunk = ch; grid = (int)std::min<uint64_t>(units, resident); }
     }
-    const uint64_t units = strips * ((steps + a.chunk - 1) / a.chunk);
-    kern<<<(int)std::min<uint64_t>(units, resident), BM4_SHARE_W * 32, 0, s>>>(a, X, M);
+    kern<<<grid, BM_WARPS * 32, 2 * 8 * NT * (64 * a.chunk + 16), s>>>(a, X, M);
+    return WZ_OK;
 }
 
 static int bm4_gemv_grid(const BmArgs &a)
@@ -660,10 +663,10 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         // The epilogue in the kernel where it won (NT = 1: -5%), else the re-zeroing conversion (v35).
         WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8, d_acc, d_y, s));
         if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
-        else if (WZ_BM4_SHARE && a.order == WZ_TA_ORDER_MMA) { // decode once, token slices (v37)
-            if (M <= 16) bm4_share_launch<1>(a, d_x, M, s);
-            else if (M <= 32) bm4_share_launch<2>(a, d_x, M, s);
-            else bm4_share_launch<4>(a, d_x, M, s);
+        else if (WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0) { // activations staged in shared memory (v38)
+            if (M <= 16) WZ_TRY(bm4_xs_launch<2>(a, d_x, M, s));
+            else if (M <= 32) WZ_TRY(bm4_xs_launch<4>(a, d_x, M, s));
+            else WZ_TRY(bm4_xs_launch<8>(a, d_x, M, s));
         } else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
         else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, s);
         else bm4_mma_launch<8>(a, d_x, M, s);
