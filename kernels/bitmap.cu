@@ -468,7 +468,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 // loads are worse). Here the 8 warps of a block take 8 block-rows of the
 // same K range (a unit: a.chunk block columns), the block copies the
 // range's activations into shared memory once by cp.async (the next
-// unit's while this one runs: two buffers, two barriers a unit), and B
+// unit's while this one runs: two buffers, one barrier a unit), and B
 // fragments come back by ldmatrix (~30 cycles): no L2 latency in the
 // warp's loop, 8x less activation traffic, no B pointers in registers.
 // (v37, a block sharing each decoded block among warps that split the
@@ -478,14 +478,13 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #ifndef WZ_BM4_XS
 #define WZ_BM4_XS 1 // 0: bm4_mma_kernel at M = 9..64 (before v38; the A/B)
 #endif
+#ifndef WZ_BM4_XS_MIN_M
+#define WZ_BM4_XS_MIN_M 9 // M = 1..8 keep bm4_mma_kernel (B a block ahead, the in-kernel epilogue)
+#endif
 #define BM4_XS_MAX_CHUNK 16
 #ifndef BM4_XS_NT8_BLOCKS
 #define BM4_XS_NT8_BLOCKS 1 // M = 33..64: 157 registers at 1 block an SM; 2 caps them at 128
 #endif
-__device__ __forceinline__ void cp_async16(uint32_t dst, const void *src, uint32_t bytes)
-{
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(bytes));
-}
 template <int NT>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS) bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
@@ -497,36 +496,24 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4
     const uint32_t xs_s = (uint32_t)__cvta_generic_to_shared(xs);
     const uint64_t brows = (a.rows + 31) / 32, rgroups = (brows + BM_WARPS - 1) / BM_WARPS;
     const uint64_t units_c = (a.bc + a.chunk - 1) / a.chunk, nunits = rgroups * units_c;
-    // The unit's activations: tokens 0 .. 8 NT - 1 (rows >= M and columns
-    // past the matrix zero-filled), 4 chunk pieces of 16 bytes a row.
     auto stage = [&](uint64_t u, int buf) {
-        const uint64_t k0 = (u % units_c) * a.chunk * 32;
-        for (uint32_t i = threadIdx.x; i < 8 * NT * 4 * a.chunk; i += BM_WARPS * 32) {
-            const uint32_t m = i / (4 * a.chunk), pc = i % (4 * a.chunk);
-            const uint64_t col = k0 + 8 * pc;
-            const bool in = (int)m < M && col < a.cols;
-            const uint32_t bytes = in ? (uint32_t)min((uint64_t)16, 2 * (a.cols - col)) : 0u;
-            cp_async16(xs_s + 16 * (buf * bufsz + m * rs + pc), in ? X + m * a.cols + col : X, bytes);
-        }
+        xs_stage(xs_s + 16 * buf * bufsz, rs, X, M, a.cols, (u % units_c) * a.chunk * 32, a.chunk * 32, 8 * NT);
         asm volatile("cp.async.commit_group;\n" ::);
     };
-    // ldmatrix address of this lane for n-tiles (n, n + 1) at k offset kk:
-    // matrix j = lane / 8 is token rows 8 (n + j / 2) .. +7, columns kk + 8 (j % 2).
-    const uint32_t lrow = 8 * ((lane >> 3) >> 1) + (lane & 7), lcol = 8 * ((lane >> 3) & 1);
     int buf = 0;
     if (blockIdx.x < nunits) stage(blockIdx.x, 0);
     for (uint64_t u = blockIdx.x; u < nunits; u += gridDim.x, buf ^= 1) {
-        __syncthreads(); // every warp is done with the other buffer (the previous unit)
+        // This unit's activations have landed and are visible to all; every
+        // warp is done with the previous unit, so the other buffer is free.
+        asm volatile("cp.async.wait_group 0;\n" ::);
+        __syncthreads();
         if (u + gridDim.x < nunits) stage(u + gridDim.x, buf ^ 1);
-        else asm volatile("cp.async.commit_group;\n" ::); // an empty group keeps the count
-        asm volatile("cp.async.wait_group 1;\n" ::);
-        __syncthreads(); // this unit's activations are visible to all
         const uint64_t br = (u / units_c) * BM_WARPS + warp, bc0 = (u % units_c) * a.chunk, bc1 = min(bc0 + a.chunk, a.bc);
         if (br >= brows) continue; // warp-uniform; the barriers above are passed by all
         float c[2][NT][4];
         mma_zero(c);
         Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
-        const uint32_t xb = xs_s + 16 * (buf * bufsz + lrow * rs);
+        const uint32_t xl = xs_lane_addr(xs_s + 16 * buf * bufsz, rs, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
             if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
@@ -535,17 +522,8 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4
             const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
 #pragma unroll
             for (int h = 0; h < 2; h++) {
-                const uint32_t kk = (uint32_t)(bcx - bc0) * 32 + 16 * h + lcol;
                 uint32_t bq[NT][2];
-#pragma unroll
-                for (int n = 0; n < NT; n += 2) {
-                    const uint32_t ad = xb + 16 * (8 * n * rs + kk / 8);
-                    if (n + 1 < NT)
-                        asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
-                                     : "=r"(bq[n][0]), "=r"(bq[n][1]), "=r"(bq[n + 1][0]), "=r"(bq[n + 1][1]) : "r"(ad));
-                    else
-                        asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];" : "=r"(bq[n][0]), "=r"(bq[n][1]) : "r"(ad));
-                }
+                xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
                 uint32_t v[8];
 #pragma unroll
                 for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
@@ -660,14 +638,14 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     BmArgs a = bm_args(g);
     if (!wz_gpu_bm_fused_ok(g, M)) return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d not supported by this blob (wz_gpu_bm_fused_ok)", M);
     if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8
-        // The epilogue in the kernel where it won (NT = 1: -5%), else the re-zeroing conversion (v35).
-        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8, d_acc, d_y, s));
-        if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
-        else if (WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0) { // activations staged in shared memory (v38)
-            if (M <= 16) WZ_TRY(bm4_xs_launch<2>(a, d_x, M, s));
-            else if (M <= 32) WZ_TRY(bm4_xs_launch<4>(a, d_x, M, s));
-            else WZ_TRY(bm4_xs_launch<8>(a, d_x, M, s));
-        } else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
+        // Activations staged in shared memory where rows are 16-byte aligned (v38).
+        const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;
+        // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
+        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8 && !xs, d_acc, d_y, s));
+        if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? bm4_xs_launch<2>(a, d_x, M, s)
+                       : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : bm4_xs_launch<8>(a, d_x, M, s));
+        else if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
+        else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
         else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, s);
         else bm4_mma_launch<8>(a, d_x, M, s);
         CU(cudaGetLastError(), "bm4_mma_kernel launch");

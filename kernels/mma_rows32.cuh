@@ -187,3 +187,48 @@ __device__ __forceinline__ void flush_stage32(uint16_t *out, uint64_t rows, uint
     }
     __syncwarp();
 }
+
+// ---- Activations staged in shared memory (v38) ----
+//
+// The warps of a block that work on the same K range share one copy of its
+// activations: tokens 0 .. ntok - 1 (rows >= M and columns past the matrix
+// zero-filled), row t at 16-byte unit t * rs. With rs odd, the 8 rows of an
+// ldmatrix 8x8 matrix fall on distinct 16-byte bank groups. Needs 16-byte
+// aligned rows: cols % 8 == 0 and an aligned X. The caller commits.
+__device__ __forceinline__ void xs_stage(uint32_t dst_s, uint32_t rs, const uint16_t *X, int M, uint64_t cols, uint64_t k0, uint32_t ncols,
+                                         uint32_t ntok)
+{
+    const uint32_t pieces = ncols / 8;
+    for (uint32_t i = threadIdx.x; i < ntok * pieces; i += blockDim.x) {
+        const uint32_t m = i / pieces, pc = i % pieces;
+        const uint64_t col = k0 + 8 * pc;
+        const bool in = (int)m < M && col < cols;
+        const uint32_t bytes = in ? (uint32_t)min((uint64_t)16, 2 * (cols - col)) : 0u; // 0: zero-fill
+        asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst_s + 16 * (m * rs + pc)), "l"(in ? X + m * cols + col : X), "r"(bytes));
+    }
+}
+
+// This lane's ldmatrix row address in a staged buffer at column 0: matrix
+// j = lane / 8 of an x4 covers token rows 8 (j / 2) .. +7 and columns
+// 8 (j % 2) .. +7 of a 16-column group, i.e. b[n][0], b[n][1], b[n+1][0],
+// b[n+1][1] (the B fragment layout, as MmaB loads it from global).
+__device__ __forceinline__ uint32_t xs_lane_addr(uint32_t buf_s, uint32_t rs, int lane)
+{
+    return buf_s + 16 * ((8 * ((lane >> 3) >> 1) + (lane & 7)) * rs + ((lane >> 3) & 1));
+}
+
+// B fragments of NT n-tiles for the 16 columns starting at column `col`
+// (a multiple of 16) of the staged buffer.
+template <int NT>
+__device__ __forceinline__ void xs_load_b(uint32_t lane_s, uint32_t rs, uint32_t col, uint32_t (&b)[NT][2])
+{
+#pragma unroll
+    for (int n = 0; n < NT; n += 2) {
+        const uint32_t ad = lane_s + 16 * (8 * n * rs + col / 8);
+        if (n + 1 < NT)
+            asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+                         : "=r"(b[n][0]), "=r"(b[n][1]), "=r"(b[n + 1][0]), "=r"(b[n + 1][1]) : "r"(ad));
+        else
+            asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0,%1}, [%2];" : "=r"(b[n][0]), "=r"(b[n][1]) : "r"(ad));
+    }
+}

@@ -15,6 +15,7 @@
 // over the OR of the group's eight exponent words), activation staging.
 #include <cuda_runtime.h>
 #include <stdint.h>
+#include <algorithm>
 extern "C" {
 #include "codecs/codecs.h"
 #include "codecs/rans/rans.h"
@@ -511,7 +512,20 @@ struct PairSmemMma {
 #endif
 #define MMA_BLOCKS(NT, ORD) (NT == 1 ? 2 : NT == 2 ? (ORD == WZ_TA_ORDER_MMA ? FRAG_NT2_BLOCKS : 2) : 1)
 
-template <int NT, int PB, int ILP, bool ODD, int ORD>
+// XS (v38, MMA order): the activations come from shared memory. The block's
+// PW warps take PW tile-rows of one tile column (a unit), the block copies
+// that column's K activations by cp.async once (the next unit's while this
+// one runs: two buffers, one barrier a unit) and B fragments come back by
+// ldmatrix after each group's decode (~30 cycles; from L2 they had to be
+// issued a group ahead and held across it). Needs 16-byte aligned
+// activation rows (mma_rows32.cuh).
+#ifndef WZ_TA_XS
+#define WZ_TA_XS 1 // 0: B fragments from L2 at every M (before v38; the A/B)
+#endif
+#ifndef WZ_TA_XS_MIN_M
+#define WZ_TA_XS_MIN_M 9
+#endif
+template <int NT, int PB, int ILP, bool ODD, int ORD, bool XS>
 __global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M)
 {
     extern __shared__ __align__(16) unsigned char smem_raw[];
@@ -522,23 +536,55 @@ __global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(Ta
     const uint32_t lt = W.lt, groups = W.groups, per_rg = W.per_rg;
     uint4 *st = S.stage[ORD == WZ_TA_ORDER_ROWS ? warp : 0];
     const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
-    for (uint64_t k = W.first(); k < a.ntiles; k += W.stride()) {
+    // XS: units of PW tile-rows x one tile column; row stride K/8 + 1 16-byte units (odd: K % 16 == 0).
+    const uint32_t rs = a.K / 8 + 1, bufsz = 8 * NT * rs;
+    const uint32_t xs_s = (uint32_t)__cvta_generic_to_shared(smem_raw + sizeof(PairSmemMma<ORD>));
+    const uint64_t trows = a.ntiles / a.tiles_c, nunits = XS ? (trows + PW - 1) / PW * a.tiles_c : a.ntiles;
+    auto stage = [&](uint64_t u, int buf) {
+        xs_stage(xs_s + 16 * buf * bufsz, rs, X, M, a.cols, (u % a.tiles_c) * a.K, a.K, 8 * NT);
+        asm volatile("cp.async.commit_group;\n" ::);
+    };
+    int buf = 0;
+    if (XS && blockIdx.x < nunits) stage(blockIdx.x, 0);
+    for (uint64_t u = XS ? blockIdx.x : W.first(); u < nunits; u += XS ? gridDim.x : W.stride(), buf ^= 1) {
+        uint64_t k = u;
+        const bool more = XS && u + gridDim.x < nunits;
+        if (XS) {
+            // This unit's activations have landed (each thread waits for its
+            // own copies) and are visible to all; every warp is done with the
+            // previous unit, so the other buffer is free for the next one.
+            asm volatile("cp.async.wait_group 0;\n" ::);
+            __syncthreads();
+            const uint64_t tr = u / a.tiles_c * PW + warp;
+            if (tr >= trows) { // warp-uniform
+                if (more) stage(u + gridDim.x, buf ^ 1);
+                continue;
+            }
+            k = tr * a.tiles_c + u % a.tiles_c;
+        }
         PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
         float c[2][NT][4];
         mma_zero(c);
         MmaB<NT, ODD> xb(X, a.cols, M, c0, a.K, lane);
+        const uint32_t xl = xs_lane_addr(xs_s + 16 * buf * bufsz, rs, lane);
         GroupPos p = {0, 0};
         for (uint32_t q = 0; q < groups; q++) {
             uint4 rn = t.next_raw(q, groups);
-            uint32_t b[NT][2]; // issued before the decode, used after it (~1000 cycles later)
-            xb.load(b, a.cols);
+            uint32_t b[NT][2]; // from L2: issued before the decode, used after it (~1000 cycles later)
+            if (!XS) xb.load(b, a.cols);
             GroupPos pn = p;
             pn.next(per_rg);
-            xb.next(pn.rg != p.rg, a.K);
+            if (!XS) xb.next(pn.rg != p.rg, a.K);
             uint32_t v[8];
             t.template group<PB>(a, S.tab, lt, lane, q, groups, v);
+            // The next unit's copy goes out after the tile's first group:
+            // pring_top_up waits for all but its newest ring chunk, so a copy
+            // issued before the first top-up would be waited for at once; by
+            // the next top-up (~3 groups on) it has landed.
+            if (more && q == 0) stage(u + gridDim.x, buf ^ 1);
+            if (XS) xs_load_b<NT>(xl, rs, 16 * p.cg, b);
             if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, b, c);
             else mma_rows32_k16<NT>(st, st_s, lane, v, b, c);
             t.keep_raw(rn);
@@ -620,7 +666,20 @@ struct Mma {
     template <int PB, int ILP, int ORD>
     static wz_err launch(const TaArgs &a, const uint16_t *X, int M, cudaStream_t s)
     {
-        auto kern = a.cols % 2 ? ta_mma_kernel<NT, PB, ILP, true, ORD> : ta_mma_kernel<NT, PB, ILP, false, ORD>;
+        // Activations from shared memory (v38) where rows are 16-byte aligned and a tile is one row group.
+        const bool xs = WZ_TA_XS && ORD == WZ_TA_ORDER_MMA && M >= WZ_TA_XS_MIN_M && a.T == 32 && a.K % 16 == 0 && a.cols % 8 == 0 &&
+                        ((uintptr_t)X & 15) == 0;
+        if (xs) {
+            auto kern = ta_mma_kernel<NT, PB, ILP, false, ORD, true>;
+            const size_t smem = sizeof(PairSmemMma<ORD>) + 2 * 16 * (size_t)(8 * NT) * (a.K / 8 + 1);
+            WZ_TRY(set_smem(kern, smem));
+            const uint64_t units = (a.ntiles / a.tiles_c + PW - 1) / PW * a.tiles_c;
+            const int grid = (int)std::min<uint64_t>(units, (uint64_t)wz_sm_count() * MMA_BLOCKS(NT, ORD));
+            kern<<<grid, PW * 32, smem, s>>>(a, X, M);
+            CU(cudaGetLastError(), "ta_mma_kernel launch");
+            return WZ_OK;
+        }
+        auto kern = a.cols % 2 ? ta_mma_kernel<NT, PB, ILP, true, ORD, false> : ta_mma_kernel<NT, PB, ILP, false, ORD, false>;
         const size_t smem = sizeof(PairSmemMma<ORD>);
         WZ_TRY(set_smem(kern, smem));
         kern<<<pair_grid(a.ntiles, MMA_BLOCKS(NT, ORD)), PW * 32, smem, s>>>(a, X, M);
