@@ -523,7 +523,7 @@ struct PairSmemMma {
 #define WZ_TA_XS 1 // 0: B fragments from L2 at every M (before v38; the A/B)
 #endif
 #ifndef WZ_TA_XS_MIN_M
-#define WZ_TA_XS_MIN_M 9
+#define WZ_TA_XS_MIN_M 17 // M = 9..16 (1 block an SM): 2-9% slower staged (a barrier a unit, units of 16 tiles: coarser waves); v38 A/B
 #endif
 template <int NT, int PB, int ILP, bool ODD, int ORD, bool XS>
 __global__ void __launch_bounds__(PW * 32, MMA_BLOCKS(NT, ORD)) ta_mma_kernel(TaArgs a, const uint16_t *__restrict__ X, int M)

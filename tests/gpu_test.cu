@@ -263,6 +263,7 @@ int main()
         test_decode_exact(96, 272, 64, 256, 0.5, WZ_TA_MODEL_PAIR16, 1);
         test_decode_exact(8192, 1024, 32, 32, 0.02);
         test_decode_exact(64, 4096, 32, 320, 0.02);
+        test_decode_exact(100, 648, 32, 320, 0.5); // activations staged (v38): partial tile-row group, zero-filled last tile column
         test_hostile();
     }
     g_order = WZ_TA_ORDER_ROWS;
@@ -279,6 +280,7 @@ int main()
     test_bitmap(&wz_codec_bitmap4, 256, 512, 0.02, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 100, 300, 3.0, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 100, 301, 0.5, WZ_TA_ORDER_MMA);
+    test_bitmap(&wz_codec_bitmap4, 100, 296, 0.5, WZ_TA_ORDER_MMA); // activations staged (v38): partial row group and last block
     test_bitmap(&wz_codec_bitmap4, 64, 256, 1e-30, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 4096, 1024, 0.02, WZ_TA_ORDER_MMA);
     printf("gpu_test: %s (%d failures)\n", fails ? "FAILED" : "all passed", fails);
