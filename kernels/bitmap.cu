@@ -482,9 +482,6 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #define WZ_BM4_XS_MIN_M 9 // M = 1..8 keep bm4_mma_kernel (B a block ahead, the in-kernel epilogue)
 #endif
 #define BM4_XS_MAX_CHUNK 16
-#ifndef BM4_XS_NT8_PFD
-#define BM4_XS_NT8_PFD 1 // M = 33..64: compressed blocks prefetched this many ahead (1 or 2)
-#endif
 #ifndef BM4_XS_NT8_BLOCKS
 #define BM4_XS_NT8_BLOCKS 1 // M = 33..64: 157 registers at 1 block an SM; 2 caps them at 128
 #endif
@@ -515,19 +512,11 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4
         if (br >= brows) continue; // warp-uniform; the barriers above are passed by all
         float c[2][NT][4];
         mma_zero(c);
-        // Compressed blocks PFD ahead in registers (PFD 2 where the
-        // accumulators leave 8 warps an SM: fewer loads in flight otherwise).
-        constexpr int PFD = NT == 8 ? BM4_XS_NT8_PFD : 1;
-        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
-        [[maybe_unused]] Bm4Block nx2;
-        if constexpr (PFD > 1) if (bc0 + 1 < bc1) nx2 = bm4_load(a, br * a.bc + bc0 + 1, lane);
+        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane); // one block ahead (two measured no faster at M = 64, v38c)
         const uint32_t xl = xs_lane_addr(xs_s + 16 * buf * bufsz, rs, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
-            if constexpr (PFD > 1) {
-                nx = nx2;
-                if (bcx + 2 < bc1) nx2 = bm4_load(a, br * a.bc + bcx + 2, lane);
-            } else if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
             const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
