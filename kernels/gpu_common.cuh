@@ -20,6 +20,15 @@ static inline int wz_sm_count(void)
     return sms;
 }
 
+// Shared memory a block may opt in to (227 KB on H100): kernels whose
+// staging grows with the tile fall back to a smaller form beyond it.
+static inline size_t wz_smem_optin(void)
+{
+    static int b = 0;
+    if (!b) { int dev = 0; cudaGetDevice(&dev); cudaDeviceGetAttribute(&b, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev); if (!b) b = 48 * 1024; }
+    return (size_t)b;
+}
+
 // Split-K sums for the tensor-core kernels (v35). Warps add partial sums
 // for a 32-row group into acc by atomics (mma_flush). acc (M x rows fp32)
 // belongs to the matrix object and is zero between calls (calls on one

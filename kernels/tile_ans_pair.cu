@@ -666,12 +666,14 @@ struct Mma {
     template <int PB, int ILP, int ORD>
     static wz_err launch(const TaArgs &a, const uint16_t *X, int M, cudaStream_t s)
     {
-        // Activations from shared memory (v38) where rows are 16-byte aligned and a tile is one row group.
+        // Activations from shared memory (v38) where rows are 16-byte aligned, a tile is one row group
+        // and two buffers of the tile's K columns fit beside the table and rings (wide tiles: from L2).
+        const size_t smem_xs = sizeof(PairSmemMma<ORD>) + 2 * 16 * (size_t)(8 * NT) * (a.K / 8 + 1);
         const bool xs = WZ_TA_XS && ORD == WZ_TA_ORDER_MMA && M >= WZ_TA_XS_MIN_M && a.T == 32 && a.K % 16 == 0 && a.cols % 8 == 0 &&
-                        ((uintptr_t)X & 15) == 0;
+                        ((uintptr_t)X & 15) == 0 && smem_xs <= wz_smem_optin();
         if (xs) {
             auto kern = ta_mma_kernel<NT, PB, ILP, false, ORD, true>;
-            const size_t smem = sizeof(PairSmemMma<ORD>) + 2 * 16 * (size_t)(8 * NT) * (a.K / 8 + 1);
+            const size_t smem = smem_xs;
             WZ_TRY(set_smem(kern, smem));
             const uint64_t units = (a.ntiles / a.tiles_c + PW - 1) / PW * a.tiles_c;
             const int grid = (int)std::min<uint64_t>(units, (uint64_t)wz_sm_count() * MMA_BLOCKS(NT, ORD));

@@ -264,6 +264,7 @@ int main()
         test_decode_exact(8192, 1024, 32, 32, 0.02);
         test_decode_exact(64, 4096, 32, 320, 0.02);
         test_decode_exact(100, 648, 32, 320, 0.5); // activations staged (v38): partial tile-row group, zero-filled last tile column
+        test_decode_exact(64, 2048, 32, 1024, 0.02); // wide tiles: staged at M <= 32, from L2 beyond (the shared-memory opt-in limit)
         test_hostile();
     }
     g_order = WZ_TA_ORDER_ROWS;
