@@ -483,7 +483,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #endif
 #define BM4_XS_MAX_CHUNK 16
 #ifndef BM4_XS_NT8_BLOCKS
-#define BM4_XS_NT8_BLOCKS 1 // M = 33..64: 157 registers at 1 block an SM; 2 caps them at 128
+#define BM4_XS_NT8_BLOCKS 1 // M = 33..64: 164 registers at 1 block an SM; 2 caps them at 128 and spills (v38a: 4% slower)
 #endif
 template <int NT>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS) bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
@@ -576,14 +576,20 @@ static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
     auto kern = bm4_xs_kernel<NT>;
     const uint64_t brows = (a.rows + 31) / 32, rgroups = (brows + BM_WARPS - 1) / BM_WARPS;
-    CU(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, 2 * 8 * NT * (64 * BM4_XS_MAX_CHUNK + 16)), "xs smem");
+    // Blocks an SM per unit length: a property of the kernel and its shared
+    // memory only, so asked of the runtime once (not on every call).
+    static int per_sm[BM4_XS_MAX_CHUNK + 1];
+    if (!per_sm[BM4_XS_MAX_CHUNK]) {
+        CU(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, 2 * 8 * NT * (64 * BM4_XS_MAX_CHUNK + 16)), "xs smem");
+        for (uint32_t ch = 4; ch <= BM4_XS_MAX_CHUNK; ch++)
+            if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm[ch], kern, BM_WARPS * 32, 2 * 8 * NT * (64 * ch + 16)) != cudaSuccess ||
+                per_sm[ch] < 1)
+                per_sm[ch] = 1;
+    }
     uint64_t best = UINT64_MAX;
     int grid = 1;
     for (uint32_t ch = 4; ch <= BM4_XS_MAX_CHUNK; ch++) {
-        const size_t smem = 2 * 8 * NT * (64 * ch + 16);
-        int per_sm = 0;
-        if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, BM_WARPS * 32, smem) != cudaSuccess || per_sm < 1) per_sm = 1;
-        const uint64_t resident = (uint64_t)wz_sm_count() * per_sm, units = rgroups * ((a.bc + ch - 1) / ch);
+        const uint64_t resident = (uint64_t)wz_sm_count() * per_sm[ch], units = rgroups * ((a.bc + ch - 1) / ch);
         const uint64_t cost = (units + resident - 1) / resident * (ch + 2);
         if (cost < best) { best = cost; a.chunk = ch; grid = (int)std::min<uint64_t>(units, resident); }
     }

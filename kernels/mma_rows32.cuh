@@ -113,17 +113,17 @@ __device__ __forceinline__ void mma_frags32_k16(const uint32_t (&v)[8], const ui
     }
 }
 
-// Split-K flush: add the accumulators of rows r0 .. r0+31 and tokens m0 ..
-// m0 + 8 NT - 1 to acc (M x rows, fp32; tokens >= M are padding) and zero them.
+// Split-K flush: add the accumulators of rows r0 .. r0+31 to acc (M x rows,
+// fp32; columns m >= M of the last n-tile are padding) and zero them.
 template <int NT>
-__device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, int M, uint64_t r0, int lane, int m0 = 0)
+__device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, int M, uint64_t r0, int lane)
 {
 #pragma unroll
     for (int rb = 0; rb < 2; rb++) {
         uint64_t row = r0 + rb * 16 + lane / 4;
 #pragma unroll
         for (int n = 0; n < NT; n++) {
-            int m = m0 + n * 8 + 2 * (lane & 3);
+            int m = n * 8 + 2 * (lane & 3);
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 const uint64_t rw = row + 8 * h;
