@@ -345,7 +345,7 @@ int main(int argc, char **argv)
                 if (use_fused) wz_gpu_ta_gemv(g, dX, M, dY, dAcc, 0);
                 else { wz_gpu_ta_decode(g, dDec, 0); cublas(dDec); }
             };
-            // bitmap4 at M = 16..64 has both a tensor-core kernel and decode +
+            // bitmap4 at M = 9..64 has both a tensor-core kernel and decode +
             // cuBLAS: both checked and timed, the faster reported (as tile-ans).
             const int bm4_mma = bfused_ok[1] && M > WZ_GPU_GEMV_MAX_M;
             int bm4_dc = 0; // force bitmap4's decode + cuBLAS

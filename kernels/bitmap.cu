@@ -542,17 +542,26 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4
 // 8-block unit left o (5120x5120: 3200 units) 32 units over one wave of
 // 3168 warps, a second wave for 1% of the work (v32: o at 31 us against
 // the rows GEMV's 26).
+// The unit length ch in lo..hi (block columns) for `rowunits` rows of units
+// over a.bc block columns that minimises waves x (ch + 2), given how many
+// units can run at once for each ch (resident(ch)); sets a.chunk.
+template <class F>
+static void pick_chunk(BmArgs &a, uint64_t rowunits, uint32_t lo, uint32_t hi, F resident)
+{
+    uint64_t best = UINT64_MAX;
+    for (uint32_t ch = lo; ch <= hi; ch++) {
+        const uint64_t r = resident(ch), units = rowunits * ((a.bc + ch - 1) / ch), cost = (units + r - 1) / r * (ch + 2);
+        if (cost < best) { best = cost; a.chunk = ch; }
+    }
+}
+
 template <class K>
 static int frag_grid(K kern, BmArgs &a)
 {
     int per_sm = 1;
     if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kern, BM_WARPS * 32, 0) != cudaSuccess || per_sm < 1) per_sm = 1;
     const uint64_t resident = (uint64_t)wz_sm_count() * per_sm * BM_WARPS, brows = (a.rows + 31) / 32;
-    uint64_t best = UINT64_MAX;
-    for (uint32_t ch = 4; ch <= 32; ch++) {
-        const uint64_t units = brows * ((a.bc + ch - 1) / ch), cost = (units + resident - 1) / resident * (ch + 2);
-        if (cost < best) { best = cost; a.chunk = ch; }
-    }
+    pick_chunk(a, brows, 4, 32, [&](uint32_t) { return resident; }); // a unit is a warp's
     const uint64_t units = brows * ((a.bc + a.chunk - 1) / a.chunk), blocks = (units + BM_WARPS - 1) / BM_WARPS;
     return (int)std::min<uint64_t>(blocks, resident / BM_WARPS);
 }
@@ -569,8 +578,8 @@ static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 }
 
 // bm4_xs_kernel's grid: all blocks resident, the unit length (4..16 block
-// columns; the activation buffers grow with it) minimising waves x
-// (blocks + 2), as frag_grid.
+// columns; the activation buffers, and so the blocks an SM, depend on it)
+// by frag_grid's measure (pick_chunk).
 template <int NT>
 static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
@@ -586,13 +595,9 @@ static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
                 per_sm[ch] < 1)
                 per_sm[ch] = 1;
     }
-    uint64_t best = UINT64_MAX;
-    int grid = 1;
-    for (uint32_t ch = 4; ch <= BM4_XS_MAX_CHUNK; ch++) {
-        const uint64_t resident = (uint64_t)wz_sm_count() * per_sm[ch], units = rgroups * ((a.bc + ch - 1) / ch);
-        const uint64_t cost = (units + resident - 1) / resident * (ch + 2);
-        if (cost < best) { best = cost; a.chunk = ch; grid = (int)std::min<uint64_t>(units, resident); }
-    }
+    pick_chunk(a, rgroups, 4, BM4_XS_MAX_CHUNK, [&](uint32_t ch) { return (uint64_t)wz_sm_count() * per_sm[ch]; }); // a unit is a block's
+    const uint64_t units = rgroups * ((a.bc + a.chunk - 1) / a.chunk);
+    const int grid = (int)std::min<uint64_t>(units, (uint64_t)wz_sm_count() * per_sm[a.chunk]);
     kern<<<grid, BM_WARPS * 32, 2 * 8 * NT * (64 * a.chunk + 16), s>>>(a, X, M);
     return WZ_OK;
 }

@@ -31,8 +31,8 @@ wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream);
 /* Fused Y[M, rows] = X[M, cols] . W^T, bf16 in/out, fp32 accumulation.
  * d_acc: M*rows floats of scratch for the CUDA-core GEMVs; the tensor-core
  * paths keep their own split-K sums in the matrix object (zero between
- * calls, written back as bf16 inside the kernel), so calls on one matrix
- * must not overlap. M in {1, 2, 4, 8} (CUDA cores); for the
+ * calls: Y is written from them by a conversion launch that re-zeroes them,
+ * or inside the kernel), so calls on one matrix must not overlap. M in {1, 2, 4, 8} (CUDA cores); for the
  * PAIR16 model also 9..64 (tensor cores); PAIR16 in the MMA element order:
  * every M in 1..64 on tensor cores. See wz_gpu_ta_fused_ok(). */
 #define WZ_GPU_GEMV_MAX_M 8

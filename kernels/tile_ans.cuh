@@ -28,7 +28,7 @@ struct TaArgs {
 wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s);
 wz_err ta_pair_gemv(const TaArgs &a, const uint16_t *X, int M, float *acc, cudaStream_t s); // rows order, M in 1, 2, 4, 8: CUDA cores
 // Tensor cores (n-tiles of 8) for every M in the MMA order, for M > 8 in
-// the rows order; a.sk holds the split-K scratch and Y (no memset, no
-// conversion launch).
+// the rows order; a.sk holds the split-K sums the matrix keeps at zero (no
+// memset) and Y, which the caller's conversion launch writes (splitk_end).
 int ta_pair_on_tensor_cores(const TaArgs &a, int M);
 wz_err ta_pair_mma(const TaArgs &a, const uint16_t *X, int M, cudaStream_t s);

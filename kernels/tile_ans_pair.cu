@@ -671,20 +671,14 @@ struct Mma {
         const size_t smem_xs = sizeof(PairSmemMma<ORD>) + 2 * 16 * (size_t)(8 * NT) * (a.K / 8 + 1);
         const bool xs = WZ_TA_XS && ORD == WZ_TA_ORDER_MMA && M >= WZ_TA_XS_MIN_M && a.T == 32 && a.K % 16 == 0 && a.cols % 8 == 0 &&
                         ((uintptr_t)X & 15) == 0 && smem_xs <= wz_smem_optin();
-        if (xs) {
-            auto kern = ta_mma_kernel<NT, PB, ILP, false, ORD, true>;
-            const size_t smem = smem_xs;
-            WZ_TRY(set_smem(kern, smem));
-            const uint64_t units = (a.ntiles / a.tiles_c + PW - 1) / PW * a.tiles_c;
-            const int grid = (int)std::min<uint64_t>(units, (uint64_t)wz_sm_count() * MMA_BLOCKS(NT, ORD));
-            kern<<<grid, PW * 32, smem, s>>>(a, X, M);
-            CU(cudaGetLastError(), "ta_mma_kernel launch");
-            return WZ_OK;
-        }
-        auto kern = a.cols % 2 ? ta_mma_kernel<NT, PB, ILP, true, ORD, false> : ta_mma_kernel<NT, PB, ILP, false, ORD, false>;
-        const size_t smem = sizeof(PairSmemMma<ORD>);
+        // Staged: a unit is PW tile-rows of one tile column; else a warp takes tiles.
+        auto kern = xs ? ta_mma_kernel<NT, PB, ILP, false, ORD, true>
+                       : a.cols % 2 ? ta_mma_kernel<NT, PB, ILP, true, ORD, false> : ta_mma_kernel<NT, PB, ILP, false, ORD, false>;
+        const size_t smem = xs ? smem_xs : sizeof(PairSmemMma<ORD>);
+        const uint64_t units = xs ? (a.ntiles / a.tiles_c + PW - 1) / PW * a.tiles_c : a.ntiles;
+        const int grid = xs ? (int)std::min<uint64_t>(units, (uint64_t)wz_sm_count() * MMA_BLOCKS(NT, ORD)) : pair_grid(units, MMA_BLOCKS(NT, ORD));
         WZ_TRY(set_smem(kern, smem));
-        kern<<<pair_grid(a.ntiles, MMA_BLOCKS(NT, ORD)), PW * 32, smem, s>>>(a, X, M);
+        kern<<<grid, PW * 32, smem, s>>>(a, X, M);
         CU(cudaGetLastError(), "ta_mma_kernel launch");
         return WZ_OK;
     }
