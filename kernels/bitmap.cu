@@ -238,6 +238,43 @@ __device__ __forceinline__ uint32_t bm4_pair_fast(const Bm4Block &k, int p, cons
     return (rb & 0x007f007fu) | ((rb << 8) & 0x80008000u) | e;
 }
 
+// Escapes of half h (pairs 8h .. 8h+7) patched into escape-free pairs
+// (bm4_pair_fast leaves a code-15 exponent zero). A lane's escape bytes
+// follow its nibbles in order, so a running count finds each one.
+__device__ __forceinline__ void bm4_patch(int h, const uint32_t (&fl)[4], const uint8_t *ebase, uint32_t (&v)[8])
+{
+    uint32_t before = h ? __popc(fl[0]) + __popc(fl[1]) : 0u;
+#pragma unroll
+    for (int p = 0; p < 8; p++) {
+        const int P = h * 8 + p;
+        const uint32_t f = (fl[P >> 2] >> (8 * (P & 3))) & 0x11u;
+        if (f & 0x01u) v[p] = (v[p] & 0xffff807fu) | ((uint32_t)__ldg(ebase + before++) << 7);
+        if (f & 0x10u) v[p] = (v[p] & 0x807fffffu) | ((uint32_t)__ldg(ebase + before++) << 23);
+    }
+}
+
+// The 8 pairs of half h: all decoded escape-free, then — only in blocks
+// where some lane of the warp has an escape (`esc`, warp-uniform) — the
+// escapes patched in. One branch a half: written as a select per pair
+// (esc ? bm4_pair : bm4_pair_fast), ptxas merged both into bm4_pair with a
+// predicated branch and a convergence barrier per pair (SASS, v39: ~5 of
+// a pair's ~14 instructions on the escape-free path).
+#ifndef WZ_BM4_PATCH
+#define WZ_BM4_PATCH 1 // 0: the select per pair (before v39; the A/B)
+#endif
+__device__ __forceinline__ void bm4_half(const Bm4Block &k, int h, const uint32_t *lut, bool esc, const uint32_t (&fl)[4], const uint8_t *ebase,
+                                         uint32_t (&v)[8])
+{
+    if (!WZ_BM4_PATCH) {
+#pragma unroll
+        for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, ebase) : bm4_pair_fast(k, h * 8 + p, lut);
+        return;
+    }
+#pragma unroll
+    for (int p = 0; p < 8; p++) v[p] = bm4_pair_fast(k, h * 8 + p, lut);
+    if (esc) bm4_patch(h, fl, ebase, v);
+}
+
 __device__ __forceinline__ const uint8_t *bm4_ebase(const BmArgs &a, const Bm4Block &k, const uint32_t (&fl)[4], int lane)
 {
     uint32_t c = __popc(fl[0]) + __popc(fl[1]) + __popc(fl[2]) + __popc(fl[3]);
@@ -278,14 +315,13 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
             Bm4Block k = nx;
             if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-            const uint8_t *eb = bm4_ebase(a, k, fl, lane);
-            uint32_t v[16];
-#pragma unroll
-            for (int p = 0; p < 16; p++) v[p] = bm4_pair(k, p, lut, fl, eb);
+            const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
+            const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+            uint32_t va[8], vb[8]; // pairs 0-7, 8-15
+            bm4_half(k, 0, lut, esc, fl, eb, va);
+            bm4_half(k, 1, lut, esc, fl, eb, vb);
             uint64_t col = bcx * 32;
             if (ORD == WZ_TA_ORDER_MMA) {
-                const uint32_t(&va)[8] = *(const uint32_t(*)[8])&v[0];
-                const uint32_t(&vb)[8] = *(const uint32_t(*)[8])&v[8];
                 if (col + 32 <= a.cols && (a.cols & 7) == 0) { // warp-uniform
                     const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(&stage[warp][0][0]);
                     __syncwarp(); // the previous block's reads of the stage are done
@@ -302,7 +338,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
             if (full) {
                 __syncwarp();
 #pragma unroll
-                for (int p = 0; p < 16; p++) stage[warp][lane][p] = v[p];
+                for (int p = 0; p < 16; p++) stage[warp][lane][p] = p < 8 ? va[p] : vb[p - 8];
                 __syncwarp();
 #pragma unroll
                 for (int j = 0; j < 4; j++) {
@@ -313,8 +349,9 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
             } else if (row < a.rows) {
                 uint16_t *o = out + row * a.cols + col;
                 for (int p = 0; p < 16; p++) {
-                    if (col + 2 * p < a.cols) o[2 * p] = (uint16_t)v[p];
-                    if (col + 2 * p + 1 < a.cols) o[2 * p + 1] = (uint16_t)(v[p] >> 16);
+                    const uint32_t w = p < 8 ? va[p] : vb[p - 8];
+                    if (col + 2 * p < a.cols) o[2 * p] = (uint16_t)w;
+                    if (col + 2 * p + 1 < a.cols) o[2 * p + 1] = (uint16_t)(w >> 16);
                 }
             }
         }
@@ -445,8 +482,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             for (int h = 0; h < 2; h++) {
                 if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
                 uint32_t v[8];
-#pragma unroll
-                for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
+                bm4_half(k, h, lut, esc, fl, eb, v);
                 if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, bq[h], c);
                 else mma_rows32_k16<NT>(st, st_s, lane, v, bq[h], c);
             }
@@ -525,8 +561,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4
                 uint32_t bq[NT][2];
                 xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
                 uint32_t v[8];
-#pragma unroll
-                for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, eb) : bm4_pair_fast(k, h * 8 + p, lut);
+                bm4_half(k, h, lut, esc, fl, eb, v);
                 mma_frags32_k16<NT>(v, bq, c);
             }
         }
