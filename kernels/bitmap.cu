@@ -186,21 +186,33 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm_gemv_kernel(BmArgs a, const 
 // ~8 instructions before its FMAs.
 struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo; };
 
-__device__ __forceinline__ Bm4Block bm4_load(const BmArgs &a, uint64_t b, int lane)
-{
-    const uint8_t *blk = a.blocks + b * BM4_BLOCK_BYTES;
-    Bm4Block k;
-    k.c = __ldg((const uint4 *)blk + lane);
-    k.r0 = __ldg((const uint4 *)(blk + 512) + 2 * lane);
-    k.r1 = __ldg((const uint4 *)(blk + 512) + 2 * lane + 1);
-    k.eo = __ldg(a.esc_off + b);
-    return k;
-}
+// A warp's walk along a block-row, block b onwards: running pointers to
+// this lane's codes and raw bytes and to the block's escape offset
+// (the block index times 1536, recomputed in 64 bits every block, cost ~20
+// instructions of a block's ~230 on the M = 1 path: SASS, v39).
+struct Bm4Cursor {
+    const uint8_t *c, *r;
+    const uint32_t *eo;
+    __device__ Bm4Cursor(const BmArgs &a, uint64_t b, int lane)
+        : c(a.blocks + b * BM4_BLOCK_BYTES + 16 * lane), r(a.blocks + b * BM4_BLOCK_BYTES + 512 + 32 * lane), eo(a.esc_off + b) {}
+    __device__ __forceinline__ Bm4Block load() const
+    {
+        Bm4Block k;
+        k.c = __ldg((const uint4 *)c);
+        k.r0 = __ldg((const uint4 *)r);
+        k.r1 = __ldg((const uint4 *)r + 1);
+        k.eo = __ldg(eo);
+        return k;
+    }
+    __device__ __forceinline__ void next() { c += BM4_BLOCK_BYTES; r += BM4_BLOCK_BYTES; eo++; }
+};
 
 __device__ __forceinline__ uint32_t u4(const uint4 &v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
 
-// Nibble-is-15 flags of a code word, one bit at the low bit of each nibble.
-__device__ __forceinline__ uint32_t esc_flags(uint32_t w) { return w & (w >> 1) & (w >> 2) & (w >> 3) & 0x11111111u; }
+// Nibble-is-15 flags of a code word, one bit at the high bit (3) of each
+// nibble: its low three bits all set carry into bit 3, which must be set
+// too. Three instructions (the four shifted ANDs took five).
+__device__ __forceinline__ uint32_t esc_flags(uint32_t w) { return ((w & 0x77777777u) + 0x11111111u) & w & 0x88888888u; }
 
 // bf16x2 of weights 2k, 2k+1 of this lane's row. Escapes (code 15) come
 // from the escape list: `ebase` is this lane's first escape of the block.
@@ -213,14 +225,14 @@ __device__ __forceinline__ uint32_t bm4_pair(const Bm4Block &k, int p, const uin
     uint32_t rb = __byte_perm(rw, 0u, b0 | 0x40u | ((b0 + 1) << 8) | 0x4000u); // bytes -> positions 0 and 2
     uint32_t t = (rb & 0x007f007fu) | ((rb << 8) & 0x80008000u);
     uint32_t w2 = t | e;
-    uint32_t f = (fl[p >> 2] >> sh) & 0x11u;
+    uint32_t f = (fl[p >> 2] >> sh) & 0x88u;
     if (f) { // rare: at least one of the two is an escape
         uint32_t before = 0;
 #pragma unroll
         for (int j = 0; j < 4; j++) if (j < (p >> 2)) before += __popc(fl[j]);
         before += __popc(fl[p >> 2] & ((1u << sh) - 1u));
-        if (f & 0x01u) { w2 = (w2 & 0xffff807fu) | ((uint32_t)__ldg(ebase + before) << 7); before++; }
-        if (f & 0x10u) w2 = (w2 & 0x807fffffu) | ((uint32_t)__ldg(ebase + before) << 23);
+        if (f & 0x08u) { w2 = (w2 & 0xffff807fu) | ((uint32_t)__ldg(ebase + before) << 7); before++; }
+        if (f & 0x80u) w2 = (w2 & 0x807fffffu) | ((uint32_t)__ldg(ebase + before) << 23);
     }
     return w2;
 }
@@ -240,17 +252,25 @@ __device__ __forceinline__ uint32_t bm4_pair_fast(const Bm4Block &k, int p, cons
 
 // Escapes of half h (pairs 8h .. 8h+7) patched into escape-free pairs
 // (bm4_pair_fast leaves a code-15 exponent zero). A lane's escape bytes
-// follow its nibbles in order, so a running count finds each one.
+// follow its nibbles in order, so a running count finds each one. The loop
+// runs only in lanes with an escape in the half (~2% of a block's lanes with
+// a 15-exponent window, though ~36% of blocks have one somewhere: v39), a
+// pass per escape; written per pair, predicated, it cost ~140 instructions
+// a half in every block with an escape (SASS, v39a).
 __device__ __forceinline__ void bm4_patch(int h, const uint32_t (&fl)[4], const uint8_t *ebase, uint32_t (&v)[8])
 {
+    uint64_t m = fl[2 * h] | (uint64_t)fl[2 * h + 1] << 32; // bit 32 (p >> 2) + 8 (p & 3) + 4 nibble + 3
+    if (!m) return;
     uint32_t before = h ? __popc(fl[0]) + __popc(fl[1]) : 0u;
+    do {
+        const int b = __ffsll((long long)m) - 1, p = (b >> 5) * 4 + ((b >> 3) & 3);
+        const bool hi = (b >> 2) & 1;
+        const uint32_t e = (uint32_t)__ldg(ebase + before++), keep = hi ? 0x807fffffu : 0xffff807fu, put = e << (hi ? 23 : 7);
 #pragma unroll
-    for (int p = 0; p < 8; p++) {
-        const int P = h * 8 + p;
-        const uint32_t f = (fl[P >> 2] >> (8 * (P & 3))) & 0x11u;
-        if (f & 0x01u) v[p] = (v[p] & 0xffff807fu) | ((uint32_t)__ldg(ebase + before++) << 7);
-        if (f & 0x10u) v[p] = (v[p] & 0x807fffffu) | ((uint32_t)__ldg(ebase + before++) << 23);
-    }
+        for (int q = 0; q < 8; q++)
+            if (q == p) v[q] = (v[q] & keep) | put;
+        m &= m - 1;
+    } while (m);
 }
 
 // The 8 pairs of half h: all decoded escape-free, then — only in blocks
@@ -310,10 +330,12 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
     for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
         uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc), row = br * 32 + lane;
-        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        Bm4Cursor cur(a, br * a.bc + bc0, lane);
+        Bm4Block nx = cur.load();
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
-            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            cur.next();
+            if (bcx + 1 < bc1) nx = cur.load();
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
             const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
@@ -399,10 +421,12 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
         float s0[M], s1[M];
 #pragma unroll
         for (int m = 0; m < M; m++) s0[m] = s1[m] = 0.f;
-        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        Bm4Cursor cur(a, br * a.bc + bc0, lane);
+        Bm4Block nx = cur.load();
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
-            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            cur.next();
+            if (bcx + 1 < bc1) nx = cur.load();
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const float2 *xp = (const float2 *)&xs[0][(bcx - bc0) * 32];
             if (!__any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3])) { // warp-uniform fast path
@@ -458,7 +482,8 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         float c[2][NT][4];
         mma_zero(c);
         MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, a.chunk * 32, lane);
-        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane);
+        Bm4Cursor cur(a, br * a.bc + bc0, lane);
+        Bm4Block nx = cur.load();
         // PF (NT = 1, M <= 8): a block's B fragments are loaded a block
         // ahead — the decode of 8 pairs (~50 instructions) does not cover an
         // L2 round trip, and 4 more registers fit; wider n-tiles load each
@@ -470,7 +495,8 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             for (int h = 0; h < 2; h++) { xb.load(bq[h], a.cols); xb.next(false, 0); }
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
-            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            cur.next();
+            if (bcx + 1 < bc1) nx = cur.load();
             uint32_t bn[2][NT][2];
             if (PF)
 #pragma unroll
@@ -548,11 +574,13 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4
         if (br >= brows) continue; // warp-uniform; the barriers above are passed by all
         float c[2][NT][4];
         mma_zero(c);
-        Bm4Block nx = bm4_load(a, br * a.bc + bc0, lane); // one block ahead (two measured no faster at M = 64, v38c)
+        Bm4Cursor cur(a, br * a.bc + bc0, lane);
+        Bm4Block nx = cur.load(); // one block ahead (two measured no faster at M = 64, v38c)
         const uint32_t xl = xs_lane_addr(xs_s + 16 * buf * bufsz, rs, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
-            if (bcx + 1 < bc1) nx = bm4_load(a, br * a.bc + bcx + 1, lane);
+            cur.next();
+            if (bcx + 1 < bc1) nx = cur.load();
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
             const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
