@@ -27,4 +27,5 @@ args=(); for f in "$OUT"/bm4-*.json; do args+=("$(basename "$f" .json)=$f"); don
 python3 harness/ab_summary.py --key bitmap4_us "${args[@]}" | tee "$OUT/ab-summary.txt"
 python3 harness/ab_summary.py "${args[@]}" | tail -8 | tee -a "$OUT/ab-summary.txt"
 # The device tool returns at most 8 files: everything but the summary in one archive.
-(cd "$OUT" && tar czf bundle.tgz --exclude bundle.tgz --exclude ab-summary.txt . && find . -type f ! -name bundle.tgz ! -name ab-summary.txt -delete)
+# (Written outside $OUT first: tar reading the folder it writes into fails.)
+T=$(mktemp -d) && (cd "$OUT" && tar czf "$T/bundle.tgz" --exclude ab-summary.txt . && find . -type f ! -name ab-summary.txt -delete) && mv "$T/bundle.tgz" "$OUT/"

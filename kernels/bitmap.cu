@@ -282,10 +282,11 @@ __device__ __forceinline__ void bm4_patch(int h, const uint32_t (&fl)[4], const 
 #ifndef WZ_BM4_PATCH
 #define WZ_BM4_PATCH 1 // 0: the select per pair (before v39; the A/B)
 #endif
+template <bool PATCH = WZ_BM4_PATCH>
 __device__ __forceinline__ void bm4_half(const Bm4Block &k, int h, const uint32_t *lut, bool esc, const uint32_t (&fl)[4], const uint8_t *ebase,
                                          uint32_t (&v)[8])
 {
-    if (!WZ_BM4_PATCH) {
+    if (!PATCH) {
 #pragma unroll
         for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, ebase) : bm4_pair_fast(k, h * 8 + p, lut);
         return;
@@ -547,8 +548,15 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #ifndef BM4_XS_NT8_BLOCKS
 #define BM4_XS_NT8_BLOCKS 1 // M = 33..64: 164 registers at 1 block an SM; 2 caps them at 128 and spills (v38a: 4% slower)
 #endif
+#ifndef BM4_XS_NT2_BLOCKS
+#define BM4_XS_NT2_BLOCKS 3 // M = 9..16: 80 registers
+#endif
+#ifndef WZ_BM4_XS_PATCH_NT2
+#define WZ_BM4_XS_PATCH_NT2 1 // 0: M = 9..16 keeps the select per pair (bm4_half)
+#endif
 template <int NT>
-__global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS) bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
+__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
+    bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
     __shared__ uint32_t lut[256];
     extern __shared__ __align__(16) uint4 xs[]; // [2][8 NT tokens][4 chunk + 1]
@@ -589,7 +597,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT <= 2 ? 3 : NT == 4 ? 2 : BM4
                 uint32_t bq[NT][2];
                 xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
                 uint32_t v[8];
-                bm4_half(k, h, lut, esc, fl, eb, v);
+                bm4_half<WZ_BM4_PATCH && (NT != 2 || WZ_BM4_XS_PATCH_NT2)>(k, h, lut, esc, fl, eb, v);
                 mma_frags32_k16<NT>(v, bq, c);
             }
         }
