@@ -552,7 +552,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #define BM4_XS_NT2_BLOCKS 3 // M = 9..16: 80 registers
 #endif
 #ifndef WZ_BM4_XS_PATCH_NT2
-#define WZ_BM4_XS_PATCH_NT2 1 // 0: M = 9..16 keeps the select per pair (bm4_half)
+#define WZ_BM4_XS_PATCH_NT2 0 // M = 9..16 keeps the select per pair (v39b: 208 vs 221 us, the patch loop spills at 80 registers)
 #endif
 template <int NT>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
