@@ -214,17 +214,31 @@ __device__ __forceinline__ uint32_t u4(const uint4 &v, int i) { return i == 0 ? 
 // too. Three instructions (the four shifted ANDs took five).
 __device__ __forceinline__ uint32_t esc_flags(uint32_t w) { return ((w & 0x77777777u) + 0x11111111u) & w & 0x88888888u; }
 
+// A pair's two raw bytes (sign, 7 mantissa bits) joined with its exponents
+// e (bits 7-14 and 23-30, from the lookup table): one PRMT copies each
+// byte into both bytes of its half — the low copy gives the mantissa, the
+// high copy's top bit the sign — and one LOP3 keeps those and ORs e in.
+// (v39: was PRMT to bytes 0 and 2, shift, two LOP3s: 4 instructions.)
+#ifndef WZ_BM4_MERGE2
+#define WZ_BM4_MERGE2 1
+#endif
+__device__ __forceinline__ uint32_t bm4_merge(uint32_t rw, int p, uint32_t e)
+{
+    const uint32_t b0 = 2 * (p & 1); // byte of weight 2k within rw
+    if (!WZ_BM4_MERGE2) { // the v38 form, for the A/B
+        const uint32_t rb = __byte_perm(rw, 0u, b0 | 0x40u | ((b0 + 1) << 8) | 0x4000u);
+        return (rb & 0x007f007fu) | ((rb << 8) & 0x80008000u) | e;
+    }
+    return (__byte_perm(rw, 0u, b0 * 0x11u | (b0 + 1) * 0x1100u) & 0x807f807fu) | e;
+}
+
 // bf16x2 of weights 2k, 2k+1 of this lane's row. Escapes (code 15) come
 // from the escape list: `ebase` is this lane's first escape of the block.
 __device__ __forceinline__ uint32_t bm4_pair(const Bm4Block &k, int p, const uint32_t *lut, const uint32_t (&fl)[4], const uint8_t *ebase)
 {
     uint32_t cw = u4(k.c, p >> 2), sh = 8 * (p & 3);
     uint32_t e = lut[(cw >> sh) & 0xffu];
-    uint32_t rw = u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3);
-    uint32_t b0 = 2 * (p & 1);                          // byte of weight 2k within rw
-    uint32_t rb = __byte_perm(rw, 0u, b0 | 0x40u | ((b0 + 1) << 8) | 0x4000u); // bytes -> positions 0 and 2
-    uint32_t t = (rb & 0x007f007fu) | ((rb << 8) & 0x80008000u);
-    uint32_t w2 = t | e;
+    uint32_t w2 = bm4_merge(u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3), p, e);
     uint32_t f = (fl[p >> 2] >> sh) & 0x88u;
     if (f) { // rare: at least one of the two is an escape
         uint32_t before = 0;
@@ -244,10 +258,7 @@ __device__ __forceinline__ uint32_t bm4_pair_fast(const Bm4Block &k, int p, cons
 {
     uint32_t cw = u4(k.c, p >> 2), sh = 8 * (p & 3);
     uint32_t e = lut[(cw >> sh) & 0xffu];
-    uint32_t rw = u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3);
-    uint32_t b0 = 2 * (p & 1);
-    uint32_t rb = __byte_perm(rw, 0u, b0 | 0x40u | ((b0 + 1) << 8) | 0x4000u);
-    return (rb & 0x007f007fu) | ((rb << 8) & 0x80008000u) | e;
+    return bm4_merge(u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3), p, e);
 }
 
 // Escapes of half h (pairs 8h .. 8h+7) patched into escape-free pairs
