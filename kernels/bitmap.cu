@@ -205,7 +205,19 @@ struct Bm4Cursor {
         return k;
     }
     __device__ __forceinline__ void next() { c += BM4_BLOCK_BYTES; r += BM4_BLOCK_BYTES; eo++; }
+    // The block D past this one into L2 (the caller checks that it lies in
+    // the unit): the register prefetch a block ahead then waits on L2, not
+    // on DRAM, without holding more registers (v8) or shared memory (v10).
+    template <int D>
+    __device__ __forceinline__ void prefetch_l2() const
+    {
+        asm volatile("prefetch.global.L2 [%0];" ::"l"(c + D * BM4_BLOCK_BYTES));
+        asm volatile("prefetch.global.L2 [%0];" ::"l"(r + D * BM4_BLOCK_BYTES));
+    }
 };
+#ifndef WZ_BM4_L2PF
+#define WZ_BM4_L2PF 0 // blocks ahead for Bm4Cursor::prefetch_l2 in the fused kernels (0: none); an A/B for v40
+#endif
 
 __device__ __forceinline__ uint32_t u4(const uint4 &v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
 
@@ -219,6 +231,22 @@ __device__ __forceinline__ uint32_t esc_flags(uint32_t w) { return ((w & 0x77777
 // byte into both bytes of its half — the low copy gives the mantissa, the
 // high copy's top bit the sign — and one LOP3 keeps those and ORs e in.
 // (v39: was PRMT to bytes 0 and 2, shift, two LOP3s: 4 instructions.)
+// The table entry of code byte `sh / 8` of cw. The table is 1 KB aligned in
+// shared memory, so its address is the byte's offset ORed into the base:
+// SHF + LOP3, where indexing lut[] added the base in one more IADD per pair
+// in the M = 1 kernel (ptxas folds it into [R+UR] elsewhere; SASS, v39).
+#ifndef WZ_BM4_LUT_OR
+#define WZ_BM4_LUT_OR 0 // an A/B for v40
+#endif
+__device__ __forceinline__ uint32_t bm4_lut_entry(const uint32_t *lut, uint32_t cw, uint32_t sh)
+{
+    if (!WZ_BM4_LUT_OR) return lut[(cw >> sh) & 0xffu];
+    const uint32_t off = sh >= 2 ? (cw >> (sh - 2)) & 0x3fcu : (cw << 2) & 0x3fcu;
+    uint32_t e;
+    asm("ld.shared.u32 %0, [%1];" : "=r"(e) : "r"((uint32_t)__cvta_generic_to_shared(lut) | off));
+    return e;
+}
+
 #ifndef WZ_BM4_MERGE2
 #define WZ_BM4_MERGE2 1
 #endif
@@ -237,7 +265,7 @@ __device__ __forceinline__ uint32_t bm4_merge(uint32_t rw, int p, uint32_t e)
 __device__ __forceinline__ uint32_t bm4_pair(const Bm4Block &k, int p, const uint32_t *lut, const uint32_t (&fl)[4], const uint8_t *ebase)
 {
     uint32_t cw = u4(k.c, p >> 2), sh = 8 * (p & 3);
-    uint32_t e = lut[(cw >> sh) & 0xffu];
+    uint32_t e = bm4_lut_entry(lut, cw, sh);
     uint32_t w2 = bm4_merge(u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3), p, e);
     uint32_t f = (fl[p >> 2] >> sh) & 0x88u;
     if (f) { // rare: at least one of the two is an escape
@@ -257,7 +285,7 @@ __device__ __forceinline__ uint32_t bm4_pair(const Bm4Block &k, int p, const uin
 __device__ __forceinline__ uint32_t bm4_pair_fast(const Bm4Block &k, int p, const uint32_t *lut)
 {
     uint32_t cw = u4(k.c, p >> 2), sh = 8 * (p & 3);
-    uint32_t e = lut[(cw >> sh) & 0xffu];
+    uint32_t e = bm4_lut_entry(lut, cw, sh);
     return bm4_merge(u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3), p, e);
 }
 
@@ -335,7 +363,7 @@ __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
 template <int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uint16_t *out)
 {
-    __shared__ uint32_t lut[256];
+    __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ __align__(16) uint32_t stage[BM_WARPS][32][ORD == WZ_TA_ORDER_MMA ? 16 : 17]; // rows: +1 word, conflict-free row writes
     bm4_lut(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
@@ -414,7 +442,7 @@ __device__ __forceinline__ void bm4_fma_pair(uint32_t w2, const float2 *xp, floa
 template <int M>
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
 {
-    __shared__ uint32_t lut[256];
+    __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ __align__(16) float xs[M][BM_CHUNK * 32];
     bm4_lut(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
@@ -482,7 +510,7 @@ template <int NT, bool ODD, int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
-    __shared__ uint32_t lut[256];
+    __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ uint4 stage[ORD == WZ_TA_ORDER_ROWS ? BM_WARPS : 1][64];
     bm4_lut(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
@@ -509,6 +537,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             Bm4Block k = nx;
             cur.next();
             if (bcx + 1 < bc1) nx = cur.load();
+            if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
             uint32_t bn[2][NT][2];
             if (PF)
 #pragma unroll
@@ -569,7 +598,7 @@ template <int NT>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
     bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
-    __shared__ uint32_t lut[256];
+    __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     extern __shared__ __align__(16) uint4 xs[]; // [2][8 NT tokens][4 chunk + 1]
     bm4_lut(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
@@ -600,6 +629,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 3 : NT == 2 ? BM4_XS_
             Bm4Block k = nx;
             cur.next();
             if (bcx + 1 < bc1) nx = cur.load();
+            if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
             const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
