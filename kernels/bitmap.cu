@@ -335,6 +335,57 @@ __device__ __forceinline__ void bm4_half(const Bm4Block &k, int h, const uint32_
     if (esc) bm4_patch(h, fl, ebase, v);
 }
 
+// ---- Row split (v40, M = 33..64): two warps share a 32x32 block, warp rb
+// taking rows 16 rb .. 16 rb + 15 — the 4 pairs p = 8 h + 4 rb + a of each
+// half h, i.e. code word 2 h + rb and 8 bytes of each half's raw bytes —
+// so a lane holds 32 accumulators at M = 64 instead of 64 and an SM twice
+// the warps (v38's count: 2 warps a scheduler, 0.40 issue a cycle). ----
+struct Bm4Quarter { uint32_t c[2]; uint2 r[2]; }; // this warp's code word and raw bytes of each half
+
+// Blocks for the row split: the whole code vector (the escape count runs
+// over all of a lane's nibbles), 8 raw bytes of each half.
+struct Bm4QCursor {
+    const uint8_t *c, *r;
+    const uint32_t *eo;
+    __device__ Bm4QCursor(const BmArgs &a, uint64_t b, int lane, int rb)
+        : c(a.blocks + b * BM4_BLOCK_BYTES + 16 * lane), r(a.blocks + b * BM4_BLOCK_BYTES + 512 + 32 * lane + 8 * rb), eo(a.esc_off + b) {}
+    __device__ __forceinline__ Bm4Block load() const
+    {
+        Bm4Block k;
+        k.c = __ldg((const uint4 *)c);
+        const uint2 r0 = __ldg((const uint2 *)r), r1 = __ldg((const uint2 *)(r + 16));
+        k.r0 = make_uint4(r0.x, r0.y, r1.x, r1.y); // packed: half 0's words, then half 1's
+        k.r1 = make_uint4(0, 0, 0, 0);
+        k.eo = __ldg(eo);
+        return k;
+    }
+    __device__ __forceinline__ void next() { c += BM4_BLOCK_BYTES; r += BM4_BLOCK_BYTES; eo++; }
+};
+
+// The 4 pairs of half h, rows 16 rb .. (k from Bm4QCursor: raw words in
+// k.r0). v is the A fragment of those rows for the half's 16 columns.
+__device__ __forceinline__ void bm4_quarter(const Bm4Block &k, int h, int rb, const uint32_t *lut, bool esc, const uint32_t (&fl)[4],
+                                            const uint8_t *ebase, uint32_t (&v)[4])
+{
+    const uint32_t cw = rb ? (h ? k.c.w : k.c.y) : (h ? k.c.z : k.c.x);
+    const uint32_t rw[2] = {h ? k.r0.z : k.r0.x, h ? k.r0.w : k.r0.y};
+#pragma unroll
+    for (int q = 0; q < 4; q++) v[q] = bm4_merge(rw[q >> 1], q, bm4_lut_entry(lut, cw, 8 * q));
+    if (!esc) return;
+    uint32_t m = rb ? (h ? fl[3] : fl[1]) : (h ? fl[2] : fl[0]); // bit 8 q + 4 nibble + 3
+    if (!m) return;
+    uint32_t before = (h ? __popc(fl[0]) + __popc(fl[1]) : 0u) + (rb ? __popc(fl[2 * h]) : 0u);
+    do {
+        const int b = __ffs((int)m) - 1, q = (b >> 3) & 3;
+        const bool hi = (b >> 2) & 1;
+        const uint32_t e = (uint32_t)__ldg(ebase + before++), keep = hi ? 0x807fffffu : 0xffff807fu, put = e << (hi ? 23 : 7);
+#pragma unroll
+        for (int t = 0; t < 4; t++)
+            if (t == q) v[t] = (v[t] & keep) | put;
+        m &= m - 1;
+    } while (m);
+}
+
 __device__ __forceinline__ const uint8_t *bm4_ebase(const BmArgs &a, const Bm4Block &k, const uint32_t (&fl)[4], int lane)
 {
     uint32_t c = __popc(fl[0]) + __popc(fl[1]) + __popc(fl[2]) + __popc(fl[3]);
@@ -594,14 +645,18 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #ifndef WZ_BM4_XS_PATCH_NT2
 #define WZ_BM4_XS_PATCH_NT2 0 // M = 9..16 keeps the select per pair (v39b: 208 vs 221 us, the patch loop spills at 80 registers)
 #endif
-template <int NT>
-__global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
+#ifndef WZ_BM4_XS_RS8
+#define WZ_BM4_XS_RS8 0 // 1: M = 33..64 splits each block's rows between two warps (16 warps a block); an A/B for v40
+#endif
+#define BM4_XS_RS_NT8 (WZ_BM4_XS_RS8 ? 2 : 1)
+template <int NT, int RS>
+__global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? 1 : NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
     bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     extern __shared__ __align__(16) uint4 xs[]; // [2][8 NT tokens][4 chunk + 1]
     bm4_lut(lut, a.base);
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, wr = warp / RS, rb = warp % RS; // RS = 2: block-row wr, rows 16 rb ..
     const uint32_t rs = 4 * a.chunk + 1, bufsz = 8 * NT * rs; // row stride, buffer size (16-byte units)
     const uint32_t xs_s = (uint32_t)__cvta_generic_to_shared(xs);
     const uint64_t brows = (a.rows + 31) / 32, rgroups = (brows + BM_WARPS - 1) / BM_WARPS;
@@ -618,13 +673,36 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? 3 : NT == 2 ? BM4_XS_
         asm volatile("cp.async.wait_group 0;\n" ::);
         __syncthreads();
         if (u + gridDim.x < nunits) stage(u + gridDim.x, buf ^ 1);
-        const uint64_t br = (u / units_c) * BM_WARPS + warp, bc0 = (u % units_c) * a.chunk, bc1 = min(bc0 + a.chunk, a.bc);
+        const uint64_t br = (u / units_c) * BM_WARPS + wr, bc0 = (u % units_c) * a.chunk, bc1 = min(bc0 + a.chunk, a.bc);
         if (br >= brows) continue; // warp-uniform; the barriers above are passed by all
+        const uint32_t xl = xs_lane_addr(xs_s + 16 * buf * bufsz, rs, lane);
+        if constexpr (RS == 2) {
+            float c[NT][4] = {};
+            Bm4QCursor cur(a, br * a.bc + bc0, lane, rb);
+            Bm4Block nx = cur.load();
+            for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
+                Bm4Block k = nx;
+                cur.next();
+                if (bcx + 1 < bc1) nx = cur.load();
+                uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
+                const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
+                const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+#pragma unroll
+                for (int h = 0; h < 2; h++) {
+                    uint32_t bq[NT][2], v[4];
+                    xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
+                    bm4_quarter(k, h, rb, lut, esc, fl, eb, v);
+#pragma unroll
+                    for (int n = 0; n < NT; n++) mma_bf16(c[n], v, bq[n][0], bq[n][1]);
+                }
+            }
+            mma_flush16<NT>(c, a.sk.acc, a.rows, M, br * 32 + 16 * rb, lane);
+            continue;
+        }
         float c[2][NT][4];
         mma_zero(c);
         Bm4Cursor cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load(); // one block ahead (two measured no faster at M = 64, v38c)
-        const uint32_t xl = xs_lane_addr(xs_s + 16 * buf * bufsz, rs, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
             cur.next();
@@ -692,10 +770,11 @@ static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 // bm4_xs_kernel's grid: all blocks resident, the unit length (4..16 block
 // columns; the activation buffers, and so the blocks an SM, depend on it)
 // by frag_grid's measure (pick_chunk).
-template <int NT>
+template <int NT, int RS = 1>
 static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
-    auto kern = bm4_xs_kernel<NT>;
+    auto kern = bm4_xs_kernel<NT, RS>;
+    constexpr int threads = BM_WARPS * RS * 32;
     const uint64_t brows = (a.rows + 31) / 32, rgroups = (brows + BM_WARPS - 1) / BM_WARPS;
     // Blocks an SM per unit length: a property of the kernel and its shared
     // memory only, so asked of the runtime once (not on every call).
@@ -703,14 +782,14 @@ static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
     if (!per_sm[BM4_XS_MAX_CHUNK]) {
         CU(cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, 2 * 8 * NT * (64 * BM4_XS_MAX_CHUNK + 16)), "xs smem");
         for (uint32_t ch = 4; ch <= BM4_XS_MAX_CHUNK; ch++)
-            if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm[ch], kern, BM_WARPS * 32, 2 * 8 * NT * (64 * ch + 16)) != cudaSuccess ||
+            if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm[ch], kern, threads, 2 * 8 * NT * (64 * ch + 16)) != cudaSuccess ||
                 per_sm[ch] < 1)
                 per_sm[ch] = 1;
     }
     pick_chunk(a, rgroups, 4, BM4_XS_MAX_CHUNK, [&](uint32_t ch) { return (uint64_t)wz_sm_count() * per_sm[ch]; }); // a unit is a block's
     const uint64_t units = rgroups * ((a.bc + a.chunk - 1) / a.chunk);
     const int grid = (int)std::min<uint64_t>(units, (uint64_t)wz_sm_count() * per_sm[a.chunk]);
-    kern<<<grid, BM_WARPS * 32, 2 * 8 * NT * (64 * a.chunk + 16), s>>>(a, X, M);
+    kern<<<grid, threads, 2 * 8 * NT * (64 * a.chunk + 16), s>>>(a, X, M);
     return WZ_OK;
 }
 
@@ -766,7 +845,7 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
         WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8 && !xs, d_acc, d_y, s));
         if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? bm4_xs_launch<2>(a, d_x, M, s)
-                       : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : bm4_xs_launch<8>(a, d_x, M, s));
+                       : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : (bm4_xs_launch<8, BM4_XS_RS_NT8>(a, d_x, M, s)));
         else if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
         else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
         else if (M <= 32) bm4_mma_launch<4>(a, d_x, M, s);

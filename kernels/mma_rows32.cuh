@@ -113,26 +113,32 @@ __device__ __forceinline__ void mma_frags32_k16(const uint32_t (&v)[8], const ui
     }
 }
 
-// Split-K flush: add the accumulators of rows r0 .. r0+31 to acc (M x rows,
-// fp32; columns m >= M of the last n-tile are padding) and zero them.
+// Split-K flush of one 16-row m-tile: add the accumulators of rows r0 ..
+// r0+15 to acc (M x rows, fp32; columns m >= M of the last n-tile are
+// padding) and zero them.
+template <int NT>
+__device__ __forceinline__ void mma_flush16(float (&c)[NT][4], float *acc, uint64_t rows, int M, uint64_t r0, int lane)
+{
+    const uint64_t row = r0 + lane / 4;
+#pragma unroll
+    for (int n = 0; n < NT; n++) {
+        const int m = n * 8 + 2 * (lane & 3);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const uint64_t rw = row + 8 * h;
+            if (rw < rows && m < M) atomicAdd(acc + (uint64_t)m * rows + rw, c[n][2 * h]);
+            if (rw < rows && m + 1 < M) atomicAdd(acc + (uint64_t)(m + 1) * rows + rw, c[n][2 * h + 1]);
+        }
+        c[n][0] = c[n][1] = c[n][2] = c[n][3] = 0.f;
+    }
+}
+
+// The same for rows r0 .. r0+31 (two m-tiles).
 template <int NT>
 __device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, int M, uint64_t r0, int lane)
 {
-#pragma unroll
-    for (int rb = 0; rb < 2; rb++) {
-        uint64_t row = r0 + rb * 16 + lane / 4;
-#pragma unroll
-        for (int n = 0; n < NT; n++) {
-            int m = n * 8 + 2 * (lane & 3);
-#pragma unroll
-            for (int h = 0; h < 2; h++) {
-                const uint64_t rw = row + 8 * h;
-                if (rw < rows && m < M) atomicAdd(acc + (uint64_t)m * rows + rw, c[rb][n][2 * h]);
-                if (rw < rows && m + 1 < M) atomicAdd(acc + (uint64_t)(m + 1) * rows + rw, c[rb][n][2 * h + 1]);
-            }
-            c[rb][n][0] = c[rb][n][1] = c[rb][n][2] = c[rb][n][3] = 0.f;
-        }
-    }
+    mma_flush16<NT>(c[0], acc, rows, M, r0, lane);
+    mma_flush16<NT>(c[1], acc, rows, M, r0 + 16, lane);
 }
 
 // ---- MMA-order groups back to row-major memory (the standalone decoders
