@@ -325,14 +325,14 @@ template <bool PATCH = WZ_BM4_PATCH>
 __device__ __forceinline__ void bm4_half(const Bm4Block &k, int h, const uint32_t *lut, bool esc, const uint32_t (&fl)[4], const uint8_t *ebase,
                                          uint32_t (&v)[8])
 {
-    if (!PATCH) {
+    if constexpr (!PATCH) {
 #pragma unroll
         for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, ebase) : bm4_pair_fast(k, h * 8 + p, lut);
-        return;
-    }
+    } else {
 #pragma unroll
-    for (int p = 0; p < 8; p++) v[p] = bm4_pair_fast(k, h * 8 + p, lut);
-    if (esc) bm4_patch(h, fl, ebase, v);
+        for (int p = 0; p < 8; p++) v[p] = bm4_pair_fast(k, h * 8 + p, lut);
+        if (esc) bm4_patch(h, fl, ebase, v);
+    }
 }
 
 // ---- Row split (v40, M = 33..64): two warps share a 32x32 block, warp rb
