@@ -190,21 +190,40 @@ struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo; };
 // this lane's codes and raw bytes and to the block's escape offset
 // (the block index times 1536, recomputed in 64 bits every block, cost ~20
 // instructions of a block's ~230 on the M = 1 path: SASS, v39).
+// Q (the row split, v40): 8 raw bytes of each half, those of rows 16 rb ..
+// 16 rb + 15, packed into r0 (half 0's two words, then half 1's); the codes
+// stay whole (the escape count runs over all of a lane's nibbles).
+template <bool Q = false>
 struct Bm4Cursor {
     const uint8_t *c, *r;
     const uint32_t *eo;
-    __device__ Bm4Cursor(const BmArgs &a, uint64_t b, int lane)
-        : c(a.blocks + b * BM4_BLOCK_BYTES + 16 * lane), r(a.blocks + b * BM4_BLOCK_BYTES + 512 + 32 * lane), eo(a.esc_off + b) {}
+    __device__ Bm4Cursor(const BmArgs &a, uint64_t b, int lane, int rb = 0)
+        : c(a.blocks + b * BM4_BLOCK_BYTES + 16 * lane), r(a.blocks + b * BM4_BLOCK_BYTES + 512 + 32 * lane + 8 * rb), eo(a.esc_off + b) {}
     __device__ __forceinline__ Bm4Block load() const
     {
         Bm4Block k;
         k.c = __ldg((const uint4 *)c);
-        k.r0 = __ldg((const uint4 *)r);
-        k.r1 = __ldg((const uint4 *)r + 1);
+        if (Q) {
+            const uint2 r0 = __ldg((const uint2 *)r), r1 = __ldg((const uint2 *)(r + 16));
+            k.r0 = make_uint4(r0.x, r0.y, r1.x, r1.y);
+            k.r1 = make_uint4(0, 0, 0, 0);
+        } else {
+            k.r0 = __ldg((const uint4 *)r);
+            k.r1 = __ldg((const uint4 *)r + 1);
+        }
         k.eo = __ldg(eo);
         return k;
     }
     __device__ __forceinline__ void next() { c += BM4_BLOCK_BYTES; r += BM4_BLOCK_BYTES; eo++; }
+    // The current block, moving on and loading the next one into nx if
+    // there is one (`more`): the walk's step, one block ahead.
+    __device__ __forceinline__ Bm4Block step(Bm4Block &nx, bool more)
+    {
+        const Bm4Block k = nx;
+        next();
+        if (more) nx = load();
+        return k;
+    }
     // The block D past this one into L2 (the caller checks that it lies in
     // the unit): the register prefetch a block ahead then waits on L2, not
     // on DRAM, without holding more registers (v8) or shared memory (v10).
@@ -340,30 +359,8 @@ __device__ __forceinline__ void bm4_half(const Bm4Block &k, int h, const uint32_
 // half h, i.e. code word 2 h + rb and 8 bytes of each half's raw bytes —
 // so a lane holds 32 accumulators at M = 64 instead of 64 and an SM twice
 // the warps (v38's count: 2 warps a scheduler, 0.40 issue a cycle). ----
-struct Bm4Quarter { uint32_t c[2]; uint2 r[2]; }; // this warp's code word and raw bytes of each half
-
-// Blocks for the row split: the whole code vector (the escape count runs
-// over all of a lane's nibbles), 8 raw bytes of each half.
-struct Bm4QCursor {
-    const uint8_t *c, *r;
-    const uint32_t *eo;
-    __device__ Bm4QCursor(const BmArgs &a, uint64_t b, int lane, int rb)
-        : c(a.blocks + b * BM4_BLOCK_BYTES + 16 * lane), r(a.blocks + b * BM4_BLOCK_BYTES + 512 + 32 * lane + 8 * rb), eo(a.esc_off + b) {}
-    __device__ __forceinline__ Bm4Block load() const
-    {
-        Bm4Block k;
-        k.c = __ldg((const uint4 *)c);
-        const uint2 r0 = __ldg((const uint2 *)r), r1 = __ldg((const uint2 *)(r + 16));
-        k.r0 = make_uint4(r0.x, r0.y, r1.x, r1.y); // packed: half 0's words, then half 1's
-        k.r1 = make_uint4(0, 0, 0, 0);
-        k.eo = __ldg(eo);
-        return k;
-    }
-    __device__ __forceinline__ void next() { c += BM4_BLOCK_BYTES; r += BM4_BLOCK_BYTES; eo++; }
-};
-
-// The 4 pairs of half h, rows 16 rb .. (k from Bm4QCursor: raw words in
-// k.r0). v is the A fragment of those rows for the half's 16 columns.
+// The 4 pairs of half h, rows 16 rb .. (k from Bm4Cursor<true>: raw words
+// in k.r0). v is the A fragment of those rows for the half's 16 columns.
 __device__ __forceinline__ void bm4_quarter(const Bm4Block &k, int h, int rb, const uint32_t *lut, bool esc, const uint32_t (&fl)[4],
                                             const uint8_t *ebase, uint32_t (&v)[4])
 {
@@ -396,6 +393,22 @@ __device__ __forceinline__ const uint8_t *bm4_ebase(const BmArgs &a, const Bm4Bl
     return a.esc + k.eo + (incl - c);
 }
 
+// A block's escape state: the flags of its code words, whether any lane of
+// the warp has an escape (warp-uniform), and this lane's first escape byte.
+struct Bm4Esc {
+    uint32_t fl[4];
+    bool any;
+    const uint8_t *eb;
+};
+__device__ __forceinline__ Bm4Esc bm4_escapes(const BmArgs &a, const Bm4Block &k, int lane)
+{
+    Bm4Esc e;
+    e.fl[0] = esc_flags(k.c.x), e.fl[1] = esc_flags(k.c.y), e.fl[2] = esc_flags(k.c.z), e.fl[3] = esc_flags(k.c.w);
+    e.any = __any_sync(0xffffffffu, e.fl[0] | e.fl[1] | e.fl[2] | e.fl[3]);
+    e.eb = e.any ? bm4_ebase(a, k, e.fl, lane) : a.esc;
+    return e;
+}
+
 __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
 {
     for (uint32_t i = threadIdx.x; i < 256; i += blockDim.x) {
@@ -421,7 +434,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
     for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
         uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc), row = br * 32 + lane;
-        Bm4Cursor cur(a, br * a.bc + bc0, lane);
+        Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load();
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
@@ -512,7 +525,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
         float s0[M], s1[M];
 #pragma unroll
         for (int m = 0; m < M; m++) s0[m] = s1[m] = 0.f;
-        Bm4Cursor cur(a, br * a.bc + bc0, lane);
+        Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load();
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
@@ -573,7 +586,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         float c[2][NT][4];
         mma_zero(c);
         MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, a.chunk * 32, lane);
-        Bm4Cursor cur(a, br * a.bc + bc0, lane);
+        Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load();
         // PF (NT = 1, M <= 8): a block's B fragments are loaded a block
         // ahead — the decode of 8 pairs (~50 instructions) does not cover an
@@ -678,20 +691,16 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? 1 : NT == 1 ? 3 
         const uint32_t xl = xs_lane_addr(xs_s + 16 * buf * bufsz, rs, lane);
         if constexpr (RS == 2) {
             float c[NT][4] = {};
-            Bm4QCursor cur(a, br * a.bc + bc0, lane, rb);
+            Bm4Cursor<true> cur(a, br * a.bc + bc0, lane, rb);
             Bm4Block nx = cur.load();
             for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
-                Bm4Block k = nx;
-                cur.next();
-                if (bcx + 1 < bc1) nx = cur.load();
-                uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-                const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
-                const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+                const Bm4Block k = cur.step(nx, bcx + 1 < bc1);
+                const Bm4Esc es = bm4_escapes(a, k, lane);
 #pragma unroll
                 for (int h = 0; h < 2; h++) {
                     uint32_t bq[NT][2], v[4];
                     xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
-                    bm4_quarter(k, h, rb, lut, esc, fl, eb, v);
+                    bm4_quarter(k, h, rb, lut, es.any, es.fl, es.eb, v);
 #pragma unroll
                     for (int n = 0; n < NT; n++) mma_bf16(c[n], v, bq[n][0], bq[n][1]);
                 }
@@ -701,7 +710,7 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? 1 : NT == 1 ? 3 
         }
         float c[2][NT][4];
         mma_zero(c);
-        Bm4Cursor cur(a, br * a.bc + bc0, lane);
+        Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load(); // one block ahead (two measured no faster at M = 64, v38c)
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
