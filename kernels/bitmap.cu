@@ -650,7 +650,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #endif
 #define BM4_XS_MAX_CHUNK 16
 #ifndef BM4_XS_NT8_BLOCKS
-#define BM4_XS_NT8_BLOCKS 1 // M = 33..64: 164 registers at 1 block an SM; 2 caps them at 128 and spills (v38a: 4% slower)
+#define BM4_XS_NT8_BLOCKS 1 // M = 33..64: 185 registers (v39; 164 at v38) at 1 block an SM; 2 caps them at 128 and spills (v38a: 4% slower)
 #endif
 #ifndef BM4_XS_NT2_BLOCKS
 #define BM4_XS_NT2_BLOCKS 3 // M = 9..16: 80 registers
