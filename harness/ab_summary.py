@@ -32,7 +32,19 @@ def main(argv):
     for mi, L in enumerate(ref["layer"]):
         print(f"layer M={L['M']:<5} cublas {L['cublas_us']:.1f}",
               " ".join(f"{n}={r['layer'][mi].get(key, float('nan')):.1f}" for n, r in runs))
-    return 0
+    # Each run's own correctness, so that an A/B of a new variant says whether
+    # it decoded bit-exact and multiplied within bf16 error before it is read
+    # for speed (bf16 operands land between 1e-3 and 1e-2 against fp64).
+    err_key = "rel_err_" + key[:-3] if key.endswith("_us") else None
+    ok = True
+    for n, r in runs:
+        errs = [b[err_key] for s in r["shapes"] for b in s["by_M"] if err_key and isinstance(b.get(err_key), (int, float))]
+        worst = max(errs) if errs else float("nan")
+        good = bool(r.get("all_bit_exact")) and (not errs or worst <= 1e-2)
+        ok &= good
+        print(f"check {n}: decoders bit-exact {'yes' if r.get('all_bit_exact') else 'NO'}, max {err_key} {worst:.2e}"
+              + ("" if good else "  <-- FAILED"))
+    return 0 if ok else 3
 
 
 if __name__ == "__main__":

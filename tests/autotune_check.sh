@@ -3,7 +3,8 @@
 # layout with the smaller geometric mean of tile-ans / cuBLAS time (ties: fewer
 # bits) and per (shape, M) the fastest path; it refuses runs from different
 # devices or runs made with a plan; gpu_bench refuses bad --plan / --ms /
-# --lane-states / --order before touching a GPU. No GPU needed.
+# --lane-states / --order before touching a GPU; ab_summary.py flags an A/B
+# run that is not bit-exact or whose GEMM error is out of bounds. No GPU needed.
 set -u
 B=${1:-build/gpu_bench}
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
@@ -42,4 +43,21 @@ if [ -x "$B" ]; then
         [ $rc -eq 2 ] && ok "gpu_bench $args -> rc 2: $(head -n 1 <<<"$out")" || bad "gpu_bench $args -> rc $rc: $out"
     done
 fi
+# harness/ab_summary.py: an A/B run that is not bit-exact, or whose GEMM is
+# off by more than bf16 error, is flagged and fails the summary (rc 3).
+python3 - "$d" <<'PY'
+import json, sys, os
+d = sys.argv[1]
+def run(name, exact, err):
+    by_m = [{"M": 1, "cublas_us": 10.0, "bitmap4_us": 9.0, "rel_err_bitmap4": err}]
+    json.dump({"provenance": {"device": "GPU X"}, "all_bit_exact": exact,
+               "shapes": [{"name": "qkv", "decode_us": 5.0, "by_M": by_m}], "layer": []}, open(os.path.join(d, name), "w"))
+run("ab-good.json", True, 1.7e-3)
+run("ab-inexact.json", False, 1.7e-3)
+run("ab-err.json", True, 0.5)
+PY
+for v in good:0 inexact:3 err:3; do
+    out=$(python3 harness/ab_summary.py --key bitmap4_us "x=$d/ab-good.json" "y=$d/ab-${v%%:*}.json" 2>&1); rc=$?
+    [ $rc -eq "${v##*:}" ] && ok "ab_summary with the ${v%%:*} run -> rc $rc" || bad "ab_summary with the ${v%%:*} run -> rc $rc: $out"
+done
 exit $fail
