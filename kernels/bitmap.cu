@@ -235,7 +235,7 @@ struct Bm4Cursor {
     }
 };
 #ifndef WZ_BM4_L2PF
-#define WZ_BM4_L2PF 0 // blocks ahead for Bm4Cursor::prefetch_l2 in the fused kernels (0: none); an A/B for v40
+#define WZ_BM4_L2PF 0 // blocks ahead for Bm4Cursor::prefetch_l2 in the fused kernels and the decoder (0: none); an A/B for v40
 #endif
 
 __device__ __forceinline__ uint32_t u4(const uint4 &v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
@@ -440,6 +440,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
             Bm4Block k = nx;
             cur.next();
             if (bcx + 1 < bc1) nx = cur.load();
+            if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
             uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
             const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
             const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
