@@ -663,8 +663,12 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #define WZ_BM4_XS_RS8 0 // 1: M = 33..64 splits each block's rows between two warps (16 warps a block); an A/B for v40
 #endif
 #define BM4_XS_RS_NT8 (WZ_BM4_XS_RS8 ? 2 : 1)
+#ifndef WZ_BM4_XS_RS2
+#define WZ_BM4_XS_RS2 0 // 1: the row split at M = 9..16 too (16 warps a block, 2 blocks an SM at <= 64 registers); an A/B for v40
+#endif
+#define BM4_XS_RS_NT2 (WZ_BM4_XS_RS2 ? 2 : 1)
 template <int NT, int RS>
-__global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? 1 : NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
+__global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1) : NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
     bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
@@ -854,7 +858,7 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;
         // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
         WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8 && !xs, d_acc, d_y, s));
-        if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? bm4_xs_launch<2>(a, d_x, M, s)
+        if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? (bm4_xs_launch<2, BM4_XS_RS_NT2>(a, d_x, M, s))
                        : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : (bm4_xs_launch<8, BM4_XS_RS_NT8>(a, d_x, M, s)));
         else if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
         else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
