@@ -11,10 +11,16 @@ export WZ_COMMIT=${WZ_COMMIT:-$(cat .commit 2>/dev/null || echo unknown)}
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv | tee "$OUT/nvidia-smi.txt"
 make -j16 build/gpu_bench build/gpu_test 2>&1 | grep -E " error|warning"
 IFS=';' read -ra VARS <<< "${WZ_VARIANTS:-}"
+# WZ_TEST_VARIANTS=1: each variant's GPU tests too (edge shapes, escapes,
+# partial tiles), not only the benchmark's bit-exact checks on whole layers.
+tv=${WZ_TEST_VARIANTS:-0}
 for v in "${VARS[@]}"; do
-  [ -n "$v" ] && make -j16 BUILD="build-${v%%:*}" NVEXTRA="${v#*:}" "build-${v%%:*}/gpu_bench" 2>&1 | grep -E " error|warning"
+  [ -n "$v" ] && make -j16 BUILD="build-${v%%:*}" NVEXTRA="${v#*:}" "build-${v%%:*}/gpu_bench" $([ "$tv" = 1 ] && echo "build-${v%%:*}/gpu_test") 2>&1 | grep -E " error|warning"
 done
 [ "${WZ_SKIP_TEST:-0}" = 1 ] || ./build/gpu_test 2>&1 | tee "$OUT/gpu-test.log" | tail -3
+if [ "$tv" = 1 ]; then
+  for v in "${VARS[@]}"; do [ -n "$v" ] && { echo "== gpu_test ${v%%:*}"; "./build-${v%%:*}/gpu_test" 2>&1 | tee "$OUT/gpu-test-${v%%:*}.log" | tail -2; }; done
+fi
 bench() { # name binary order round
   timeout 300 "$2" --reps ${WZ_REPS:-10} --ms ${WZ_MS:-1,4,8,16,32,64} --plan kernels/plan-h100.tsv --bm4-order "$3" \
     --json "$OUT/bm4-$1$4.json" > "$OUT/bm4-$1$4.log" 2>&1 || echo "bench $1$4 failed"
