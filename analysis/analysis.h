@@ -61,6 +61,22 @@ typedef struct {
 } wz_group_cost;
 wz_err wz_group_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int group, int wbits, int prob_bits, wz_group_cost *c);
 
+/* What a fixed-length exponent code would cost (analysis/group_codes.c):
+ * code_bits a weight for a window of 2^code_bits - 1 exponents, the last
+ * code an escape whose exponent travels as a raw byte, sign+mantissa raw;
+ * framing not counted. code_bits 4 is bitmap4. A GPU decoder's speed also
+ * depends on where escapes fall: blocks are the codec's 32x32 tiles, lanes
+ * a block's 32 lanes in the MMA element order (codecs.h, wz_bm_pos). */
+typedef struct {
+    int code_bits;
+    uint32_t ebase;        /* first exponent of the window */
+    uint64_t weights, escapes;
+    uint64_t blocks, blocks_with_escape;
+    uint64_t lanes_with_escape; /* of blocks x 32 */
+    double bits;           /* per weight: 8 + code_bits + 8 * escapes / weights */
+} wz_window_cost;
+wz_err wz_window_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int code_bits, wz_window_cost *c);
+
 /* Codes of a 16-bit view of `t` (native bf16/f16/i16/u16, or fp32 cast per
  * `as`) into a malloc'd buffer the caller frees; *dt gets the dtype. */
 wz_err wz_tensor_u16(const wz_tensor *t, wz_cast as, uint16_t **out, wz_dtype *dt);

@@ -34,14 +34,7 @@ wz_err wz_group_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int g
     uint64_t ecnt[256] = {0};
     for (uint64_t r = 0; r < rows; r++)
         for (uint64_t i = 0; i < gpr * group; i++) ecnt[wz_split_sym(w[r * cols + i], 1)]++;
-    /* Window: the W consecutive exponents holding the most weights (tile-ans's rule). */
-    uint64_t best = 0;
-    uint32_t base = 0;
-    for (uint32_t b = 0; b + W <= 256; b++) {
-        uint64_t s = 0;
-        for (uint32_t e = b; e < b + W; e++) s += ecnt[e];
-        if (s > best) { best = s; base = b; }
-    }
+    const uint32_t base = wz_best_window(ecnt, W, NULL); /* tile-ans's rule */
     uint64_t *h = calloc(nsym, sizeof *h);
     uint16_t *freq = malloc(nsym * sizeof *freq);
     if (!h || !freq) { free(h); free(freq); return wz_fail(WZ_ERR_NOMEM, "group codes: out of memory"); }
@@ -75,4 +68,44 @@ wz_err wz_group_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int g
     }
     free(h); free(freq);
     return err;
+}
+
+/* Why the fixed-length codes too: bitmap4 decodes at ~6 instructions a
+ * weight pair but spends 12.04 bits; kernels/NOTES.md (v39) finds its M = 1
+ * kernel at 84% of the read bandwidth cuBLAS gets, so only fewer bytes at
+ * the same decode cost raise its ceiling — and a narrower window moves
+ * escapes from 36% of blocks to all of them. */
+wz_err wz_window_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int code_bits, wz_window_cost *c)
+{
+    memset(c, 0, sizeof *c);
+    if (code_bits < 1 || code_bits > 7) return wz_fail(WZ_ERR_ARG, "window codes: %d-bit codes (1..7)", code_bits);
+    if (!rows || !cols) return wz_fail(WZ_ERR_ARG, "window codes: empty matrix");
+    const uint32_t W = (1u << code_bits) - 1;
+    uint64_t ecnt[256] = {0};
+    for (uint64_t i = 0; i < rows * cols; i++) ecnt[wz_split_sym(w[i], 1)]++;
+    const uint32_t base = wz_best_window(ecnt, W, NULL);
+    const uint64_t bro = (rows + 31) / 32, bco = (cols + 31) / 32;
+    for (uint64_t br = 0; br < bro; br++)
+        for (uint64_t bc = 0; bc < bco; bc++) {
+            uint64_t in_block = 0;
+            for (int l = 0; l < 32; l++) {
+                uint64_t in_lane = 0;
+                for (int s = 0; s < 32; s++) {
+                    int r, k;
+                    wz_bm_pos(WZ_TA_ORDER_MMA, l, s, &r, &k);
+                    const uint64_t row = br * 32 + (uint64_t)r, col = bc * 32 + (uint64_t)k;
+                    if (row < rows && col < cols) in_lane += wz_split_sym(w[row * cols + col], 1) - base >= W;
+                }
+                c->lanes_with_escape += in_lane > 0;
+                in_block += in_lane;
+            }
+            c->escapes += in_block;
+            c->blocks_with_escape += in_block > 0;
+        }
+    c->code_bits = code_bits;
+    c->ebase = base;
+    c->weights = rows * cols;
+    c->blocks = bro * bco;
+    c->bits = 8.0 + code_bits + 8.0 * (double)c->escapes / (double)c->weights;
+    return WZ_OK;
 }

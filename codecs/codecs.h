@@ -182,6 +182,22 @@ static inline uint64_t wz_ta_raw_bytes(uint64_t te, uint64_t cb) { return te - 3
 static inline uint32_t wz_ta_carried(int model, uint32_t ilp) { return model == WZ_TA_MODEL_PAIR16 ? 2u * ilp : 0; }
 /* PAIR16 4-bit exponent code of a bf16 exponent e in the window at ebase. */
 static inline uint32_t wz_pair_code(uint32_t e, uint32_t ebase) { return e - ebase < WZ_TA_ESC ? e - ebase : WZ_TA_ESC; }
+/* The W consecutive symbols (bf16 exponents) holding the most of hist's
+ * count, the first such on ties: the exponent window of tile-ans PAIR16,
+ * of the bitmap codecs and of the analyses that model them. *covered (if
+ * not NULL) gets the count inside. */
+static inline uint32_t wz_best_window(const uint64_t hist[256], uint32_t W, uint64_t *covered)
+{
+    uint64_t best = 0;
+    uint32_t base = 0;
+    for (uint32_t b = 0; b + W <= 256; b++) {
+        uint64_t c = 0;
+        for (uint32_t e = b; e < b + W; e++) c += hist[e];
+        if (c > best) { best = c; base = b; }
+    }
+    if (covered) *covered = best;
+    return base;
+}
 /* SPLIT16 symbol/raw split of a 16-bit code, and the merge back. */
 static inline uint8_t wz_split_sym(uint16_t u, int bf16) { return bf16 ? (uint8_t)(u >> 7) : (uint8_t)(u >> 8); }
 static inline uint8_t wz_split_raw(uint16_t u, int bf16) { return bf16 ? (uint8_t)(((u >> 8) & 0x80) | (u & 0x7f)) : (uint8_t)u; }

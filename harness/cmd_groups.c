@@ -2,7 +2,10 @@
  * coding 1-4 exponents per rANS symbol would cost on a checkpoint's bf16
  * matrices (analysis/group_codes.c), summed over its tensors, one row per
  * (exponents per symbol, code width, table slots). The first row with 2
- * exponents, 4-bit codes and 2^12 slots is tile-ans PAIR16 as shipped. */
+ * exponents, 4-bit codes and 2^12 slots is tile-ans PAIR16 as shipped.
+ * Then the fixed-length exponent codes (the bitmap family; 4 bits is
+ * bitmap4): bits a weight, and how often escapes fall in a 32x32 block and
+ * in a lane of one, which is what a GPU decoder's escape path costs. */
 #include "analysis/analysis.h"
 #include "codecs/codecs.h"
 #include "harness/harness.h"
@@ -15,6 +18,8 @@
  * 32-bit rANS state with 16-bit refills takes). */
 static const int k_cfg[][3] = {{1, 4, 12}, {2, 4, 12}, {2, 4, 16}, {3, 3, 12}, {3, 3, 16}, {3, 4, 16}, {4, 3, 16}, {4, 2, 12}, {4, 2, 16}};
 #define NCFG (sizeof k_cfg / sizeof k_cfg[0])
+static const int k_wbits[] = {2, 3, 4, 5};
+#define NWIN (sizeof k_wbits / sizeof k_wbits[0])
 
 static const char *k_usage = "usage: wzip groups PATH... [--as bf16] [--min-numel N] [--json FILE]\n";
 
@@ -38,6 +43,7 @@ int wz_cmd_groups(int argc, char **argv)
     if (!np) { fputs(k_usage, stderr); return 2; }
     double sum_ideal[NCFG] = {0}, sum_table[NCFG] = {0}, sum_esc[NCFG] = {0};
     uint64_t sum_n[NCFG] = {0}, max_sym[NCFG] = {0}, tensors = 0;
+    wz_window_cost win[NWIN] = {{0}}; /* summed over the matrices (each its own window) */
     int rc = 0;
     for (int pi = 0; pi < np && !rc; pi++) {
         wz_model *m;
@@ -66,6 +72,13 @@ int wz_cmd_groups(int argc, char **argv)
                     sum_esc[c] += g.escape_rate * (double)g.weights;
                     if (g.symbols > max_sym[c]) max_sym[c] = g.symbols;
                 }
+                for (size_t c = 0; c < NWIN && !rc; c++) {
+                    wz_window_cost wc;
+                    e = wz_window_code_cost(in.data, in.rows, in.cols, k_wbits[c], &wc);
+                    if (e) { rc = wz_report(paths[pi], e); break; }
+                    win[c].weights += wc.weights; win[c].escapes += wc.escapes; win[c].blocks += wc.blocks;
+                    win[c].blocks_with_escape += wc.blocks_with_escape; win[c].lanes_with_escape += wc.lanes_with_escape;
+                }
             }
             free(buf);
         }
@@ -84,10 +97,23 @@ int wz_cmd_groups(int argc, char **argv)
                                             sum_table[c] / n, "escape_rate", sum_esc[c] / n, "max_symbols", (json_int_t)max_sym[c],
                                             "table_bytes", (json_int_t)((uint64_t)4 << k_cfg[c][2])));
     }
+    printf("\nfixed-length exponent codes (4 bits: bitmap4), 32x32 blocks, lanes in the MMA order\ncode-bits window  bits/weight  escapes/weight  blocks with an escape  lanes with an escape\n");
+    json_t *jw = json_array();
+    for (size_t c = 0; c < NWIN; c++) {
+        const wz_window_cost *w = &win[c];
+        const double bits = 8.0 + k_wbits[c] + 8.0 * (double)w->escapes / (double)w->weights, er = (double)w->escapes / (double)w->weights;
+        const double fb = (double)w->blocks_with_escape / (double)w->blocks, fl = (double)w->lanes_with_escape / (32.0 * (double)w->blocks);
+        printf("%9d %6d %12.4f %15.2e %22.3f %21.4f\n", k_wbits[c], (1 << k_wbits[c]) - 1, bits, er, fb, fl);
+        json_array_append_new(jw, json_pack("{s:i, s:i, s:I, s:f, s:f, s:f, s:f}", "code_bits", k_wbits[c], "window", (1 << k_wbits[c]) - 1,
+                                            "weights", (json_int_t)w->weights, "bits", bits, "escape_rate", er, "blocks_with_escape", fb,
+                                            "lanes_with_escape", fl));
+    }
     if (json_path) {
-        json_t *root = json_pack("{s:o, s:I, s:o}", "configs", jr, "matrices", (json_int_t)tensors, "provenance", wz_provenance(paths[0], NULL));
+        json_t *root = json_pack("{s:o, s:o, s:I, s:o}", "configs", jr, "windows", jw, "matrices", (json_int_t)tensors, "provenance",
+                                 wz_provenance(paths[0], NULL));
         return wz_write_json(root, json_path);
     }
     json_decref(jr);
+    json_decref(jw);
     return 0;
 }

@@ -180,6 +180,43 @@ static void test_group_codes_subadditive(void **st)
     free(w);
 }
 
+/* The 4-bit fixed-length window is bitmap4: the analysis's escapes, blocks
+ * with an escape and lanes with one (MMA order) equal what the codec's own
+ * blob says — its escape count, its per-block escape index, and its code
+ * nibbles equal to 15 — on a matrix with partial edge blocks. */
+static void test_window_codes_match_bitmap4(void **st)
+{
+    enum { R = 200, C = 530 };
+    uint16_t *w = malloc(R * C * 2);
+    wz_synth_matrix_bf16(w, R, C, 11);
+    wz_window_cost wc;
+    assert_int_equal(wz_window_code_cost(w, R, C, 4, &wc), WZ_OK);
+    size_t len;
+    uint8_t *blob = encode_bf16(&wz_codec_bitmap4, WZ_TA_ORDER_MMA, w, R, C, &len);
+    wz_bm_view v;
+    assert_int_equal(wz_bm_parse(blob, len, &v), WZ_OK);
+    assert_true(v.h->nesc > 0);
+    assert_int_equal(wc.ebase, v.h->base);
+    assert_int_equal(wc.escapes, v.h->nesc);
+    assert_int_equal(wc.blocks, v.nblocks);
+    uint64_t blocks = 0, lanes = 0;
+    for (uint64_t b = 0; b < v.nblocks; b++) {
+        blocks += v.esc_off[b + 1] > v.esc_off[b];
+        const uint8_t *blk = v.blocks + b * wz_bm_block_bytes(4);
+        for (int l = 0; l < 32; l++) {
+            int any = 0;
+            for (int s = 0; s < 32; s++) any |= wz_bm_code(blk, 4, l, s) == 15;
+            lanes += any;
+        }
+    }
+    assert_int_equal(wc.blocks_with_escape, blocks);
+    assert_int_equal(wc.lanes_with_escape, lanes);
+    assert_true(fabs(wc.bits * R * C - (12.0 * R * C + 8.0 * (double)v.h->nesc)) < 1e-6 * R * C);
+    assert_int_equal(wz_window_code_cost(w, R, C, 0, &wc), WZ_ERR_ARG);
+    assert_int_equal(wz_window_code_cost(w, R, C, 8, &wc), WZ_ERR_ARG);
+    free(blob); free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_chain_rule_holds),
         cmocka_unit_test(test_group_codes_pair_equals_tile_ans),
         cmocka_unit_test(test_group_codes_subadditive),
+        cmocka_unit_test(test_window_codes_match_bitmap4),
         cmocka_unit_test(test_stories_bf16_entropy_matches_naive),
         cmocka_unit_test(test_isnet_fp16_entropy_matches_naive),
     };

@@ -10,6 +10,20 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "codecs/codecs.h"
+
+/* bf16 rows x cols encoded by codec c in element order `order` into a
+ * malloc'd blob (*len bytes); an encoder error fails the test. */
+static inline uint8_t *encode_bf16(const wz_codec *c, int order, const uint16_t *w, uint64_t rows, uint64_t cols, size_t *len)
+{
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    p.order = order;
+    wz_codec_input in = {WZ_DT_BF16, rows, cols, w};
+    uint8_t *blob = malloc(c->bound(&p, &in));
+    if (c->encode(&p, &in, blob, c->bound(&p, &in), len, NULL)) fail_msg("%s encode: %s", c->name, wz_err_detail());
+    return blob;
+}
 
 /* Path of a file in ../shared/datasets/real, or NULL (test then skips). */
 static inline const char *real_path(const char *name)

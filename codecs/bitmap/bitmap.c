@@ -105,13 +105,8 @@ static wz_err bm_encode_w(int width, int order, const wz_codec_input *in, uint8_
     const uint16_t *x = in->data;
     uint64_t n = in->rows * in->cols, hist[256] = {0};
     for (uint64_t i = 0; i < n; i++) hist[wz_split_sym(x[i], 1)]++;
-    int base = 0;
-    uint64_t best = 0;
-    for (int b = 0; b <= 256 - W; b++) {
-        uint64_t c = 0;
-        for (int k = 0; k < W; k++) c += hist[b + k];
-        if (c > best) { best = c; base = b; }
-    }
+    uint64_t best;
+    const int base = (int)wz_best_window(hist, (uint32_t)W, &best);
     uint64_t nb = nblocks_of(in->rows, in->cols), bc = (in->cols + 31) / 32, nesc = n - best;
     size_t bo, eo, total = bm_layout(width, nb, nesc, &bo, &eo);
     if (total > cap) return wz_fail(WZ_ERR_DST_SIZE, "bitmap: output buffer too small");

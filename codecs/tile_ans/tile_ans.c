@@ -262,15 +262,7 @@ static wz_err ta_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     int top = 0;
     for (int s = 1; s < 256; s++) if (cnt[s] > cnt[top]) top = s;
     /* PAIR16 window: the 15 consecutive exponents holding the most weights. */
-    int ebase = 0;
-    if (pair) {
-        uint64_t best = 0;
-        for (int b = 0; b + 14 < 256; b++) {
-            uint64_t c = 0;
-            for (int e = b; e < b + 15; e++) c += cnt[e];
-            if (c > best) { best = c; ebase = b; }
-        }
-    }
+    const int ebase = pair ? (int)wz_best_window(cnt, WZ_TA_ESC, NULL) : 0;
     uint8_t pad = (uint8_t)top;
     if (pair) { uint32_t c = wz_pair_code((uint32_t)top, (uint32_t)ebase); c = c == WZ_TA_ESC ? 0 : c; pad = (uint8_t)(c | c << 4); }
     wz_ta_header h = {WZ_TA_MAGIC, WZ_TA_VERSION, (uint8_t)in->dtype, (uint8_t)model, (uint8_t)pb, WZ_RANS_LANES, (uint8_t)ebase, (uint8_t)ilp, (uint8_t)(pair ? p->order : WZ_TA_ORDER_ROWS),
