@@ -250,6 +250,20 @@ if gq or gs:
     w("\nThree exponents of 4-bit codes per symbol (3341 distinct symbols on the synthetic layer, so 2^16 slots: a 4096-bucket alias "
       "table on the GPU) cost no more than today's pair (synthetic, MiniLM) or less (stories260K), for 1.5x the exponents per step; windows of 7 "
       "exponents (3-bit codes) escape ~3% of exponents and lose ~0.15 bit.\n")
+    wins = [{x["code_bits"]: x for x in (g or {}).get("windows", [])} for g in (gq, gs, gm)]
+    if wins[0] or wins[1]:
+        w("**Fixed-length exponent codes** (the bitmap family; `wzip groups`, \"windows\"): a window of 2^b - 1 exponents, the last code an "
+          "escape carrying the exponent as a byte, sign+mantissa raw, framing not counted; 4 bits is bitmap4. What a GPU decoder pays for "
+          "escapes depends on where they fall: the share of 32x32 blocks, and of a block's lanes in the MMA order, holding one "
+          "(kernels/NOTES.md v39).\n")
+        w("| code bits (window) | synthetic Qwen2.5-14B layer: bits/w | blocks / lanes with an escape | stories260K bf16: bits/w | blocks / lanes | MiniLM-L6 bf16: bits/w | blocks / lanes |")
+        w("|---|---|---|---|---|---|---|")
+        g2 = lambda x, k, fmt: (fmt % x[k]) if x else "-"
+        bl = lambda x: ("%.0f%% / %.1f%%" % (100 * x["blocks_with_escape"], 100 * x["lanes_with_escape"])) if x else "-"
+        for b in sorted(set(wins[0]) | set(wins[1])):
+            a, c, m = (wn.get(b) for wn in wins)
+            w("| %d (%d) | %s | %s | %s | %s | %s | %s |" % (b, 2 ** b - 1, g2(a, "bits", "%.3f"), bl(a), g2(c, "bits", "%.3f"), bl(c), g2(m, "bits", "%.3f"), bl(m)))
+        w("")
 
 # ---------------------------------------------------------------- Table III
 w("## 3. Metadata overhead (paper Table III: 16 KB table + 4 B per tile = 0.0024-0.0173 bits/weight; Qwen-14B 0.0097 at 32x128, 0.0038 at 64x256)\n")
