@@ -216,7 +216,9 @@ struct Bm4Cursor {
     }
     __device__ __forceinline__ void next() { c += BM4_BLOCK_BYTES; r += BM4_BLOCK_BYTES; eo++; }
     // The current block, moving on and loading the next one into nx if
-    // there is one (`more`): the walk's step, one block ahead.
+    // there is one (`more`): the walk's step, one block ahead. (The row
+    // split's; the measured kernels keep the three lines inline, which this
+    // form, returning the block by value, would re-allocate: SASS, v40.)
     __device__ __forceinline__ Bm4Block step(Bm4Block &nx, bool more)
     {
         const Bm4Block k = nx;
@@ -395,18 +397,13 @@ __device__ __forceinline__ const uint8_t *bm4_ebase(const BmArgs &a, const Bm4Bl
 
 // A block's escape state: the flags of its code words, whether any lane of
 // the warp has an escape (warp-uniform), and this lane's first escape byte.
-struct Bm4Esc {
-    uint32_t fl[4];
-    bool any;
-    const uint8_t *eb;
-};
-__device__ __forceinline__ Bm4Esc bm4_escapes(const BmArgs &a, const Bm4Block &k, int lane)
+// Out-parameters: returned as a struct, ptxas allocated the measured
+// kernels' registers differently (their SASS changed; this form keeps it).
+__device__ __forceinline__ void bm4_escapes(const BmArgs &a, const Bm4Block &k, int lane, uint32_t (&fl)[4], bool &any, const uint8_t *&eb)
 {
-    Bm4Esc e;
-    e.fl[0] = esc_flags(k.c.x), e.fl[1] = esc_flags(k.c.y), e.fl[2] = esc_flags(k.c.z), e.fl[3] = esc_flags(k.c.w);
-    e.any = __any_sync(0xffffffffu, e.fl[0] | e.fl[1] | e.fl[2] | e.fl[3]);
-    e.eb = e.any ? bm4_ebase(a, k, e.fl, lane) : a.esc;
-    return e;
+    fl[0] = esc_flags(k.c.x), fl[1] = esc_flags(k.c.y), fl[2] = esc_flags(k.c.z), fl[3] = esc_flags(k.c.w);
+    any = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
+    eb = any ? bm4_ebase(a, k, fl, lane) : a.esc;
 }
 
 __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
@@ -441,9 +438,10 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
             cur.next();
             if (bcx + 1 < bc1) nx = cur.load();
             if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
-            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-            const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
-            const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+            uint32_t fl[4];
+            bool esc;
+            const uint8_t *eb;
+            bm4_escapes(a, k, lane, fl, esc, eb);
             uint32_t va[8], vb[8]; // pairs 0-7, 8-15
             bm4_half(k, 0, lut, esc, fl, eb, va);
             bm4_half(k, 1, lut, esc, fl, eb, vb);
@@ -607,9 +605,10 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             if (PF)
 #pragma unroll
                 for (int h = 0; h < 2; h++) { xb.load(bn[h], a.cols); xb.next(false, 0); } // past the unit: zeros, unused
-            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-            const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
-            const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+            uint32_t fl[4];
+            bool esc;
+            const uint8_t *eb;
+            bm4_escapes(a, k, lane, fl, esc, eb);
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
@@ -700,12 +699,15 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
             Bm4Block nx = cur.load();
             for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
                 const Bm4Block k = cur.step(nx, bcx + 1 < bc1);
-                const Bm4Esc es = bm4_escapes(a, k, lane);
+                uint32_t fl[4];
+                bool esc;
+                const uint8_t *eb;
+                bm4_escapes(a, k, lane, fl, esc, eb);
 #pragma unroll
                 for (int h = 0; h < 2; h++) {
                     uint32_t bq[NT][2], v[4];
                     xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
-                    bm4_quarter(k, h, rb, lut, es.any, es.fl, es.eb, v);
+                    bm4_quarter(k, h, rb, lut, esc, fl, eb, v);
 #pragma unroll
                     for (int n = 0; n < NT; n++) mma_bf16(c[n], v, bq[n][0], bq[n][1]);
                 }
@@ -722,9 +724,10 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
             cur.next();
             if (bcx + 1 < bc1) nx = cur.load();
             if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
-            uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-            const bool esc = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
-            const uint8_t *eb = esc ? bm4_ebase(a, k, fl, lane) : a.esc;
+            uint32_t fl[4];
+            bool esc;
+            const uint8_t *eb;
+            bm4_escapes(a, k, lane, fl, esc, eb);
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 uint32_t bq[NT][2];
