@@ -317,20 +317,25 @@ __device__ __forceinline__ uint32_t bm4_pair_fast(const Bm4Block &k, int p, cons
 // a 15-exponent window, though ~36% of blocks have one somewhere: v39), a
 // pass per escape; written per pair, predicated, it cost ~140 instructions
 // a half in every block with an escape (SASS, v39a).
-__device__ __forceinline__ void bm4_patch(int h, const uint32_t (&fl)[4], const uint8_t *ebase, uint32_t (&v)[8])
+// The loop itself, over nonzero flag bits m (bit 32 (p >> 2) + 8 (p & 3) +
+// 4 nibble + 3 for pair p of v), the first escape byte `before` past ebase.
+template <int N>
+__device__ __forceinline__ void bm4_patch_flags(uint64_t m, uint32_t before, const uint8_t *ebase, uint32_t (&v)[N])
 {
-    uint64_t m = fl[2 * h] | (uint64_t)fl[2 * h + 1] << 32; // bit 32 (p >> 2) + 8 (p & 3) + 4 nibble + 3
-    if (!m) return;
-    uint32_t before = h ? __popc(fl[0]) + __popc(fl[1]) : 0u;
     do {
         const int b = __ffsll((long long)m) - 1, p = (b >> 5) * 4 + ((b >> 3) & 3);
         const bool hi = (b >> 2) & 1;
         const uint32_t e = (uint32_t)__ldg(ebase + before++), keep = hi ? 0x807fffffu : 0xffff807fu, put = e << (hi ? 23 : 7);
 #pragma unroll
-        for (int q = 0; q < 8; q++)
+        for (int q = 0; q < N; q++)
             if (q == p) v[q] = (v[q] & keep) | put;
         m &= m - 1;
     } while (m);
+}
+__device__ __forceinline__ void bm4_patch(int h, const uint32_t (&fl)[4], const uint8_t *ebase, uint32_t (&v)[8])
+{
+    const uint64_t m = fl[2 * h] | (uint64_t)fl[2 * h + 1] << 32;
+    if (m) bm4_patch_flags<8>(m, h ? __popc(fl[0]) + __popc(fl[1]) : 0u, ebase, v); // the count only where a lane has one
 }
 
 // The 8 pairs of half h: all decoded escape-free, then — only in blocks
@@ -370,19 +375,8 @@ __device__ __forceinline__ void bm4_quarter(const Bm4Block &k, int h, int rb, co
     const uint32_t rw[2] = {h ? k.r0.z : k.r0.x, h ? k.r0.w : k.r0.y};
 #pragma unroll
     for (int q = 0; q < 4; q++) v[q] = bm4_merge(rw[q >> 1], q, bm4_lut_entry(lut, cw, 8 * q));
-    if (!esc) return;
-    uint32_t m = rb ? (h ? fl[3] : fl[1]) : (h ? fl[2] : fl[0]); // bit 8 q + 4 nibble + 3
-    if (!m) return;
-    uint32_t before = (h ? __popc(fl[0]) + __popc(fl[1]) : 0u) + (rb ? __popc(fl[2 * h]) : 0u);
-    do {
-        const int b = __ffs((int)m) - 1, q = (b >> 3) & 3;
-        const bool hi = (b >> 2) & 1;
-        const uint32_t e = (uint32_t)__ldg(ebase + before++), keep = hi ? 0x807fffffu : 0xffff807fu, put = e << (hi ? 23 : 7);
-#pragma unroll
-        for (int t = 0; t < 4; t++)
-            if (t == q) v[t] = (v[t] & keep) | put;
-        m &= m - 1;
-    } while (m);
+    const uint32_t m = esc ? (rb ? (h ? fl[3] : fl[1]) : (h ? fl[2] : fl[0])) : 0u; // this quarter's flags: pair q at bit 8 q + 4 nibble + 3
+    if (m) bm4_patch_flags<4>(m, (h ? __popc(fl[0]) + __popc(fl[1]) : 0u) + (rb ? __popc(fl[2 * h]) : 0u), ebase, v);
 }
 
 __device__ __forceinline__ const uint8_t *bm4_ebase(const BmArgs &a, const Bm4Block &k, const uint32_t (&fl)[4], int lane)
