@@ -257,26 +257,10 @@ __device__ __forceinline__ uint32_t esc_flags(uint32_t w) { return ((w & 0x77777
 // SHF + LOP3, where indexing lut[] added the base in one more IADD per pair
 // in the M = 1 kernel (ptxas folds it into [R+UR] elsewhere; SASS, v39).
 #ifndef WZ_BM4_LUT_OR
-#define WZ_BM4_LUT_OR 0 // an A/B for v40 (neutral: 176.3 vs 176.2 us at M = 1)
+#define WZ_BM4_LUT_OR 0 // an A/B for v40
 #endif
-// WZ_BM4_LUT32 (v41): the table held 32 times, entry e of lane j at word
-// 32 e + j, so lane j always reads bank j: no bank conflicts. With one copy
-// a warp's 32 random code bytes hit ~3.2 distinct words a bank (ncu, v40:
-// 51 shared wavefronts a block for 16 loads, short-scoreboard the top
-// stall, L1/TEX at 85% of its rate on H200 where M = 1 is not DRAM-bound).
-// 32 KB a block of 256 threads (3 an SM: 96 of 228 KB).
-#ifndef WZ_BM4_LUT32
-#define WZ_BM4_LUT32 0
-#endif
-#define BM4_LUT_WORDS (WZ_BM4_LUT32 ? 256 * 32 : 256)
 __device__ __forceinline__ uint32_t bm4_lut_entry(const uint32_t *lut, uint32_t cw, uint32_t sh)
 {
-    if (WZ_BM4_LUT32) { // byte offset 128 e + 4 lane: shift and mask the code byte into bits 7-14, OR the lane in
-        const uint32_t e7 = (sh >= 7 ? cw >> (sh - 7) : cw << (7 - sh)) & 0x7f80u, off = e7 | ((threadIdx.x & 31u) << 2);
-        uint32_t e;
-        asm("ld.shared.u32 %0, [%1];" : "=r"(e) : "r"((uint32_t)__cvta_generic_to_shared(lut) + off));
-        return e;
-    }
     if (!WZ_BM4_LUT_OR) return lut[(cw >> sh) & 0xffu];
     const uint32_t off = sh >= 2 ? (cw >> (sh - 2)) & 0x3fcu : (cw << 2) & 0x3fcu;
     uint32_t e;
@@ -418,8 +402,8 @@ __device__ __forceinline__ void bm4_escapes(const BmArgs &a, const Bm4Block &k, 
 
 __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
 {
-    for (uint32_t i = threadIdx.x; i < BM4_LUT_WORDS; i += blockDim.x) {
-        const uint32_t c = WZ_BM4_LUT32 ? i >> 5 : i, c0 = c & 15, c1 = c >> 4; // LUT32: word 32 c + lane
+    for (uint32_t i = threadIdx.x; i < 256; i += blockDim.x) {
+        uint32_t c0 = i & 15, c1 = i >> 4;
         lut[i] = (c0 < 15 ? (base + c0) << 7 : 0u) | (c1 < 15 ? (base + c1) << 23 : 0u);
     }
     __syncthreads();
@@ -434,12 +418,8 @@ __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
 template <int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uint16_t *out)
 {
-    __shared__ __align__(1024) uint32_t lut[BM4_LUT_WORDS]; // aligned: bm4_lut_entry ORs its offset in
-    // The transpose stage, rows: +1 word a row, conflict-free row writes.
-    // Dynamic (bm4_decode_smem): with WZ_BM4_LUT32's 32 KB table, static
-    // shared memory would pass its 48 KB limit in the rows order.
-    extern __shared__ __align__(16) uint32_t bm4_dyn[];
-    auto stage = reinterpret_cast<uint32_t(*)[32][ORD == WZ_TA_ORDER_MMA ? 16 : 17]>(bm4_dyn);
+    __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
+    __shared__ __align__(16) uint32_t stage[BM_WARPS][32][ORD == WZ_TA_ORDER_MMA ? 16 : 17]; // rows: +1 word, conflict-free row writes
     bm4_lut(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
@@ -519,7 +499,7 @@ __device__ __forceinline__ void bm4_fma_pair(uint32_t w2, const float2 *xp, floa
 template <int M>
 __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const uint16_t *__restrict__ X, float *acc)
 {
-    __shared__ __align__(1024) uint32_t lut[BM4_LUT_WORDS]; // aligned: bm4_lut_entry ORs its offset in
+    __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ __align__(16) float xs[M][BM_CHUNK * 32];
     bm4_lut(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
@@ -587,7 +567,7 @@ template <int NT, bool ODD, int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
-    __shared__ __align__(1024) uint32_t lut[BM4_LUT_WORDS]; // aligned: bm4_lut_entry ORs its offset in
+    __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ uint4 stage[ORD == WZ_TA_ORDER_ROWS ? BM_WARPS : 1][64];
     bm4_lut(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
@@ -684,7 +664,7 @@ template <int NT, int RS>
 __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1) : NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
     bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
-    __shared__ __align__(1024) uint32_t lut[BM4_LUT_WORDS]; // aligned: bm4_lut_entry ORs its offset in
+    __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     extern __shared__ __align__(16) uint4 xs[]; // [2][8 NT tokens][4 chunk + 1]
     bm4_lut(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, wr = warp / RS, rb = warp % RS; // RS = 2: block-row wr, rows 16 rb ..
@@ -848,22 +828,11 @@ static int bm_grid(const BmArgs &a)
     return (int)(blocks < cap ? blocks : cap);
 }
 
-// bm4_decode_kernel's dynamic shared memory: the stage, BM_WARPS x 32 rows.
-template <int ORD>
-static wz_err bm4_decode_launch(const BmArgs &a, uint16_t *d_out, cudaStream_t s)
-{
-    constexpr int smem = (int)sizeof(uint32_t) * BM_WARPS * 32 * (ORD == WZ_TA_ORDER_MMA ? 16 : 17);
-    static bool opted; // static + dynamic above 48 KB needs the opt-in (LUT32, rows)
-    if (!opted) { CU(cudaFuncSetAttribute(bm4_decode_kernel<ORD>, cudaFuncAttributeMaxDynamicSharedMemorySize, smem), "decode smem"); opted = true; }
-    bm4_decode_kernel<ORD><<<bm_grid(a), BM_WARPS * 32, smem, s>>>(a, d_out);
-    return WZ_OK;
-}
-
 extern "C" wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream)
 {
     BmArgs a = bm_args(g);
-    if (a.width == 4 && a.order == WZ_TA_ORDER_MMA) WZ_TRY(bm4_decode_launch<WZ_TA_ORDER_MMA>(a, d_out, (cudaStream_t)stream));
-    else if (a.width == 4) WZ_TRY(bm4_decode_launch<WZ_TA_ORDER_ROWS>(a, d_out, (cudaStream_t)stream));
+    if (a.width == 4 && a.order == WZ_TA_ORDER_MMA) bm4_decode_kernel<WZ_TA_ORDER_MMA><<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
+    else if (a.width == 4) bm4_decode_kernel<WZ_TA_ORDER_ROWS><<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
     else bm_decode_kernel<<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
     CU(cudaGetLastError(), "bm_decode_kernel launch");
     return WZ_OK;
