@@ -554,6 +554,9 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 // the size; split-K over units: one atomicAdd per output element per
 // unit); B fragments walk the unit by a running pointer (MmaB). ODD: odd
 // row stride (16-bit activation loads).
+#ifndef WZ_BM4_LA2
+#define WZ_BM4_LA2 0 // 1: M <= 8 holds two blocks in flight a warp, not one (v41 A/B; with BM4_FRAG_NT1_BLOCKS=2, 128 registers)
+#endif
 #ifndef BM4_FRAG_PF
 #define BM4_FRAG_PF 1 // NT = 1: B fragments a block ahead (v32 A/B)
 #endif
@@ -581,6 +584,11 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, a.chunk * 32, lane);
         Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load();
+        // LA2 (NT = 1): two blocks in flight a warp, nx2 the second; the
+        // cursor then stays one block further on (it points at nx2's).
+        constexpr bool LA2 = NT == 1 && WZ_BM4_LA2;
+        Bm4Block nx2;
+        if (LA2) { cur.next(); if (bc0 + 1 < bc1) nx2 = cur.load(); }
         // PF (NT = 1, M <= 8): a block's B fragments are loaded a block
         // ahead — the decode of 8 pairs (~50 instructions) does not cover an
         // L2 round trip, and 4 more registers fit; wider n-tiles load each
@@ -593,7 +601,10 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
             cur.next();
-            if (bcx + 1 < bc1) nx = cur.load();
+            if (LA2) {
+                nx = nx2;
+                if (bcx + 2 < bc1) nx2 = cur.load();
+            } else if (bcx + 1 < bc1) nx = cur.load();
             if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
             uint32_t bn[2][NT][2];
             if (PF)
