@@ -77,6 +77,15 @@ typedef struct {
 } wz_window_cost;
 wz_err wz_window_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int code_bits, wz_window_cost *c);
 
+/* The same for a fixed-length code per exponent PAIR (analysis/group_codes.c):
+ * code_bits a pair for the matrix's 2^code_bits - 1 most frequent pairs of
+ * adjacent columns (2j, 2j+1) of a row — the pair a bitmap4 table lookup
+ * yields today — the last code an escape whose two exponents travel as raw
+ * bytes. Fills the same struct: escapes counts escaped exponents (2 a pair),
+ * ebase is 0, bits = 8 + code_bits / 2 + 8 * escapes / weights. An odd last
+ * column pairs with exponent 0. */
+wz_err wz_pair_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int code_bits, wz_window_cost *c);
+
 /* Codes of a 16-bit view of `t` (native bf16/f16/i16/u16, or fp32 cast per
  * `as`) into a malloc'd buffer the caller frees; *dt gets the dtype. */
 wz_err wz_tensor_u16(const wz_tensor *t, wz_cast as, uint16_t **out, wz_dtype *dt);

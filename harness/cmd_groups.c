@@ -5,7 +5,9 @@
  * exponents, 4-bit codes and 2^12 slots is tile-ans PAIR16 as shipped.
  * Then the fixed-length exponent codes (the bitmap family; 4 bits is
  * bitmap4): bits a weight, and how often escapes fall in a 32x32 block and
- * in a lane of one, which is what a GPU decoder's escape path costs. */
+ * in a lane of one, which is what a GPU decoder's escape path costs; and
+ * the fixed-length codes per exponent pair (the 2^b - 1 most frequent
+ * pairs), the same lookup a bitmap4 pair costs today. */
 #include "analysis/analysis.h"
 #include "codecs/codecs.h"
 #include "harness/harness.h"
@@ -20,6 +22,8 @@ static const int k_cfg[][3] = {{1, 4, 12}, {2, 4, 12}, {2, 4, 16}, {3, 3, 12}, {
 #define NCFG (sizeof k_cfg / sizeof k_cfg[0])
 static const int k_wbits[] = {2, 3, 4, 5};
 #define NWIN (sizeof k_wbits / sizeof k_wbits[0])
+static const int k_pbits[] = {6, 7, 8}; /* 3, 3.5, 4 bits an exponent */
+#define NPAIR (sizeof k_pbits / sizeof k_pbits[0])
 
 static const char *k_usage = "usage: wzip groups PATH... [--as bf16] [--min-numel N] [--json FILE]\n";
 
@@ -43,7 +47,7 @@ int wz_cmd_groups(int argc, char **argv)
     if (!np) { fputs(k_usage, stderr); return 2; }
     double sum_ideal[NCFG] = {0}, sum_table[NCFG] = {0}, sum_esc[NCFG] = {0};
     uint64_t sum_n[NCFG] = {0}, max_sym[NCFG] = {0}, tensors = 0;
-    wz_window_cost win[NWIN] = {{0}}; /* summed over the matrices (each its own window) */
+    wz_window_cost win[NWIN] = {{0}}, pair[NPAIR] = {{0}}; /* summed over the matrices (each its own window / pair table) */
     int rc = 0;
     for (int pi = 0; pi < np && !rc; pi++) {
         wz_model *m;
@@ -79,6 +83,13 @@ int wz_cmd_groups(int argc, char **argv)
                     win[c].weights += wc.weights; win[c].escapes += wc.escapes; win[c].blocks += wc.blocks;
                     win[c].blocks_with_escape += wc.blocks_with_escape; win[c].lanes_with_escape += wc.lanes_with_escape;
                 }
+                for (size_t c = 0; c < NPAIR && !rc; c++) {
+                    wz_window_cost wc;
+                    e = wz_pair_code_cost(in.data, in.rows, in.cols, k_pbits[c], &wc);
+                    if (e) { rc = wz_report(paths[pi], e); break; }
+                    pair[c].weights += wc.weights; pair[c].escapes += wc.escapes; pair[c].blocks += wc.blocks;
+                    pair[c].blocks_with_escape += wc.blocks_with_escape; pair[c].lanes_with_escape += wc.lanes_with_escape;
+                }
             }
             free(buf);
         }
@@ -108,12 +119,24 @@ int wz_cmd_groups(int argc, char **argv)
                                             "weights", (json_int_t)w->weights, "bits", bits, "escape_rate", er, "blocks_with_escape", fb,
                                             "lanes_with_escape", fl));
     }
+    printf("\nfixed-length pair codes (the 2^b - 1 most frequent exponent pairs of adjacent columns), 32x32 blocks, MMA order\n"
+           "code-bits  bits/weight  escapes/weight  blocks with an escape  lanes with an escape\n");
+    json_t *jp = json_array();
+    for (size_t c = 0; c < NPAIR; c++) {
+        const wz_window_cost *w = &pair[c];
+        const double bits = 8.0 + k_pbits[c] / 2.0 + 8.0 * (double)w->escapes / (double)w->weights, er = (double)w->escapes / (double)w->weights;
+        const double fb = (double)w->blocks_with_escape / (double)w->blocks, fl = (double)w->lanes_with_escape / (32.0 * (double)w->blocks);
+        printf("%9d %12.4f %15.2e %22.3f %21.4f\n", k_pbits[c], bits, er, fb, fl);
+        json_array_append_new(jp, json_pack("{s:i, s:I, s:f, s:f, s:f, s:f}", "code_bits", k_pbits[c], "weights", (json_int_t)w->weights, "bits", bits,
+                                            "escape_rate", er, "blocks_with_escape", fb, "lanes_with_escape", fl));
+    }
     if (json_path) {
-        json_t *root = json_pack("{s:o, s:o, s:I, s:o}", "configs", jr, "windows", jw, "matrices", (json_int_t)tensors, "provenance",
-                                 wz_provenance(paths[0], NULL));
+        json_t *root = json_pack("{s:o, s:o, s:o, s:I, s:o}", "configs", jr, "windows", jw, "pairs", jp, "matrices", (json_int_t)tensors,
+                                 "provenance", wz_provenance(paths[0], NULL));
         return wz_write_json(root, json_path);
     }
     json_decref(jr);
     json_decref(jw);
+    json_decref(jp);
     return 0;
 }

@@ -264,6 +264,19 @@ if gq or gs:
             a, c, m = (wn.get(b) for wn in wins)
             w("| %d (%d) | %s | %s | %s | %s | %s | %s |" % (b, 2 ** b - 1, g2(a, "bits", "%.3f"), bl(a), g2(c, "bits", "%.3f"), bl(c), g2(m, "bits", "%.3f"), bl(m)))
         w("")
+    pairs = [{x["code_bits"]: x for x in (g or {}).get("pairs", [])} for g in (gq, gs, gm)]
+    if pairs[0] or pairs[1]:
+        w("**Fixed-length pair codes** (`wzip groups`, \"pairs\"): b bits for each pair of adjacent-column exponents of a row, the "
+          "matrix's 2^b - 1 most frequent pairs and an escape carrying both exponents as bytes; one table lookup a pair, as bitmap4 "
+          "does today (b = 8 holds bitmap4's window and more). The candidate for fewer bytes at bitmap4's decode cost (kernels/NOTES.md v41).\n")
+        w("| bits a pair | synthetic Qwen2.5-14B layer: bits/w | blocks / lanes with an escape | stories260K bf16: bits/w | blocks / lanes | MiniLM-L6 bf16: bits/w | blocks / lanes |")
+        w("|---|---|---|---|---|---|---|")
+        g2 = lambda x, k, fmt: (fmt % x[k]) if x else "-"
+        bl = lambda x: ("%.1f%% / %.2f%%" % (100 * x["blocks_with_escape"], 100 * x["lanes_with_escape"])) if x else "-"
+        for b in sorted(set(pairs[0]) | set(pairs[1])):
+            a, c, m = (pn.get(b) for pn in pairs)
+            w("| %d | %s | %s | %s | %s | %s | %s |" % (b, g2(a, "bits", "%.3f"), bl(a), g2(c, "bits", "%.3f"), bl(c), g2(m, "bits", "%.3f"), bl(m)))
+        w("")
 
 # ---------------------------------------------------------------- Table III
 w("## 3. Metadata overhead (paper Table III: 16 KB table + 4 B per tile = 0.0024-0.0173 bits/weight; Qwen-14B 0.0097 at 32x128, 0.0038 at 64x256)\n")

@@ -217,6 +217,40 @@ static void test_window_codes_match_bitmap4(void **st)
     free(blob); free(w);
 }
 
+/* Pair codes keep the 2^b - 1 most frequent pairs of adjacent columns and
+ * escape the rest: on a matrix of three common pairs and two single rare
+ * ones, a 2-bit code escapes exactly the two rare pairs (4 exponents), in
+ * the lanes that wz_bm_pos's MMA order gives them by hand — (0, 0..1) is
+ * lane 0 and (5, 2..3) lane 4 x 5 + 1 = 21 of block 0 — and 8-bit codes
+ * (five pairs fit) escape nothing. */
+static uint16_t bf16_exp(uint32_t e) { return (uint16_t)(e << 7 | 0x15); }
+static void test_pair_codes_escape_rare_pairs(void **st)
+{
+    enum { R = 64, C = 64 };
+    uint16_t *w = malloc(R * C * 2);
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < C; k += 2) { /* most pairs (127, 126); 100 of (126, 126); 50 of (125, 127) */
+            const int i = (r * C + k) / 2;
+            const uint32_t e0 = i % 10 == 3 ? 126 : i % 20 == 7 ? 125 : 127, e1 = i % 10 == 3 ? 126 : i % 20 == 7 ? 127 : 126;
+            w[r * C + k] = bf16_exp(e0), w[r * C + k + 1] = bf16_exp(e1);
+        }
+    w[0] = bf16_exp(120), w[1] = bf16_exp(127); /* row 0, columns 0..1 */
+    w[5 * C + 2] = bf16_exp(119), w[5 * C + 3] = bf16_exp(127); /* row 5, columns 2..3 */
+    wz_window_cost pc;
+    assert_int_equal(wz_pair_code_cost(w, R, C, 2, &pc), WZ_OK);
+    assert_int_equal(pc.escapes, 4);
+    assert_int_equal(pc.blocks, 4);
+    assert_int_equal(pc.blocks_with_escape, 1);
+    assert_int_equal(pc.lanes_with_escape, 2);
+    assert_true(fabs(pc.bits - (8.0 + 1.0 + 8.0 * 4 / (R * C))) < 1e-12);
+    assert_int_equal(wz_pair_code_cost(w, R, C, 8, &pc), WZ_OK);
+    assert_int_equal(pc.escapes, 0);
+    assert_int_equal(pc.lanes_with_escape, 0);
+    assert_int_equal(wz_pair_code_cost(w, R, C, 1, &pc), WZ_ERR_ARG);
+    assert_int_equal(wz_pair_code_cost(w, R, C, 13, &pc), WZ_ERR_ARG);
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_group_codes_pair_equals_tile_ans),
         cmocka_unit_test(test_group_codes_subadditive),
         cmocka_unit_test(test_window_codes_match_bitmap4),
+        cmocka_unit_test(test_pair_codes_escape_rare_pairs),
         cmocka_unit_test(test_stories_bf16_entropy_matches_naive),
         cmocka_unit_test(test_isnet_fp16_entropy_matches_naive),
     };
