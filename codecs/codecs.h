@@ -71,7 +71,8 @@ typedef struct wz_codec {
     wz_err (*decode)(const uint8_t *src, size_t len, void *out, size_t out_bytes);
 } wz_codec;
 
-extern const wz_codec wz_codec_tile_ans, wz_codec_bitmap, wz_codec_bitmap4, wz_codec_neuzip, wz_codec_dfloat11, wz_codec_tans, wz_codec_huff4;
+extern const wz_codec wz_codec_tile_ans, wz_codec_bitmap, wz_codec_bitmap4, wz_codec_neuzip, wz_codec_dfloat11, wz_codec_tans, wz_codec_huff4,
+    wz_codec_pairhuff;
 
 size_t wz_codec_count(void);
 const wz_codec *wz_codec_at(size_t i);
@@ -280,4 +281,46 @@ static inline int wz_bm_code(const uint8_t *blk, int width, int l, int s)
     const uint32_t *pl = (const uint32_t *)blk;
     return (int)(((pl[l] >> s) & 1) | ((pl[32 + l] >> s) & 1) << 1 | ((pl[64 + l] >> s) & 1) << 2);
 }
+
+/* --- the pairhuff blob (codecs/pairhuff/pairhuff.c), for a GPU decoder ---
+ * bf16 only, the bitmap4 MMA element order (32x32 blocks, lane l's weights
+ * s = 2p, 2p+1 one pair of adjacent columns: wz_bm_pos). A pair's two
+ * exponents are one symbol: the tensor's 255 most frequent pairs (symbols
+ * 0..254, most frequent first) or WZ_PH_ESC, after which the two exponent
+ * bytes follow in the stream (e0 first). Symbols are canonical Huffman
+ * codes of <= 12 bits (codecs/huffman), MSB-first.
+ * A segment is seg_blocks consecutive blocks of one block row; its 32
+ * lanes' bit streams are interleaved word by word in the order a warp
+ * decoding in lockstep asks for them:
+ *   each lane starts with word l of the segment (32 valid bits);
+ *   before each pair step (block-major, then p = 0..15), the lanes holding
+ *   fewer than WZ_PH_NEED bits take the next words in lane order (a ballot
+ *   and a prefix popcount on a GPU) and append them;
+ *   the step consumes the lane's code (and 16 escape bits).
+ * So no lane needs an offset; the encoder runs the same schedule, padding a
+ * lane's stream with zero words when it asks past its end. Sign|mantissa
+ * bytes are bitmap4's raw plane: 1024 a block, lane l's weight s at
+ * l * 32 + s. Layout: header, uint32 seg_off[nsegs + 1] (words), pad to 16,
+ * uint32 words[nwords], pad to 16, uint8 raw[nblocks][1024]. */
+#define WZ_PH_MAGIC 0x48505a57u /* "WZPH" */
+#define WZ_PH_VERSION 1
+#define WZ_PH_ESC 255u
+#define WZ_PH_NEED 28 /* the most bits a pair step consumes: a 12-bit code + 2 escape bytes */
+typedef struct {
+    uint32_t magic;
+    uint16_t version;
+    uint8_t dtype, seg_blocks; /* blocks a segment (1..64) */
+    uint64_t rows, cols;
+    uint64_t nsegs, nwords;
+    uint64_t nesc;             /* escaped pairs */
+    uint16_t pair[256];        /* symbol s < 255: exponents e0 << 8 | e1 */
+    uint8_t len[256];          /* Huffman code length of each symbol, 0 = absent */
+} wz_ph_header;
+typedef struct {
+    const wz_ph_header *h;
+    const uint32_t *seg_off, *words;
+    const uint8_t *raw;
+    uint64_t nblocks, segs_per_row;
+} wz_ph_view;
+wz_err wz_ph_parse(const uint8_t *src, size_t len, wz_ph_view *v);
 #endif

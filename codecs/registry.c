@@ -13,6 +13,7 @@ static const wz_codec *const k_codecs[] = {
     &wz_codec_neuzip,
     &wz_codec_tans,
     &wz_codec_huff4,
+    &wz_codec_pairhuff,
 };
 
 size_t wz_codec_count(void) { return sizeof k_codecs / sizeof *k_codecs; }

@@ -356,6 +356,56 @@ static void test_bitmap4_mma_order(void **st)
     free(b3); free(back); free(bm); free(br); free(w);
 }
 
+/* Encode with pairhuff, decode, compare; returns the blob (caller frees). */
+static uint8_t *ph_round_trip(const uint16_t *w, uint64_t r, uint64_t c, size_t *len)
+{
+    wz_codec_params p;
+    wz_codec_params_default(&p);
+    wz_codec_input in = {WZ_DT_BF16, r, c, w};
+    uint8_t *blob = malloc(wz_codec_pairhuff.bound(&p, &in));
+    uint16_t *back = malloc(r * c * 2);
+    if (wz_codec_pairhuff.encode(&p, &in, blob, wz_codec_pairhuff.bound(&p, &in), len, NULL)) fail_msg("encode: %s", wz_err_detail());
+    if (wz_codec_pairhuff.decode(blob, *len, back, r * c * 2)) fail_msg("decode: %s", wz_err_detail());
+    assert_memory_equal(back, w, r * c * 2);
+    free(back);
+    return blob;
+}
+
+/* Exponents over a 24-octave spread give far more than 255 distinct pairs:
+ * the escape path (two raw exponent bytes in the lane's stream) carries
+ * them, on a shape with edge blocks, an odd column count (the last
+ * column's pair is half outside) and a partial last segment. */
+static void test_pairhuff_escapes_and_edges(void **st)
+{
+    const uint64_t R = 37, C = 531;
+    uint16_t *w = wide_bf16(R * C, 41, 24);
+    size_t len;
+    uint8_t *blob = ph_round_trip(w, R, C, &len);
+    const wz_ph_header *h = (const wz_ph_header *)blob;
+    assert_true(h->nesc > 0);
+    assert_int_equal(h->nsegs, 2 * ((17 + h->seg_blocks - 1) / h->seg_blocks)); /* 2 block rows of 17 blocks */
+    free(blob); free(w);
+}
+
+/* A segment must consume exactly its words, so moving a boundary between
+ * two segments (one word from one to the next) is caught, not decoded. */
+static void test_pairhuff_segment_bounds_checked(void **st)
+{
+    const uint64_t R = 64, C = 1024;
+    uint16_t *w = wide_bf16(R * C, 43, 6);
+    size_t len;
+    uint8_t *blob = ph_round_trip(w, R, C, &len);
+    const wz_ph_header *h = (const wz_ph_header *)blob;
+    assert_true(h->nsegs >= 2);
+    uint32_t *seg_off = (uint32_t *)(blob + sizeof *h);
+    uint16_t *back = malloc(R * C * 2);
+    seg_off[1]++;
+    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
+    seg_off[1] -= 2;
+    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
+    free(back); free(blob); free(w);
+}
+
 /* bitmap4's MMA order is the PTX mma.m16n8k16 A-fragment layout per
  * 16-column half (the spec as in test_tile_ans_mma_order_is_ptx_fragment,
  * written out here, not wz_bm_pos): lane t's raw byte s of block 0 is
@@ -659,6 +709,8 @@ int main(void)
         cmocka_unit_test(test_tile_ans_mma_order),
         cmocka_unit_test(test_tile_ans_mma_order_is_ptx_fragment),
         cmocka_unit_test(test_bitmap4_mma_order),
+        cmocka_unit_test(test_pairhuff_escapes_and_edges),
+        cmocka_unit_test(test_pairhuff_segment_bounds_checked),
         cmocka_unit_test(test_bitmap4_mma_order_is_ptx_fragment),
         cmocka_unit_test(test_tile_ans_reads_v3),
         cmocka_unit_test(test_hostile_blobs),

@@ -1,0 +1,338 @@
+/* pairhuff.c — Huffman-coded exponent pairs in warp-interleaved segments:
+ * tile-ans's size at (we aim for) bitmap4's decode cost.
+ *
+ * Why: bitmap4's fused GEMV reads its bytes at 87% of the rate cuBLAS
+ * reads bf16 and so tops out near 16 / 12.04 x 0.87 = 1.16x at M = 1 on an
+ * H100 (kernels/NOTES.md v40-v41); 1.3x at that read rate asks <= 10.7
+ * bits a weight. tile-ans has that size but its rANS chain costs ~20
+ * instructions and ~7 shared-memory wavefronts a pair. A prefix code per
+ * exponent pair decodes with bitmap4's one table lookup a pair plus a
+ * 64-bit shift: the only new cost is finding each lane's bits, which the
+ * interleaving (codecs.h, wz_ph_header) gives a warp for one ballot a pair
+ * step, with no per-lane offsets in the blob.
+ *
+ * The layout is in codecs.h; this file is its CPU encoder and reference
+ * decoder, the decoder written as the warp schedule a GPU kernel runs (32
+ * lanes in lockstep) so the two can be checked against each other. */
+#include "codecs/codecs.h"
+#include "codecs/huffman/huffman.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Blocks a segment. Each segment ends its 32 lane streams with the bits
+ * left in their buffers (a lane refills below 28 bits, not knowing its
+ * stream ends), and a GPU warp's split-K unit must be a whole number of
+ * segments. Synthetic Qwen2.5-14B layer (1/4 scale), bits a weight: 4
+ * blocks 10.996, 8 10.844, 16 10.778, 32 10.746 (coder loss 0.30 / 0.15 /
+ * 0.086 / 0.056): 16 keeps units of 16 or 32 blocks, as many as bitmap4's
+ * M = 1 kernel runs on the big matrices. */
+#ifndef PH_SEG_BLOCKS
+#define PH_SEG_BLOCKS 16
+#endif
+
+static int ph_supports(wz_dtype dt) { return dt == WZ_DT_BF16; }
+
+typedef struct { uint64_t bro, bco, nblocks, segs_per_row, nsegs; } ph_geom;
+static ph_geom geom_of(uint64_t rows, uint64_t cols, uint32_t S)
+{
+    ph_geom g;
+    g.bro = (rows + 31) / 32, g.bco = (cols + 31) / 32, g.nblocks = g.bro * g.bco;
+    g.segs_per_row = (g.bco + S - 1) / S, g.nsegs = g.bro * g.segs_per_row;
+    return g;
+}
+/* The most words a segment of nb blocks can take: every lane its first word
+ * and at most one more a pair step. */
+static uint64_t seg_word_cap(uint64_t nb) { return 32 * (1 + 16 * nb); }
+
+static size_t ph_layout(uint64_t nsegs, uint64_t nwords, uint64_t nblocks, size_t *words_off, size_t *raw_off)
+{
+    *words_off = (sizeof(wz_ph_header) + (nsegs + 1) * 4 + 15) & ~(size_t)15;
+    *raw_off = (*words_off + nwords * 4 + 15) & ~(size_t)15;
+    return *raw_off + nblocks * 1024;
+}
+
+static size_t ph_bound(const wz_codec_params *p, const wz_codec_input *in)
+{
+    const ph_geom g = geom_of(in->rows, in->cols, PH_SEG_BLOCKS);
+    size_t a, b;
+    return ph_layout(g.nsegs, g.nsegs * seg_word_cap(PH_SEG_BLOCKS), g.nblocks, &a, &b);
+}
+
+wz_err wz_ph_parse(const uint8_t *src, size_t len, wz_ph_view *v)
+{
+    const wz_ph_header *h = (const wz_ph_header *)src;
+    if (len < sizeof *h) return wz_fail(WZ_ERR_CORRUPT, "pairhuff blob of %zu bytes is shorter than its header", len);
+    if (h->magic != WZ_PH_MAGIC) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: bad magic");
+    if (h->version != WZ_PH_VERSION) return wz_fail(WZ_ERR_UNSUPPORTED, "pairhuff: version %u", h->version);
+    if (h->dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: dtype %u (bf16 only)", h->dtype);
+    WZ_TRY(wz_codec_check_shape(h->rows, h->cols, "pairhuff"));
+    if (h->seg_blocks < 1 || h->seg_blocks > 64) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: %u blocks a segment (1..64)", h->seg_blocks);
+    const ph_geom g = geom_of(h->rows, h->cols, h->seg_blocks);
+    if (h->nsegs != g.nsegs) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: %llu segments, the shape implies %llu", (unsigned long long)h->nsegs,
+                                            (unsigned long long)g.nsegs);
+    if (h->nwords > g.nsegs * seg_word_cap(h->seg_blocks)) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: %llu words exceed the bound", (unsigned long long)h->nwords);
+    if (h->nesc > g.nblocks * 512) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: %llu escapes for %llu blocks", (unsigned long long)h->nesc,
+                                                  (unsigned long long)g.nblocks);
+    wz_huf_code c;
+    memcpy(c.len, h->len, 256);
+    if (wz_huf_assign(&c)) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: code lengths invalid");
+    int any = 0;
+    for (int s = 0; s < 256; s++) any |= h->len[s];
+    if (!any) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: no symbol has a code");
+    size_t wo, ro;
+    if (ph_layout(h->nsegs, h->nwords, g.nblocks, &wo, &ro) != len)
+        return wz_fail(WZ_ERR_CORRUPT, "pairhuff: blob is %zu bytes, header implies another size (truncated?)", len);
+    v->h = h;
+    v->seg_off = (const uint32_t *)(src + sizeof *h);
+    v->words = (const uint32_t *)(src + wo);
+    v->raw = src + ro;
+    v->nblocks = g.nblocks;
+    v->segs_per_row = g.segs_per_row;
+    if (v->seg_off[0] != 0 || v->seg_off[h->nsegs] != h->nwords) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment index does not span the words");
+    for (uint64_t s = 0; s < h->nsegs; s++) {
+        const uint64_t j = s % g.segs_per_row, nb = (j + 1) * h->seg_blocks <= g.bco ? h->seg_blocks : g.bco - j * h->seg_blocks;
+        if (v->seg_off[s + 1] < v->seg_off[s] + 32 || v->seg_off[s + 1] - v->seg_off[s] > seg_word_cap(nb))
+            return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu word range invalid", (unsigned long long)s);
+    }
+    return WZ_OK;
+}
+
+/* Block position (row << 5 | column) of the first weight of pair p of lane
+ * l: wz_bm_pos, tabulated (per weight it costs bitmap's decoder 20%). */
+static void pair_pos(uint16_t pos[32][16])
+{
+    for (int l = 0; l < 32; l++)
+        for (int p = 0; p < 16; p++) {
+            int r, c;
+            wz_bm_pos(WZ_TA_ORDER_MMA, l, 2 * p, &r, &c);
+            pos[l][p] = (uint16_t)(r << 5 | c);
+        }
+}
+
+/* Exponents of the pair at (row, col), col even; a column past the matrix
+ * gives exponent 0 (an odd last column), -1 when the pair lies outside. */
+static int32_t pair_key(const uint16_t *x, uint64_t rows, uint64_t cols, uint64_t r, uint64_t c)
+{
+    if (r >= rows || c >= cols) return -1;
+    const uint32_t e0 = wz_split_sym(x[r * cols + c], 1), e1 = c + 1 < cols ? wz_split_sym(x[r * cols + c + 1], 1) : 0u;
+    return (int32_t)(e0 << 8 | e1);
+}
+
+static int cmp_desc(const void *a, const void *b, void *cnt)
+{
+    const uint64_t *h = cnt, x = h[*(const uint32_t *)a], y = h[*(const uint32_t *)b];
+    if (x != y) return x < y ? 1 : -1;
+    return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+
+/* One lane's bit stream within a segment, MSB-first in 32-bit words. */
+typedef struct { uint32_t *w; uint64_t nbits; } lane_bits;
+static void put_bits(lane_bits *b, uint32_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, b->nbits++)
+        if ((v >> i) & 1) b->w[b->nbits >> 5] |= 0x80000000u >> (b->nbits & 31);
+}
+
+static wz_err ph_encode(const wz_codec_params *p, const wz_codec_input *in, uint8_t *dst, size_t cap, size_t *len, wz_cost *cost)
+{
+    if (in->dtype != WZ_DT_BF16) return wz_fail(WZ_ERR_UNSUPPORTED, "pairhuff: bf16 only");
+    const uint16_t *x = in->data;
+    const uint64_t rows = in->rows, cols = in->cols, n = rows * cols;
+    const uint32_t S = PH_SEG_BLOCKS;
+    const ph_geom g = geom_of(rows, cols, S);
+    uint16_t pos[32][16];
+    pair_pos(pos);
+    /* 1. Pair histogram over the pairs the blocks code, symbols by count. */
+    uint64_t *hist = calloc(65536, sizeof *hist);
+    uint32_t *idx = malloc(65536 * sizeof *idx);
+    int16_t *sym_of = malloc(65536 * sizeof *sym_of);
+    if (!hist || !idx || !sym_of) { free(hist); free(idx); free(sym_of); return wz_fail(WZ_ERR_NOMEM, "pairhuff: out of memory"); }
+    for (uint64_t r = 0; r < rows; r++)
+        for (uint64_t c = 0; c < cols; c += 2) hist[pair_key(x, rows, cols, r, c)]++;
+    for (uint32_t i = 0; i < 65536; i++) idx[i] = i, sym_of[i] = (int16_t)WZ_PH_ESC;
+    qsort_r(idx, 65536, sizeof *idx, cmp_desc, hist);
+    wz_ph_header h;
+    memset(&h, 0, sizeof h);
+    uint64_t counts[256] = {0}, npairs = 0;
+    for (uint32_t i = 0; i < 65536; i++) {
+        npairs += hist[idx[i]];
+        if (i < WZ_PH_ESC && hist[idx[i]]) { sym_of[idx[i]] = (int16_t)i; h.pair[i] = (uint16_t)idx[i]; counts[i] = hist[idx[i]]; }
+        else counts[WZ_PH_ESC] += hist[idx[i]];
+    }
+    free(hist); free(idx);
+    wz_huf_code code;
+    wz_err err = wz_huf_build(counts, WZ_HUF_MAX_BITS, &code);
+    if (err) { free(sym_of); return err; }
+    /* 2. Segments: each lane's stream, then the warp schedule. */
+    const uint64_t cap_words = seg_word_cap(S);
+    lane_bits lb[32];
+    uint32_t *wbuf = calloc(32 * cap_words, 4);
+    uint8_t *step_bits = malloc((size_t)S * 16 * 32);
+    size_t wo = 0, ro = 0, hdr = (sizeof h + (g.nsegs + 1) * 4 + 15) & ~(size_t)15;
+    if (!wbuf || !step_bits) { free(sym_of); free(wbuf); free(step_bits); return wz_fail(WZ_ERR_NOMEM, "pairhuff: out of memory"); }
+    if (hdr > cap) { free(sym_of); free(wbuf); free(step_bits); return wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); }
+    memset(dst, 0, hdr);
+    uint32_t *seg_off = (uint32_t *)(dst + sizeof h), *words = (uint32_t *)(dst + hdr);
+    uint64_t nw = 0, nesc = 0;
+    double code_bits = 0;
+    for (uint64_t s = 0; s < g.nsegs && !err; s++) {
+        const uint64_t br = s / g.segs_per_row, b0 = s % g.segs_per_row * S, nb = b0 + S <= g.bco ? S : g.bco - b0;
+        memset(wbuf, 0, 32 * cap_words * 4);
+        for (int l = 0; l < 32; l++) lb[l] = (lane_bits){wbuf + l * cap_words, 0};
+        for (uint64_t b = 0; b < nb; b++)
+            for (int q = 0; q < 16; q++)
+                for (int l = 0; l < 32; l++) {
+                    const int32_t key = pair_key(x, rows, cols, br * 32 + (pos[l][q] >> 5), (b0 + b) * 32 + (pos[l][q] & 31));
+                    const uint32_t sym = key < 0 ? 0u : (uint32_t)sym_of[key]; /* outside the matrix: symbol 0, decoded and dropped */
+                    put_bits(&lb[l], code.code[sym], code.len[sym]);
+                    if (sym == WZ_PH_ESC) { put_bits(&lb[l], (uint32_t)key, 16); nesc++; }
+                    if (key >= 0) code_bits += code.len[sym];
+                    step_bits[(b * 16 + q) * 32 + l] = (uint8_t)(code.len[sym] + (sym == WZ_PH_ESC ? 16 : 0));
+                }
+        /* The schedule (codecs.h): word l first, then a refill for every lane
+         * below WZ_PH_NEED bits before each pair step, in lane order. */
+        uint64_t next[32];
+        int cnt[32];
+        seg_off[s] = (uint32_t)nw;
+        for (int l = 0; l < 32; l++) next[l] = 1, cnt[l] = 32;
+        if (hdr + (nw + 32) * 4 > cap) { err = wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); break; }
+        for (int l = 0; l < 32; l++) words[nw++] = lb[l].w[0];
+        for (uint64_t t = 0; t < nb * 16; t++) {
+            for (int l = 0; l < 32; l++)
+                if (cnt[l] < WZ_PH_NEED) {
+                    if (hdr + (nw + 1) * 4 > cap) { err = wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); break; }
+                    words[nw++] = next[l] < cap_words ? lb[l].w[next[l]] : 0u;
+                    next[l]++, cnt[l] += 32;
+                }
+            if (err) break;
+            for (int l = 0; l < 32; l++) cnt[l] -= step_bits[t * 32 + l];
+        }
+    }
+    free(sym_of); free(wbuf); free(step_bits);
+    if (err) return err;
+    seg_off[g.nsegs] = (uint32_t)nw;
+    const size_t total = ph_layout(g.nsegs, nw, g.nblocks, &wo, &ro);
+    if (total > cap) return wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small");
+    memset(dst + hdr + nw * 4, 0, ro - (hdr + nw * 4));
+    /* 3. The raw plane: bitmap4's (lane l's weight s at l * 32 + s). */
+    uint8_t *raw = dst + ro;
+    memset(raw, 0, g.nblocks * 1024);
+    for (uint64_t b = 0; b < g.nblocks; b++) {
+        const uint64_t r0 = b / g.bco * 32, c0 = b % g.bco * 32;
+        for (int l = 0; l < 32; l++)
+            for (int q = 0; q < 16; q++)
+                for (int e = 0; e < 2; e++) {
+                    const uint64_t r = r0 + (pos[l][q] >> 5), c = c0 + (pos[l][q] & 31) + (uint64_t)e;
+                    if (r < rows && c < cols) raw[b * 1024 + l * 32 + 2 * q + e] = wz_split_raw(x[r * cols + c], 1);
+                }
+    }
+    h.magic = WZ_PH_MAGIC, h.version = WZ_PH_VERSION, h.dtype = (uint8_t)in->dtype, h.seg_blocks = (uint8_t)S;
+    h.rows = rows, h.cols = cols, h.nsegs = g.nsegs, h.nwords = nw, h.nesc = nesc;
+    memcpy(h.len, code.len, 256);
+    memcpy(dst, &h, sizeof h);
+    *len = total;
+    if (cost) {
+        double model = 0;
+        for (int s = 0; s < 256; s++)
+            if (counts[s]) model -= (double)counts[s] * log2((double)counts[s] / (double)npairs);
+        cost->n = n;
+        cost->h_full = wz_codec_input_entropy(in);
+        cost->model_bits = 8.0 * n + model + 16.0 * (double)counts[WZ_PH_ESC]; /* pair symbols at their entropy, escapes raw */
+        cost->ideal_bits = 8.0 * n + code_bits + 16.0 * (double)counts[WZ_PH_ESC];
+        cost->payload_bits = 8.0 * n + 32.0 * (double)nw;
+        cost->total_bits = 8.0 * total;
+    }
+    return WZ_OK;
+}
+
+/* Decode table entry: symbol | length << 8, 0 where no code starts (a
+ * corrupt stream). */
+static void ph_dtable(const uint8_t len[256], uint16_t dt[1 << WZ_HUF_MAX_BITS])
+{
+    wz_huf_code c;
+    memcpy(c.len, len, 256);
+    wz_huf_assign(&c); /* checked by wz_ph_parse */
+    memset(dt, 0, sizeof(uint16_t) << WZ_HUF_MAX_BITS);
+    for (int s = 0; s < 256; s++)
+        if (c.len[s]) {
+            const uint32_t first = (uint32_t)c.code[s] << (WZ_HUF_MAX_BITS - c.len[s]), n = 1u << (WZ_HUF_MAX_BITS - c.len[s]);
+            for (uint32_t i = 0; i < n; i++) dt[first + i] = (uint16_t)(s | c.len[s] << 8);
+        }
+}
+
+/* One segment, as a warp runs it (codecs.h): the refills of a step in lane
+ * order (a ballot's prefix order), then every lane's pair. */
+static wz_err ph_decode_seg(const wz_ph_view *v, const uint16_t *dt, const uint16_t pos[32][16], uint64_t s, uint16_t *y)
+{
+    const wz_ph_header *h = v->h;
+    const uint64_t rows = h->rows, cols = h->cols, bco = (cols + 31) / 32;
+    const uint64_t br = s / v->segs_per_row, b0 = s % v->segs_per_row * h->seg_blocks, nb = b0 + h->seg_blocks <= bco ? h->seg_blocks : bco - b0;
+    const uint32_t *w = v->words + v->seg_off[s];
+    const uint64_t nw = v->seg_off[s + 1] - v->seg_off[s]; /* >= 32: wz_ph_parse */
+    const uint8_t *raw = v->raw + (br * bco + b0) * 1024;
+    uint64_t buf[32], at = 32;
+    int cnt[32];
+    for (int l = 0; l < 32; l++) buf[l] = (uint64_t)w[l] << 32, cnt[l] = 32;
+    for (uint64_t b = 0; b < nb; b++, raw += 1024)
+        for (int q = 0; q < 16; q++) {
+            for (int l = 0; l < 32; l++)
+                if (cnt[l] < WZ_PH_NEED) {
+                    if (at >= nw) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu reads past its words", (unsigned long long)s);
+                    buf[l] |= (uint64_t)w[at++] << (32 - cnt[l]);
+                    cnt[l] += 32;
+                }
+            for (int l = 0; l < 32; l++) {
+                const uint16_t e = dt[buf[l] >> (64 - WZ_HUF_MAX_BITS)];
+                if (!e) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu holds a bit pattern no code starts", (unsigned long long)s);
+                const int L = e >> 8;
+                const uint32_t sym = e & 0xffu;
+                buf[l] <<= L, cnt[l] -= L;
+                uint32_t key = h->pair[sym];
+                if (sym == WZ_PH_ESC) key = (uint32_t)(buf[l] >> 48), buf[l] <<= 16, cnt[l] -= 16;
+                const uint64_t r = br * 32 + (pos[l][q] >> 5), c = (b0 + b) * 32 + (pos[l][q] & 31);
+                if (r < rows && c < cols) y[r * cols + c] = wz_split_merge((uint8_t)(key >> 8), raw[l * 32 + 2 * q], 1);
+                if (r < rows && c + 1 < cols) y[r * cols + c + 1] = wz_split_merge((uint8_t)key, raw[l * 32 + 2 * q + 1], 1);
+            }
+        }
+    if (at != nw) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu leaves %llu of its words unread", (unsigned long long)s,
+                                 (unsigned long long)(nw - at));
+    return WZ_OK;
+}
+
+static wz_err ph_decode(const uint8_t *src, size_t len, void *out, size_t out_bytes)
+{
+    wz_ph_view v;
+    WZ_TRY(wz_ph_parse(src, len, &v));
+    const wz_ph_header *h = v.h;
+    if (out_bytes != h->rows * h->cols * 2)
+        return wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output is %zu bytes, need %llu", out_bytes, (unsigned long long)(h->rows * h->cols * 2));
+    uint16_t *dt = malloc(sizeof(uint16_t) << WZ_HUF_MAX_BITS);
+    if (!dt) return wz_fail(WZ_ERR_NOMEM, "pairhuff: out of memory");
+    ph_dtable(h->len, dt);
+    uint16_t pos[32][16];
+    pair_pos(pos);
+    int bad = 0;
+    char msg[256] = "";
+    /* Errors carry their detail out of the worker thread (wz_fail's buffer
+     * is thread-local): the first one wins. */
+    #pragma omp parallel for schedule(dynamic, 16)
+    for (int64_t s = 0; s < (int64_t)h->nsegs; s++) {
+        int stop;
+        #pragma omp atomic read
+        stop = bad;
+        if (stop) continue;
+        if (ph_decode_seg(&v, dt, pos, (uint64_t)s, out)) {
+            #pragma omp critical(ph_msg)
+            if (!bad) { bad = 1; snprintf(msg, sizeof msg, "%s", wz_err_detail()); }
+        }
+    }
+    free(dt);
+    return bad ? wz_fail(WZ_ERR_CORRUPT, "%s", msg) : WZ_OK;
+}
+
+const wz_codec wz_codec_pairhuff = {
+    "pairhuff", "Huffman-coded exponent pairs (255 most frequent + escape), warp-interleaved 8-block segments, raw sign/mantissa",
+    ph_supports, ph_bound, ph_encode, ph_decode,
+};
