@@ -203,6 +203,7 @@ int main(int argc, char **argv)
     const wz_codec *FL[2] = {&wz_codec_bitmap, &wz_codec_bitmap4};
     const char *FLN[2] = {"bitmap", "bitmap4"};
     std::vector<double> layer_bm[2] = {std::vector<double>(Ms.size(), 0), std::vector<double>(Ms.size(), 0)};
+    std::vector<double> layer_ph(Ms.size(), 0); // pairhuff: fused GEMV at M <= 8, else decode + cuBLAS
     std::vector<double> layer_bfloor[2] = {std::vector<double>(Ms.size(), 0), std::vector<double>(Ms.size(), 0)};
     // The peers' pipelines: decode the whole matrix to HBM, then cuBLAS.
     std::vector<double> layer_df(Ms.size(), 0), layer_nz(Ms.size(), 0);
@@ -246,6 +247,18 @@ int main(int argc, char **argv)
             WZ(FL[f]->encode(&bp, &in, bblob.data(), bblob.size(), &blen[f], &bcost));
             bgap[f] = wz_cost_gap(&bcost);
             WZ(wz_gpu_bm_upload(bblob.data(), blen[f], &gb[f]));
+        }
+        // pairhuff (Huffman-coded exponent pairs): size class of tile-ans, a
+        // lookup a pair (kernels/pairhuff.cu).
+        size_t phlen = 0;
+        wz_gap phgap = gap;
+        wz_gpu_ph *gph = NULL;
+        if (!ta_only) {
+            std::vector<uint8_t> pb(wz_codec_pairhuff.bound(&cp, &in));
+            wz_cost pc;
+            WZ(wz_codec_pairhuff.encode(&cp, &in, pb.data(), pb.size(), &phlen, &pc));
+            phgap = wz_cost_gap(&pc);
+            WZ(wz_gpu_ph_upload(pb.data(), phlen, &gph));
         }
         size_t dlen, nlen;
         wz_gap dgap, ngap;
@@ -312,6 +325,19 @@ int main(int argc, char **argv)
             printf("%-8s %-7s %.4f bits/w | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name, FLN[f], bgap[f].total,
                    bexact[f] ? "bit-exact" : "MISMATCH", bdec_us[f], 2.0 * n / bdec_us[f] / 1e3, 100.0 * (bdec_bytes[f] / copy_bw * 1e6) / bdec_us[f]);
         }
+        int phexact = 1;
+        double phdec_us = 1;
+        if (!ta_only) {
+            CK(cudaMemset(dDec, 0xff, n * 2));
+            WZ(wz_gpu_ph_decode(gph, dDec, 0));
+            CK(cudaDeviceSynchronize());
+            CK(cudaMemcpy(back.data(), dDec, n * 2, cudaMemcpyDeviceToHost));
+            phexact = memcmp(back.data(), W.data(), n * 2) == 0;
+            all_exact &= phexact;
+            phdec_us = tm.median_us([&] { wz_gpu_ph_decode(gph, dDec, 0); }, reps);
+            printf("%-8s pairhuff %.4f bits/w | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name, phgap.total,
+                   phexact ? "bit-exact" : "MISMATCH", phdec_us, 2.0 * n / phdec_us / 1e3, 100.0 * (((double)phlen + 2.0 * n) / copy_bw * 1e6) / phdec_us);
+        }
         printf("%-8s %6llux%-6llu %.4f bits/w (H %.4f) enc %.2fs | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name,
                (unsigned long long)S.out, (unsigned long long)S.in, gap.total, gap.h_full, enc_s, exact ? "bit-exact" : "MISMATCH", dec_us,
                2.0 * n / dec_us / 1e3, 100.0 * (dec_bytes / copy_bw * 1e6) / dec_us);
@@ -353,6 +379,11 @@ int main(int argc, char **argv)
                 if (bfused_ok[f] && !(f == 1 && bm4_dc)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
                 else { wz_gpu_bm_decode(gb[f], dDec, 0); cublas(dDec); }
             };
+            const int ph_fused = !ta_only && wz_gpu_ph_fused_ok(gph, M);
+            auto phrun = [&] {
+                if (ph_fused) wz_gpu_ph_gemv(gph, dX, M, dY, dAcc, 0);
+                else { wz_gpu_ph_decode(gph, dDec, 0); cublas(dDec); }
+            };
             // Correctness vs fp64 reference on a sample of rows (all rows for small M).
             uint64_t rstep = M <= 16 ? 1 : 97;
             std::vector<double> ref;
@@ -388,6 +419,8 @@ int main(int argc, char **argv)
             errs[1] = check([&] { cublas(dW); });
             for (int f = 0; f < 2; f++) errs[2 + f] = ta_only ? 0 : check([&] { bfused(f); });
             if (bm4_mma && !ta_only) { bm4_dc = 1; errs[3] = std::max(errs[3], check([&] { bfused(1); })); bm4_dc = 0; }
+            const double err_ph = ta_only ? 0 : check(phrun);
+            max_err_fused = std::max(max_err_fused, err_ph);
             max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
             double t_cublas = tm.median_us([&] { cublas(dW); }, reps);
             double t_fused = tm.median_us(fused, reps), t_mma = 0, t_dc = 0;
@@ -406,7 +439,7 @@ int main(int argc, char **argv)
                 max_err_fused = std::max(max_err_fused, err_alt);
             }
             double t_bm[2] = {1, 1}, t_df = 1, t_nz = 1; // --ta-only: placeholders, not written to the JSON
-            double t_bm4_mma = 0, t_bm4_dc = 0;
+            double t_bm4_mma = 0, t_bm4_dc = 0, t_ph = 1;
             if (!ta_only) {
                 for (int f = 0; f < 2; f++) t_bm[f] = tm.median_us([&] { bfused(f); }, reps);
                 if (bm4_mma) {
@@ -416,10 +449,11 @@ int main(int argc, char **argv)
                     bm4_dc = 0;
                     t_bm[1] = std::min(t_bm4_mma, t_bm4_dc);
                 }
+                t_ph = tm.median_us(phrun, reps);
                 t_df = tm.median_us([&] { wz_gpu_df_decode(gdf, dDec, 0); cublas(dDec); }, reps);
                 t_nz = tm.median_us([&] { wz_gpu_nz_decode(gnz, dDec, 0); cublas(dDec); }, reps);
             }
-            layer_df[mi] += t_df; layer_nz[mi] += t_nz;
+            layer_df[mi] += t_df; layer_nz[mi] += t_nz; layer_ph[mi] += t_ph;
             WZ(wz_gpu_ta_check(g));
             // Memory floor: compressed bytes at the measured copy rate (bytes
             // read + written per second, i.e. what HBM moves in total).
@@ -453,6 +487,11 @@ int main(int argc, char **argv)
                 printf("           tile-ans fused-mma %8.1f us | decode+cublas %8.1f us\n", t_mma, t_dc);
             }
             if (!ta_only) {
+                json_object_set_new(jr, "pairhuff_us", json_real(t_ph));
+                json_object_set_new(jr, "pairhuff_speedup", json_real(t_cublas / t_ph));
+                json_object_set_new(jr, "rel_err_pairhuff", json_real(err_ph));
+                json_object_set_new(jr, "pairhuff_path", json_string(ph_fused ? "fused-mma" : "decode+cublas"));
+                printf("           pairhuff %-13s %8.1f us (%.2fx) rel.err %.1e\n", ph_fused ? "fused-mma" : "decode+cublas", t_ph, t_cublas / t_ph, err_ph);
                 json_object_set_new(jr, "dfloat11_pipeline_us", json_real(t_df));
                 json_object_set_new(jr, "neuzip_pipeline_us", json_real(t_nz));
                 printf("           dfloat11 pipeline %8.1f us | neuzip pipeline %8.1f us\n", t_df, t_nz);
@@ -477,6 +516,10 @@ int main(int argc, char **argv)
         if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "neuzip",
                             json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", ngap.total, "compressed_bytes", (json_int_t)nlen, "decode_bit_exact",
                                       pexact[1], "decode_us", pdec_us[1]));
+        if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "pairhuff",
+                            json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", phgap.total, "compressed_bytes", (json_int_t)phlen, "decode_bit_exact",
+                                      phexact, "decode_us", phdec_us));
+        wz_gpu_ph_free(gph);
         wz_gpu_df_free(gdf);
         wz_gpu_nz_free(gnz);
         for (int f = 0; f < 2 && !ta_only; f++) {
@@ -506,6 +549,9 @@ int main(int argc, char **argv)
                 snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bfloor[f][mi]));
                 snprintf(k, sizeof k, "%s_pct_floor", FLN[f]); json_object_set_new(jr, k, json_real(100.0 * layer_bfloor[f][mi] / layer_bm[f][mi]));
             }
+            json_object_set_new(jr, "pairhuff_us", json_real(layer_ph[mi]));
+            json_object_set_new(jr, "pairhuff_speedup", json_real(layer_cublas[mi] / layer_ph[mi]));
+            printf("       pairhuff %8.1f us (%.2fx)\n", layer_ph[mi], layer_cublas[mi] / layer_ph[mi]);
             json_object_set_new(jr, "dfloat11_pipeline_us", json_real(layer_df[mi]));
             json_object_set_new(jr, "neuzip_pipeline_us", json_real(layer_nz[mi]));
             json_object_set_new(jr, "tile_ans_vs_dfloat11", json_real(layer_df[mi] / layer_fused[mi]));

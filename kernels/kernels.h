@@ -54,6 +54,18 @@ int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M);
 wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
 #define WZ_GPU_BM4_GEMV_MAX_M 64
 
+/* The pairhuff codec (Huffman-coded exponent pairs, warp-interleaved
+ * segments; kernels/pairhuff.cu): same contract. The fused GEMV takes
+ * M in 1..8 (tensor cores, one n-tile). */
+typedef struct wz_gpu_ph wz_gpu_ph;
+wz_err wz_gpu_ph_upload(const uint8_t *blob, size_t len, wz_gpu_ph **out);
+void wz_gpu_ph_free(wz_gpu_ph *g);
+size_t wz_gpu_ph_bytes(const wz_gpu_ph *g);
+wz_err wz_gpu_ph_decode(const wz_gpu_ph *g, uint16_t *d_out, void *stream);
+#define WZ_GPU_PH_GEMV_MAX_M 8
+int wz_gpu_ph_fused_ok(const wz_gpu_ph *g, int M);
+wz_err wz_gpu_ph_gemv(const wz_gpu_ph *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
+
 /* The peers' formats on the GPU (kernels/peers.cu): decode the whole
  * matrix to bf16 in HBM, as the DFloat11 and NeuZip pipelines do before
  * cuBLAS. *_check syncs and reports a framing/stream error flag. */

@@ -185,6 +185,50 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     wz_gpu_bm_free(g);
 }
 
+// pairhuff: the warp schedule on the GPU against the CPU codec — decode bit
+// for bit (edge blocks, an odd column count, escapes, partial segments,
+// more segments than resident warps), the fused GEMV at M = 1..8 on fresh
+// activations against fp64, M = 9 refused, and flipped stream bytes never
+// fault (garbage inside the matrix at worst: reads are clamped).
+static void test_pairhuff(uint64_t r, uint64_t c, double sigma, int wide)
+{
+    std::vector<uint16_t> w = weights(r * c, sigma, wide);
+    wz_codec_params p; wz_codec_params_default(&p);
+    wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
+    std::vector<uint8_t> b(wz_codec_pairhuff.bound(&p, &in));
+    size_t len;
+    EXPECT(wz_codec_pairhuff.encode(&p, &in, b.data(), b.size(), &len, NULL) == WZ_OK, "pairhuff encode");
+    wz_gpu_ph *g;
+    EXPECT(wz_gpu_ph_upload(b.data(), len - 1, &g) == WZ_ERR_CORRUPT, "truncated pairhuff blob accepted");
+    EXPECT(wz_gpu_ph_upload(b.data(), len, &g) == WZ_OK, "pairhuff upload %s", wz_err_detail());
+    uint16_t *d; cudaMalloc(&d, r * c * 2); cudaMemset(d, 0xff, r * c * 2);
+    EXPECT(wz_gpu_ph_decode(g, d, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess, "pairhuff decode");
+    std::vector<uint16_t> back(r * c);
+    cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
+    EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "pairhuff decode %llux%llu not bit-exact", (unsigned long long)r, (unsigned long long)c);
+    for (int M : {1, 2, 3, 8, 1}) {
+        double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
+            return wz_gpu_ph_gemv(g, dx, M, dy, acc, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
+        });
+        EXPECT(e < 1e-2, "pairhuff gemv M=%d %llux%llu rel.err %.3e", M, (unsigned long long)r, (unsigned long long)c, e);
+    }
+    float *acc; uint16_t *y; cudaMalloc(&acc, 9 * r * 4); cudaMalloc(&y, 9 * r * 2);
+    EXPECT(wz_gpu_ph_gemv(g, (const uint16_t *)d, 9, y, acc, 0) == WZ_ERR_ARG, "pairhuff gemv M=9 not refused");
+    cudaFree(acc); cudaFree(y);
+    wz_gpu_ph_free(g);
+    const wz_ph_header *h = (const wz_ph_header *)b.data();
+    const size_t words_at = (sizeof *h + (h->nsegs + 1) * 4 + 15) & ~(size_t)15;
+    for (int k = 0; k < 10; k++) {
+        auto bad = b;
+        bad[words_at + rnd() % (h->nwords * 4)] ^= (uint8_t)(1 + rnd() % 255);
+        if (wz_gpu_ph_upload(bad.data(), len, &g) != WZ_OK) continue;
+        wz_gpu_ph_decode(g, d, 0);
+        EXPECT(cudaDeviceSynchronize() == cudaSuccess, "pairhuff: kernel fault on a corrupt stream");
+        wz_gpu_ph_free(g);
+    }
+    cudaFree(d);
+}
+
 // The peers' decoders: bit-exact, and a flipped stream byte is flagged or harmless, never a fault.
 static void test_peers(uint64_t r, uint64_t c)
 {
@@ -230,6 +274,16 @@ int main()
 {
     const char *why;
     if (!wz_gpu_available(&why)) { printf("gpu_test: SKIP (no GPU: %s)\n", why); return 0; }
+    // WZ_GPU_TEST_ONLY=pairhuff: just that codec's tests (a short device call).
+    const char *only = getenv("WZ_GPU_TEST_ONLY");
+    const bool all = !only || !*only;
+    if (all || !strcmp(only, "pairhuff")) {
+        test_pairhuff(256, 512, 0.02, 0);
+        test_pairhuff(37, 531, 0.5, 1);     // edge blocks, odd columns, escapes, a partial segment
+        test_pairhuff(8192, 8192, 0.02, 0); // 4096 segments: more than one wave of warps (3168 at 3 blocks an SM)
+        test_pairhuff(64, 256, 1e-30, 0);   // subnormals: exponent 0 pairs
+        if (!all) { printf("gpu_test: %s (%d failures)\n", fails ? "FAILED" : "all passed", fails); return fails ? 1 : 0; }
+    }
     test_decode_exact(256, 512, 64, 256, 0.02);
     test_decode_exact(96, 272, 64, 256, 0.5);    // edge tiles in both dims
     test_decode_exact(100, 301, 64, 256, 0.5);   // odd row stride: the GEMV's 16-bit activation loads
