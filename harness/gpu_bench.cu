@@ -137,6 +137,7 @@ int main(int argc, char **argv)
     std::vector<PlanRow> plan;
     int bm4_order = WZ_TA_ORDER_MMA; // --bm4-order: bitmap4's element order (v32: MMA, its fused kernel at every M <= 64)
     int ta_only = 0; // --ta-only: tile-ans and cuBLAS only (autotune candidates), no baselines or peers
+    int with_ph = 0; // --pairhuff: the pairhuff column (its kernels are new: not yet in the default run)
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
     wz_codec_params cp; wz_codec_params_default(&cp);
     for (int i = 1; i < argc; i++) {
@@ -157,6 +158,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i]; // weights + DFloat11-format blobs for harness/dfloat11_real.py
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else if (!strcmp(argv[i], "--ta-only")) ta_only = 1;
+        else if (!strcmp(argv[i], "--pairhuff")) with_ph = 1;
         else if (!strcmp(argv[i], "--plan") && i + 1 < argc) { plan_path = argv[++i]; if (!read_plan(plan_path, plan, plan_device)) return 2; }
         else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc) {
             const char *m = argv[++i];
@@ -178,7 +180,7 @@ int main(int argc, char **argv)
             if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--bm4-order rows|mma] [--plan FILE] [--ta-only] [--dump DIR]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--bm4-order rows|mma] [--plan FILE] [--ta-only] [--pairhuff] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
@@ -253,7 +255,8 @@ int main(int argc, char **argv)
         size_t phlen = 0;
         wz_gap phgap = gap;
         wz_gpu_ph *gph = NULL;
-        if (!ta_only) {
+        const int ph_on = with_ph && !ta_only;
+        if (ph_on) {
             std::vector<uint8_t> pb(wz_codec_pairhuff.bound(&cp, &in));
             wz_cost pc;
             WZ(wz_codec_pairhuff.encode(&cp, &in, pb.data(), pb.size(), &phlen, &pc));
@@ -327,7 +330,7 @@ int main(int argc, char **argv)
         }
         int phexact = 1;
         double phdec_us = 1;
-        if (!ta_only) {
+        if (ph_on) {
             CK(cudaMemset(dDec, 0xff, n * 2));
             WZ(wz_gpu_ph_decode(gph, dDec, 0));
             CK(cudaDeviceSynchronize());
@@ -379,7 +382,7 @@ int main(int argc, char **argv)
                 if (bfused_ok[f] && !(f == 1 && bm4_dc)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
                 else { wz_gpu_bm_decode(gb[f], dDec, 0); cublas(dDec); }
             };
-            const int ph_fused = !ta_only && wz_gpu_ph_fused_ok(gph, M);
+            const int ph_fused = ph_on && wz_gpu_ph_fused_ok(gph, M);
             auto phrun = [&] {
                 if (ph_fused) wz_gpu_ph_gemv(gph, dX, M, dY, dAcc, 0);
                 else { wz_gpu_ph_decode(gph, dDec, 0); cublas(dDec); }
@@ -419,7 +422,7 @@ int main(int argc, char **argv)
             errs[1] = check([&] { cublas(dW); });
             for (int f = 0; f < 2; f++) errs[2 + f] = ta_only ? 0 : check([&] { bfused(f); });
             if (bm4_mma && !ta_only) { bm4_dc = 1; errs[3] = std::max(errs[3], check([&] { bfused(1); })); bm4_dc = 0; }
-            const double err_ph = ta_only ? 0 : check(phrun);
+            const double err_ph = ph_on ? check(phrun) : 0;
             max_err_fused = std::max(max_err_fused, err_ph);
             max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
             double t_cublas = tm.median_us([&] { cublas(dW); }, reps);
@@ -449,7 +452,7 @@ int main(int argc, char **argv)
                     bm4_dc = 0;
                     t_bm[1] = std::min(t_bm4_mma, t_bm4_dc);
                 }
-                t_ph = tm.median_us(phrun, reps);
+                if (ph_on) t_ph = tm.median_us(phrun, reps);
                 t_df = tm.median_us([&] { wz_gpu_df_decode(gdf, dDec, 0); cublas(dDec); }, reps);
                 t_nz = tm.median_us([&] { wz_gpu_nz_decode(gnz, dDec, 0); cublas(dDec); }, reps);
             }
@@ -487,11 +490,13 @@ int main(int argc, char **argv)
                 printf("           tile-ans fused-mma %8.1f us | decode+cublas %8.1f us\n", t_mma, t_dc);
             }
             if (!ta_only) {
-                json_object_set_new(jr, "pairhuff_us", json_real(t_ph));
-                json_object_set_new(jr, "pairhuff_speedup", json_real(t_cublas / t_ph));
-                json_object_set_new(jr, "rel_err_pairhuff", json_real(err_ph));
-                json_object_set_new(jr, "pairhuff_path", json_string(ph_fused ? "fused-mma" : "decode+cublas"));
-                printf("           pairhuff %-13s %8.1f us (%.2fx) rel.err %.1e\n", ph_fused ? "fused-mma" : "decode+cublas", t_ph, t_cublas / t_ph, err_ph);
+                if (ph_on) {
+                    json_object_set_new(jr, "pairhuff_us", json_real(t_ph));
+                    json_object_set_new(jr, "pairhuff_speedup", json_real(t_cublas / t_ph));
+                    json_object_set_new(jr, "rel_err_pairhuff", json_real(err_ph));
+                    json_object_set_new(jr, "pairhuff_path", json_string(ph_fused ? "fused-mma" : "decode+cublas"));
+                    printf("           pairhuff %-13s %8.1f us (%.2fx) rel.err %.1e\n", ph_fused ? "fused-mma" : "decode+cublas", t_ph, t_cublas / t_ph, err_ph);
+                }
                 json_object_set_new(jr, "dfloat11_pipeline_us", json_real(t_df));
                 json_object_set_new(jr, "neuzip_pipeline_us", json_real(t_nz));
                 printf("           dfloat11 pipeline %8.1f us | neuzip pipeline %8.1f us\n", t_df, t_nz);
@@ -516,7 +521,7 @@ int main(int argc, char **argv)
         if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "neuzip",
                             json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", ngap.total, "compressed_bytes", (json_int_t)nlen, "decode_bit_exact",
                                       pexact[1], "decode_us", pdec_us[1]));
-        if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "pairhuff",
+        if (ph_on) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "pairhuff",
                             json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", phgap.total, "compressed_bytes", (json_int_t)phlen, "decode_bit_exact",
                                       phexact, "decode_us", phdec_us));
         wz_gpu_ph_free(gph);
@@ -549,9 +554,11 @@ int main(int argc, char **argv)
                 snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(layer_bfloor[f][mi]));
                 snprintf(k, sizeof k, "%s_pct_floor", FLN[f]); json_object_set_new(jr, k, json_real(100.0 * layer_bfloor[f][mi] / layer_bm[f][mi]));
             }
-            json_object_set_new(jr, "pairhuff_us", json_real(layer_ph[mi]));
-            json_object_set_new(jr, "pairhuff_speedup", json_real(layer_cublas[mi] / layer_ph[mi]));
-            printf("       pairhuff %8.1f us (%.2fx)\n", layer_ph[mi], layer_cublas[mi] / layer_ph[mi]);
+            if (with_ph) {
+                json_object_set_new(jr, "pairhuff_us", json_real(layer_ph[mi]));
+                json_object_set_new(jr, "pairhuff_speedup", json_real(layer_cublas[mi] / layer_ph[mi]));
+                printf("       pairhuff %8.1f us (%.2fx)\n", layer_ph[mi], layer_cublas[mi] / layer_ph[mi]);
+            }
             json_object_set_new(jr, "dfloat11_pipeline_us", json_real(layer_df[mi]));
             json_object_set_new(jr, "neuzip_pipeline_us", json_real(layer_nz[mi]));
             json_object_set_new(jr, "tile_ans_vs_dfloat11", json_real(layer_df[mi] / layer_fused[mi]));
