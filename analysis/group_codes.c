@@ -70,11 +70,48 @@ wz_err wz_group_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int g
     return err;
 }
 
+/* Escapes per 32x32 block and per lane of one in the MMA element order
+ * (wz_bm_pos), weights taken `step` at a time (1: a weight, 2: a pair of
+ * adjacent columns): esc(ctx, row, col) is how many exponents the code
+ * escapes there. Fills escapes, blocks, blocks_with_escape,
+ * lanes_with_escape and weights of c. */
+typedef uint32_t (*esc_count_fn)(const void *ctx, uint64_t row, uint64_t col);
+static void count_escapes(uint64_t rows, uint64_t cols, int step, esc_count_fn esc, const void *ctx, wz_window_cost *c)
+{
+    const uint64_t bro = (rows + 31) / 32, bco = (cols + 31) / 32;
+    for (uint64_t br = 0; br < bro; br++)
+        for (uint64_t bc = 0; bc < bco; bc++) {
+            uint64_t in_block = 0;
+            for (int l = 0; l < 32; l++) {
+                uint64_t in_lane = 0;
+                for (int s = 0; s < 32; s += step) {
+                    int r, k;
+                    wz_bm_pos(WZ_TA_ORDER_MMA, l, s, &r, &k);
+                    const uint64_t row = br * 32 + (uint64_t)r, col = bc * 32 + (uint64_t)k;
+                    if (row < rows && col < cols) in_lane += esc(ctx, row, col);
+                }
+                c->lanes_with_escape += in_lane > 0;
+                in_block += in_lane;
+            }
+            c->escapes += in_block;
+            c->blocks_with_escape += in_block > 0;
+        }
+    c->weights = rows * cols;
+    c->blocks = bro * bco;
+}
+
 /* Why the fixed-length codes too: bitmap4 decodes at ~6 instructions a
  * weight pair but spends 12.04 bits; kernels/NOTES.md (v39) finds its M = 1
  * kernel at 84% of the read bandwidth cuBLAS gets, so only fewer bytes at
  * the same decode cost raise its ceiling — and a narrower window moves
  * escapes from 36% of blocks to all of them. */
+typedef struct { const uint16_t *w; uint64_t cols; uint32_t base, W; } window_ctx;
+static uint32_t window_esc(const void *ctx, uint64_t row, uint64_t col)
+{
+    const window_ctx *x = ctx;
+    return wz_split_sym(x->w[row * x->cols + col], 1) - x->base >= x->W;
+}
+
 wz_err wz_window_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int code_bits, wz_window_cost *c)
 {
     memset(c, 0, sizeof *c);
@@ -83,29 +120,10 @@ wz_err wz_window_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int 
     const uint32_t W = (1u << code_bits) - 1;
     uint64_t ecnt[256] = {0};
     for (uint64_t i = 0; i < rows * cols; i++) ecnt[wz_split_sym(w[i], 1)]++;
-    const uint32_t base = wz_best_window(ecnt, W, NULL);
-    const uint64_t bro = (rows + 31) / 32, bco = (cols + 31) / 32;
-    for (uint64_t br = 0; br < bro; br++)
-        for (uint64_t bc = 0; bc < bco; bc++) {
-            uint64_t in_block = 0;
-            for (int l = 0; l < 32; l++) {
-                uint64_t in_lane = 0;
-                for (int s = 0; s < 32; s++) {
-                    int r, k;
-                    wz_bm_pos(WZ_TA_ORDER_MMA, l, s, &r, &k);
-                    const uint64_t row = br * 32 + (uint64_t)r, col = bc * 32 + (uint64_t)k;
-                    if (row < rows && col < cols) in_lane += wz_split_sym(w[row * cols + col], 1) - base >= W;
-                }
-                c->lanes_with_escape += in_lane > 0;
-                in_block += in_lane;
-            }
-            c->escapes += in_block;
-            c->blocks_with_escape += in_block > 0;
-        }
+    const window_ctx x = {w, cols, wz_best_window(ecnt, W, NULL), W};
+    count_escapes(rows, cols, 1, window_esc, &x, c);
     c->code_bits = code_bits;
-    c->ebase = base;
-    c->weights = rows * cols;
-    c->blocks = bro * bco;
+    c->ebase = x.base;
     c->bits = 8.0 + code_bits + 8.0 * (double)c->escapes / (double)c->weights;
     return WZ_OK;
 }
@@ -115,18 +133,13 @@ wz_err wz_window_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int 
  * extraction differs (code_bits < 8: fields straddle bytes, one funnel
  * shift each). Pairs of a peaked exponent distribution concentrate: on
  * stories260K the top 127 pairs cover 99.6% of them (7 bits a pair, 3.5 an
- * exponent) where a 3-bit window covers 94.5% of exponents. */
-static int pair_cmp(const void *a, const void *b, void *cnt)
+ * exponent) where a 3-bit window covers 94.5% of exponents. Pairs are
+ * pairhuff's (codecs.h: wz_ph_pair_key, wz_ph_rank_pairs). */
+typedef struct { const uint16_t *w; uint64_t rows, cols; const uint8_t *coded; } pair_ctx;
+static uint32_t pair_esc(const void *ctx, uint64_t row, uint64_t col)
 {
-    const uint64_t *h = cnt, x = h[*(const uint32_t *)a], y = h[*(const uint32_t *)b];
-    if (x != y) return x < y ? 1 : -1;
-    return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1; /* ties: the smaller key first (deterministic) */
-}
-
-static uint32_t pair_key(const uint16_t *w, uint64_t cols, uint64_t row, uint64_t col)
-{
-    const uint32_t e0 = wz_split_sym(w[row * cols + col], 1), e1 = col + 1 < cols ? wz_split_sym(w[row * cols + col + 1], 1) : 0u;
-    return e0 << 8 | e1;
+    const pair_ctx *x = ctx;
+    return x->coded[wz_ph_pair_key(x->w, x->rows, x->cols, row, col)] ? 0 : 2;
 }
 
 wz_err wz_pair_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int code_bits, wz_window_cost *c)
@@ -139,33 +152,14 @@ wz_err wz_pair_code_cost(const uint16_t *w, uint64_t rows, uint64_t cols, int co
     uint8_t *coded = calloc(65536, 1);
     if (!h || !idx || !coded) { free(h); free(idx); free(coded); return wz_fail(WZ_ERR_NOMEM, "pair codes: out of memory"); }
     for (uint64_t r = 0; r < rows; r++)
-        for (uint64_t k = 0; k < cols; k += 2) h[pair_key(w, cols, r, k)]++;
-    for (uint32_t i = 0; i < 65536; i++) idx[i] = i;
-    qsort_r(idx, 65536, sizeof *idx, pair_cmp, h);
+        for (uint64_t k = 0; k < cols; k += 2) h[wz_ph_pair_key(w, rows, cols, r, k)]++;
+    wz_ph_rank_pairs(h, idx);
     const uint32_t ncode = (1u << code_bits) - 1;
     for (uint32_t i = 0; i < ncode && h[idx[i]]; i++) coded[idx[i]] = 1;
-    const uint64_t bro = (rows + 31) / 32, bco = (cols + 31) / 32;
-    for (uint64_t br = 0; br < bro; br++)
-        for (uint64_t bc = 0; bc < bco; bc++) {
-            uint64_t in_block = 0;
-            for (int l = 0; l < 32; l++) {
-                uint64_t in_lane = 0;
-                for (int s = 0; s < 32; s += 2) { /* weights s, s + 1 of a lane: one row, columns 2j, 2j + 1 (wz_bm_pos) */
-                    int r, k;
-                    wz_bm_pos(WZ_TA_ORDER_MMA, l, s, &r, &k);
-                    const uint64_t row = br * 32 + (uint64_t)r, col = bc * 32 + (uint64_t)k;
-                    if (row < rows && col < cols) in_lane += coded[pair_key(w, cols, row, col)] ? 0 : 2;
-                }
-                c->lanes_with_escape += in_lane > 0;
-                in_block += in_lane;
-            }
-            c->escapes += in_block;
-            c->blocks_with_escape += in_block > 0;
-        }
+    const pair_ctx x = {w, rows, cols, coded};
+    count_escapes(rows, cols, 2, pair_esc, &x, c);
     free(h); free(idx); free(coded);
     c->code_bits = code_bits;
-    c->weights = rows * cols;
-    c->blocks = bro * bco;
     c->bits = 8.0 + code_bits / 2.0 + 8.0 * (double)c->escapes / (double)c->weights;
     return WZ_OK;
 }

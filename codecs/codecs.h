@@ -323,4 +323,16 @@ typedef struct {
     uint64_t nblocks, segs_per_row;
 } wz_ph_view;
 wz_err wz_ph_parse(const uint8_t *src, size_t len, wz_ph_view *v);
+/* The exponents of the pair at (r, c) (c even) of a bf16 matrix, e0 << 8 |
+ * e1; a column past the matrix gives exponent 0 (an odd last column), -1
+ * when the pair lies outside. Shared with the pair-code analysis. */
+static inline int32_t wz_ph_pair_key(const uint16_t *x, uint64_t rows, uint64_t cols, uint64_t r, uint64_t c)
+{
+    if (r >= rows || c >= cols) return -1;
+    const uint32_t e0 = wz_split_sym(x[r * cols + c], 1), e1 = c + 1 < cols ? wz_split_sym(x[r * cols + c + 1], 1) : 0u;
+    return (int32_t)(e0 << 8 | e1);
+}
+/* idx[0..65535] = the pair keys by count, most frequent first (ties: the
+ * smaller key first): pairhuff's symbol order, and the analysis's. */
+void wz_ph_rank_pairs(const uint64_t hist[65536], uint32_t idx[65536]);
 #endif

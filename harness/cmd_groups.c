@@ -25,6 +25,27 @@ static const int k_wbits[] = {2, 3, 4, 5};
 static const int k_pbits[] = {6, 7, 8}; /* 3, 3.5, 4 bits an exponent */
 #define NPAIR (sizeof k_pbits / sizeof k_pbits[0])
 
+/* Sums over the matrices (each its own window / pair table). */
+static void add_cost(wz_window_cost *sum, const wz_window_cost *c)
+{
+    sum->weights += c->weights; sum->escapes += c->escapes; sum->blocks += c->blocks;
+    sum->blocks_with_escape += c->blocks_with_escape; sum->lanes_with_escape += c->lanes_with_escape;
+}
+
+/* One row of a fixed-length code table (bits a weight from the summed
+ * escapes; code_bits a weight, or a pair for pairs) and its JSON. */
+static json_t *cost_row(const wz_window_cost *w, int code_bits, int per_pair)
+{
+    const double er = (double)w->escapes / (double)w->weights, bits = 8.0 + (per_pair ? code_bits / 2.0 : code_bits) + 8.0 * er;
+    const double fb = (double)w->blocks_with_escape / (double)w->blocks, fl = (double)w->lanes_with_escape / (32.0 * (double)w->blocks);
+    if (per_pair) printf("%9d %12.4f %15.2e %22.3f %21.4f\n", code_bits, bits, er, fb, fl);
+    else printf("%9d %6d %12.4f %15.2e %22.3f %21.4f\n", code_bits, (1 << code_bits) - 1, bits, er, fb, fl);
+    json_t *j = json_pack("{s:i, s:I, s:f, s:f, s:f, s:f}", "code_bits", code_bits, "weights", (json_int_t)w->weights, "bits", bits, "escape_rate", er,
+                          "blocks_with_escape", fb, "lanes_with_escape", fl);
+    if (!per_pair) json_object_set_new(j, "window", json_integer((1 << code_bits) - 1));
+    return j;
+}
+
 static const char *k_usage = "usage: wzip groups PATH... [--as bf16] [--min-numel N] [--json FILE]\n";
 
 int wz_cmd_groups(int argc, char **argv)
@@ -80,15 +101,13 @@ int wz_cmd_groups(int argc, char **argv)
                     wz_window_cost wc;
                     e = wz_window_code_cost(in.data, in.rows, in.cols, k_wbits[c], &wc);
                     if (e) { rc = wz_report(paths[pi], e); break; }
-                    win[c].weights += wc.weights; win[c].escapes += wc.escapes; win[c].blocks += wc.blocks;
-                    win[c].blocks_with_escape += wc.blocks_with_escape; win[c].lanes_with_escape += wc.lanes_with_escape;
+                    add_cost(&win[c], &wc);
                 }
                 for (size_t c = 0; c < NPAIR && !rc; c++) {
                     wz_window_cost wc;
                     e = wz_pair_code_cost(in.data, in.rows, in.cols, k_pbits[c], &wc);
                     if (e) { rc = wz_report(paths[pi], e); break; }
-                    pair[c].weights += wc.weights; pair[c].escapes += wc.escapes; pair[c].blocks += wc.blocks;
-                    pair[c].blocks_with_escape += wc.blocks_with_escape; pair[c].lanes_with_escape += wc.lanes_with_escape;
+                    add_cost(&pair[c], &wc);
                 }
             }
             free(buf);
@@ -110,26 +129,11 @@ int wz_cmd_groups(int argc, char **argv)
     }
     printf("\nfixed-length exponent codes (4 bits: bitmap4), 32x32 blocks, lanes in the MMA order\ncode-bits window  bits/weight  escapes/weight  blocks with an escape  lanes with an escape\n");
     json_t *jw = json_array();
-    for (size_t c = 0; c < NWIN; c++) {
-        const wz_window_cost *w = &win[c];
-        const double bits = 8.0 + k_wbits[c] + 8.0 * (double)w->escapes / (double)w->weights, er = (double)w->escapes / (double)w->weights;
-        const double fb = (double)w->blocks_with_escape / (double)w->blocks, fl = (double)w->lanes_with_escape / (32.0 * (double)w->blocks);
-        printf("%9d %6d %12.4f %15.2e %22.3f %21.4f\n", k_wbits[c], (1 << k_wbits[c]) - 1, bits, er, fb, fl);
-        json_array_append_new(jw, json_pack("{s:i, s:i, s:I, s:f, s:f, s:f, s:f}", "code_bits", k_wbits[c], "window", (1 << k_wbits[c]) - 1,
-                                            "weights", (json_int_t)w->weights, "bits", bits, "escape_rate", er, "blocks_with_escape", fb,
-                                            "lanes_with_escape", fl));
-    }
+    for (size_t c = 0; c < NWIN; c++) json_array_append_new(jw, cost_row(&win[c], k_wbits[c], 0));
     printf("\nfixed-length pair codes (the 2^b - 1 most frequent exponent pairs of adjacent columns), 32x32 blocks, MMA order\n"
            "code-bits  bits/weight  escapes/weight  blocks with an escape  lanes with an escape\n");
     json_t *jp = json_array();
-    for (size_t c = 0; c < NPAIR; c++) {
-        const wz_window_cost *w = &pair[c];
-        const double bits = 8.0 + k_pbits[c] / 2.0 + 8.0 * (double)w->escapes / (double)w->weights, er = (double)w->escapes / (double)w->weights;
-        const double fb = (double)w->blocks_with_escape / (double)w->blocks, fl = (double)w->lanes_with_escape / (32.0 * (double)w->blocks);
-        printf("%9d %12.4f %15.2e %22.3f %21.4f\n", k_pbits[c], bits, er, fb, fl);
-        json_array_append_new(jp, json_pack("{s:i, s:I, s:f, s:f, s:f, s:f}", "code_bits", k_pbits[c], "weights", (json_int_t)w->weights, "bits", bits,
-                                            "escape_rate", er, "blocks_with_escape", fb, "lanes_with_escape", fl));
-    }
+    for (size_t c = 0; c < NPAIR; c++) json_array_append_new(jp, cost_row(&pair[c], k_pbits[c], 1));
     if (json_path) {
         json_t *root = json_pack("{s:o, s:o, s:o, s:I, s:o}", "configs", jr, "windows", jw, "pairs", jp, "matrices", (json_int_t)tensors,
                                  "provenance", wz_provenance(paths[0], NULL));

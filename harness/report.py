@@ -250,33 +250,29 @@ if gq or gs:
     w("\nThree exponents of 4-bit codes per symbol (3341 distinct symbols on the synthetic layer, so 2^16 slots: a 4096-bucket alias "
       "table on the GPU) cost no more than today's pair (synthetic, MiniLM) or less (stories260K), for 1.5x the exponents per step; windows of 7 "
       "exponents (3-bit codes) escape ~3% of exponents and lose ~0.15 bit.\n")
-    wins = [{x["code_bits"]: x for x in (g or {}).get("windows", [])} for g in (gq, gs, gm)]
-    if wins[0] or wins[1]:
-        w("**Fixed-length exponent codes** (the bitmap family; `wzip groups`, \"windows\"): a window of 2^b - 1 exponents, the last code an "
-          "escape carrying the exponent as a byte, sign+mantissa raw, framing not counted; 4 bits is bitmap4. What a GPU decoder pays for "
-          "escapes depends on where they fall: the share of 32x32 blocks, and of a block's lanes in the MMA order, holding one "
-          "(kernels/NOTES.md v39).\n")
-        w("| code bits (window) | synthetic Qwen2.5-14B layer: bits/w | blocks / lanes with an escape | stories260K bf16: bits/w | blocks / lanes | MiniLM-L6 bf16: bits/w | blocks / lanes |")
+    def code_table(key, intro, head, label, blfmt):
+        """A fixed-length code table of `wzip groups` ("windows" or "pairs"): bits a weight and the share of 32x32 blocks / lanes
+        with an escape, on the three checkpoints."""
+        rows = [{x["code_bits"]: x for x in (g or {}).get(key, [])} for g in (gq, gs, gm)]
+        if not (rows[0] or rows[1]):
+            return
+        w(intro)
+        w("| %s | synthetic Qwen2.5-14B layer: bits/w | blocks / lanes with an escape | stories260K bf16: bits/w | blocks / lanes | MiniLM-L6 bf16: bits/w | blocks / lanes |" % head)
         w("|---|---|---|---|---|---|---|")
-        g2 = lambda x, k, fmt: (fmt % x[k]) if x else "-"
-        bl = lambda x: ("%.0f%% / %.1f%%" % (100 * x["blocks_with_escape"], 100 * x["lanes_with_escape"])) if x else "-"
-        for b in sorted(set(wins[0]) | set(wins[1])):
-            a, c, m = (wn.get(b) for wn in wins)
-            w("| %d (%d) | %s | %s | %s | %s | %s | %s |" % (b, 2 ** b - 1, g2(a, "bits", "%.3f"), bl(a), g2(c, "bits", "%.3f"), bl(c), g2(m, "bits", "%.3f"), bl(m)))
+        bits = lambda x: ("%.3f" % x["bits"]) if x else "-"
+        bl = lambda x: (blfmt % (100 * x["blocks_with_escape"], 100 * x["lanes_with_escape"])) if x else "-"
+        for b in sorted(set(rows[0]) | set(rows[1])):
+            a, c, m = (r.get(b) for r in rows)
+            w("| %s | %s | %s | %s | %s | %s | %s |" % (label(b), bits(a), bl(a), bits(c), bl(c), bits(m), bl(m)))
         w("")
-    pairs = [{x["code_bits"]: x for x in (g or {}).get("pairs", [])} for g in (gq, gs, gm)]
-    if pairs[0] or pairs[1]:
-        w("**Fixed-length pair codes** (`wzip groups`, \"pairs\"): b bits for each pair of adjacent-column exponents of a row, the "
-          "matrix's 2^b - 1 most frequent pairs and an escape carrying both exponents as bytes; one table lookup a pair, as bitmap4 "
-          "does today (b = 8 holds bitmap4's window and more). The candidate for fewer bytes at bitmap4's decode cost (kernels/NOTES.md v41).\n")
-        w("| bits a pair | synthetic Qwen2.5-14B layer: bits/w | blocks / lanes with an escape | stories260K bf16: bits/w | blocks / lanes | MiniLM-L6 bf16: bits/w | blocks / lanes |")
-        w("|---|---|---|---|---|---|---|")
-        g2 = lambda x, k, fmt: (fmt % x[k]) if x else "-"
-        bl = lambda x: ("%.1f%% / %.2f%%" % (100 * x["blocks_with_escape"], 100 * x["lanes_with_escape"])) if x else "-"
-        for b in sorted(set(pairs[0]) | set(pairs[1])):
-            a, c, m = (pn.get(b) for pn in pairs)
-            w("| %d | %s | %s | %s | %s | %s | %s |" % (b, g2(a, "bits", "%.3f"), bl(a), g2(c, "bits", "%.3f"), bl(c), g2(m, "bits", "%.3f"), bl(m)))
-        w("")
+    code_table("windows", "**Fixed-length exponent codes** (the bitmap family; `wzip groups`, \"windows\"): a window of 2^b - 1 exponents, the last code an "
+               "escape carrying the exponent as a byte, sign+mantissa raw, framing not counted; 4 bits is bitmap4. What a GPU decoder pays for "
+               "escapes depends on where they fall: the share of 32x32 blocks, and of a block's lanes in the MMA order, holding one "
+               "(kernels/NOTES.md v39).\n", "code bits (window)", lambda b: "%d (%d)" % (b, 2 ** b - 1), "%.0f%% / %.1f%%")
+    code_table("pairs", "**Fixed-length pair codes** (`wzip groups`, \"pairs\"): b bits for each pair of adjacent-column exponents of a row, the "
+               "matrix's 2^b - 1 most frequent pairs and an escape carrying both exponents as bytes; one table lookup a pair, as bitmap4 "
+               "does today (b = 8 holds bitmap4's window and more). The candidate for fewer bytes at bitmap4's decode cost (kernels/NOTES.md v41).\n",
+               "bits a pair", lambda b: "%d" % b, "%.1f%% / %.2f%%")
 
 # ---------------------------------------------------------------- Table III
 w("## 3. Metadata overhead (paper Table III: 16 KB table + 4 B per tile = 0.0024-0.0173 bits/weight; Qwen-14B 0.0097 at 32x128, 0.0038 at 64x256)\n")

@@ -111,20 +111,16 @@ static void pair_pos(uint16_t pos[32][16])
         }
 }
 
-/* Exponents of the pair at (row, col), col even; a column past the matrix
- * gives exponent 0 (an odd last column), -1 when the pair lies outside. */
-static int32_t pair_key(const uint16_t *x, uint64_t rows, uint64_t cols, uint64_t r, uint64_t c)
-{
-    if (r >= rows || c >= cols) return -1;
-    const uint32_t e0 = wz_split_sym(x[r * cols + c], 1), e1 = c + 1 < cols ? wz_split_sym(x[r * cols + c + 1], 1) : 0u;
-    return (int32_t)(e0 << 8 | e1);
-}
-
 static int cmp_desc(const void *a, const void *b, void *cnt)
 {
     const uint64_t *h = cnt, x = h[*(const uint32_t *)a], y = h[*(const uint32_t *)b];
     if (x != y) return x < y ? 1 : -1;
     return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
+}
+void wz_ph_rank_pairs(const uint64_t hist[65536], uint32_t idx[65536])
+{
+    for (uint32_t i = 0; i < 65536; i++) idx[i] = i;
+    qsort_r(idx, 65536, sizeof *idx, cmp_desc, (void *)hist);
 }
 
 /* One lane's bit stream within a segment, MSB-first in 32-bit words. */
@@ -150,9 +146,9 @@ static wz_err ph_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     int16_t *sym_of = malloc(65536 * sizeof *sym_of);
     if (!hist || !idx || !sym_of) { free(hist); free(idx); free(sym_of); return wz_fail(WZ_ERR_NOMEM, "pairhuff: out of memory"); }
     for (uint64_t r = 0; r < rows; r++)
-        for (uint64_t c = 0; c < cols; c += 2) hist[pair_key(x, rows, cols, r, c)]++;
-    for (uint32_t i = 0; i < 65536; i++) idx[i] = i, sym_of[i] = (int16_t)WZ_PH_ESC;
-    qsort_r(idx, 65536, sizeof *idx, cmp_desc, hist);
+        for (uint64_t c = 0; c < cols; c += 2) hist[wz_ph_pair_key(x, rows, cols, r, c)]++;
+    for (uint32_t i = 0; i < 65536; i++) sym_of[i] = (int16_t)WZ_PH_ESC;
+    wz_ph_rank_pairs(hist, idx);
     wz_ph_header h;
     memset(&h, 0, sizeof h);
     uint64_t counts[256] = {0}, npairs = 0;
@@ -184,7 +180,7 @@ static wz_err ph_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         for (uint64_t b = 0; b < nb; b++)
             for (int q = 0; q < 16; q++)
                 for (int l = 0; l < 32; l++) {
-                    const int32_t key = pair_key(x, rows, cols, br * 32 + (pos[l][q] >> 5), (b0 + b) * 32 + (pos[l][q] & 31));
+                    const int32_t key = wz_ph_pair_key(x, rows, cols, br * 32 + (pos[l][q] >> 5), (b0 + b) * 32 + (pos[l][q] & 31));
                     const uint32_t sym = key < 0 ? 0u : (uint32_t)sym_of[key]; /* outside the matrix: symbol 0, decoded and dropped */
                     put_bits(&lb[l], code.code[sym], code.len[sym]);
                     if (sym == WZ_PH_ESC) { put_bits(&lb[l], (uint32_t)key, 16); nesc++; }
