@@ -286,26 +286,32 @@ static inline int wz_bm_code(const uint8_t *blk, int width, int l, int s)
  * bf16 only, the bitmap4 MMA element order (32x32 blocks, lane l's weights
  * s = 2p, 2p+1 one pair of adjacent columns: wz_bm_pos). A pair's two
  * exponents are one symbol: the tensor's 255 most frequent pairs (symbols
- * 0..254, most frequent first) or WZ_PH_ESC, after which the two exponent
- * bytes follow in the stream (e0 first). Symbols are canonical Huffman
- * codes of <= 12 bits (codecs/huffman), MSB-first.
+ * 0..254, most frequent first) or WZ_PH_ESC, whose two exponent bytes (e0,
+ * e1) sit in the escape list. Symbols are canonical Huffman codes of <= 12
+ * bits (codecs/huffman), MSB-first.
  * A segment is seg_blocks consecutive blocks of one block row; its 32
  * lanes' bit streams are interleaved word by word in the order a warp
  * decoding in lockstep asks for them:
- *   each lane starts with word l of the segment (32 valid bits);
- *   before each pair step (block-major, then p = 0..15), the lanes holding
- *   fewer than WZ_PH_NEED bits take the next words in lane order (a ballot
- *   and a prefix popcount on a GPU) and append them;
- *   the step consumes the lane's code (and 16 escape bits).
+ *   each lane starts with word l of the segment (32 bits held);
+ *   before every second pair step (p even: blocks in order, then p = 0..15)
+ *   the lanes holding <= WZ_PH_REFILL_AT bits take the next words in lane
+ *   order (a ballot and a prefix popcount on a GPU), one each;
+ *   a step consumes the lane's code (<= 12 bits: two steps fit in the
+ *   > 24 bits a lane then holds).
  * So no lane needs an offset; the encoder runs the same schedule, padding a
- * lane's stream with zero words when it asks past its end. Sign|mantissa
- * bytes are bitmap4's raw plane: 1024 a block, lane l's weight s at
- * l * 32 + s. Layout: header, uint32 seg_off[nsegs + 1] (words), pad to 16,
- * uint32 words[nwords], pad to 16, uint8 raw[nblocks][1024]. */
+ * lane's stream with zero words when it asks past its end. Escapes: per
+ * segment in (block, lane, pair) order, esc_off[s] the segment's first (in
+ * escaped pairs), two bytes each (an index per block would cost 0.03 bit a
+ * weight). Sign|mantissa bytes are bitmap4's raw plane: 1024 a block, lane
+ * l's weight s at l * 32 + s. Layout: header, uint32 seg_off[nsegs + 1]
+ * (words), uint32 esc_off[nsegs + 1], pad to 16,
+ * uint32 words[nwords], pad to 16, uint8 raw[nblocks][1024], uint8
+ * esc[2 nesc]. (v1, unreleased, had escapes inline and a refill check every
+ * step: ~60 instructions a pair on the GPU; kernels/NOTES.md v41d.) */
 #define WZ_PH_MAGIC 0x48505a57u /* "WZPH" */
-#define WZ_PH_VERSION 1
+#define WZ_PH_VERSION 2
 #define WZ_PH_ESC 255u
-#define WZ_PH_NEED 28 /* the most bits a pair step consumes: a 12-bit code + 2 escape bytes */
+#define WZ_PH_REFILL_AT 32 /* a lane holding this many bits or fewer takes a word (before even pair steps) */
 typedef struct {
     uint32_t magic;
     uint16_t version;
@@ -318,8 +324,8 @@ typedef struct {
 } wz_ph_header;
 typedef struct {
     const wz_ph_header *h;
-    const uint32_t *seg_off, *words;
-    const uint8_t *raw;
+    const uint32_t *seg_off, *esc_off, *words;
+    const uint8_t *raw, *esc;
     uint64_t nblocks, segs_per_row;
 } wz_ph_view;
 wz_err wz_ph_parse(const uint8_t *src, size_t len, wz_ph_view *v);

@@ -216,11 +216,12 @@ static void test_pairhuff(uint64_t r, uint64_t c, double sigma, int wide)
     EXPECT(wz_gpu_ph_gemv(g, (const uint16_t *)d, 9, y, acc, 0) == WZ_ERR_ARG, "pairhuff gemv M=9 not refused");
     cudaFree(acc); cudaFree(y);
     wz_gpu_ph_free(g);
-    const wz_ph_header *h = (const wz_ph_header *)b.data();
-    const size_t words_at = (sizeof *h + (h->nsegs + 1) * 4 + 15) & ~(size_t)15;
+    wz_ph_view v;
+    EXPECT(wz_ph_parse(b.data(), len, &v) == WZ_OK, "pairhuff parse");
+    const size_t words_at = (const uint8_t *)v.words - b.data();
     for (int k = 0; k < 10; k++) {
         auto bad = b;
-        bad[words_at + rnd() % (h->nwords * 4)] ^= (uint8_t)(1 + rnd() % 255);
+        bad[words_at + rnd() % (v.h->nwords * 4)] ^= (uint8_t)(1 + rnd() % 255);
         if (wz_gpu_ph_upload(bad.data(), len, &g) != WZ_OK) continue;
         wz_gpu_ph_decode(g, d, 0);
         EXPECT(cudaDeviceSynchronize() == cudaSuccess, "pairhuff: kernel fault on a corrupt stream");

@@ -372,8 +372,8 @@ static uint8_t *ph_round_trip(const uint16_t *w, uint64_t r, uint64_t c, size_t 
 }
 
 /* Exponents over a 24-octave spread give far more than 255 distinct pairs:
- * the escape path (two raw exponent bytes in the lane's stream) carries
- * them, on a shape with edge blocks, an odd column count (the last
+ * the escape path (two raw exponent bytes in the segment's escape list)
+ * carries them, on a shape with edge blocks, an odd column count (the last
  * column's pair is half outside) and a partial last segment. */
 static void test_pairhuff_escapes_and_edges(void **st)
 {
@@ -384,7 +384,15 @@ static void test_pairhuff_escapes_and_edges(void **st)
     const wz_ph_header *h = (const wz_ph_header *)blob;
     assert_true(h->nesc > 0);
     assert_int_equal(h->nsegs, 2 * ((17 + h->seg_blocks - 1) / h->seg_blocks)); /* 2 block rows of 17 blocks */
-    free(blob); free(w);
+    /* An escape index that gives a segment one escape byte pair too many or
+     * too few is caught (the segment must use exactly its list). */
+    uint32_t *esc_off = (uint32_t *)(blob + sizeof *h + (h->nsegs + 1) * 4);
+    uint16_t *back = malloc(R * C * 2);
+    esc_off[1]++;
+    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
+    esc_off[1] -= 2;
+    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
+    free(back); free(blob); free(w);
 }
 
 /* A segment must consume exactly its words, so moving a boundary between

@@ -8,8 +8,8 @@
  * instructions and ~7 shared-memory wavefronts a pair. A prefix code per
  * exponent pair decodes with bitmap4's one table lookup a pair plus a
  * 64-bit shift: the only new cost is finding each lane's bits, which the
- * interleaving (codecs.h, wz_ph_header) gives a warp for one ballot a pair
- * step, with no per-lane offsets in the blob.
+ * interleaving (codecs.h, wz_ph_header) gives a warp for one ballot every
+ * two pair steps, with no per-lane offsets in the blob.
  *
  * The layout is in codecs.h; this file is its CPU encoder and reference
  * decoder, the decoder written as the warp schedule a GPU kernel runs (32
@@ -22,12 +22,12 @@
 #include <string.h>
 
 /* Blocks a segment. Each segment ends its 32 lane streams with the bits
- * left in their buffers (a lane refills below 28 bits, not knowing its
+ * left in their buffers (a lane refills at <= 32 bits, not knowing its
  * stream ends), and a GPU warp's split-K unit must be a whole number of
- * segments. Synthetic Qwen2.5-14B layer (1/4 scale), bits a weight: 4
- * blocks 10.996, 8 10.844, 16 10.778, 32 10.746 (coder loss 0.30 / 0.15 /
- * 0.086 / 0.056): 16 keeps units of 16 or 32 blocks, as many as bitmap4's
- * M = 1 kernel runs on the big matrices. */
+ * segments. Synthetic Qwen2.5-14B layer (1/4 scale), v1 schedule, bits a
+ * weight: 4 blocks 10.996, 8 10.844, 16 10.778, 32 10.746 (coder loss 0.30
+ * / 0.15 / 0.086 / 0.056): 16 keeps units of 16 or 32 blocks, as many as
+ * bitmap4's M = 1 kernel runs on the big matrices. */
 #ifndef PH_SEG_BLOCKS
 #define PH_SEG_BLOCKS 16
 #endif
@@ -43,21 +43,30 @@ static ph_geom geom_of(uint64_t rows, uint64_t cols, uint32_t S)
     return g;
 }
 /* The most words a segment of nb blocks can take: every lane its first word
- * and at most one more a pair step. */
-static uint64_t seg_word_cap(uint64_t nb) { return 32 * (1 + 16 * nb); }
-
-static size_t ph_layout(uint64_t nsegs, uint64_t nwords, uint64_t nblocks, size_t *words_off, size_t *raw_off)
+ * and at most one more every two pair steps. */
+static uint64_t seg_word_cap(uint64_t nb) { return 32 * (1 + 8 * nb); }
+/* Blocks of segment s: its block row, first block column and count. */
+static void seg_blocks_of(const ph_geom *g, uint32_t S, uint64_t s, uint64_t *br, uint64_t *b0, uint64_t *nb)
 {
-    *words_off = (sizeof(wz_ph_header) + (nsegs + 1) * 4 + 15) & ~(size_t)15;
-    *raw_off = (*words_off + nwords * 4 + 15) & ~(size_t)15;
-    return *raw_off + nblocks * 1024;
+    *br = s / g->segs_per_row, *b0 = s % g->segs_per_row * S, *nb = *b0 + S <= g->bco ? S : g->bco - *b0;
+}
+
+typedef struct { size_t esc_off, words, raw, esc, total; } ph_offsets;
+static ph_offsets ph_layout(uint64_t nsegs, uint64_t nblocks, uint64_t nwords, uint64_t nesc)
+{
+    ph_offsets o;
+    o.esc_off = sizeof(wz_ph_header) + (nsegs + 1) * 4;
+    o.words = (o.esc_off + (nsegs + 1) * 4 + 15) & ~(size_t)15;
+    o.raw = (o.words + nwords * 4 + 15) & ~(size_t)15;
+    o.esc = o.raw + nblocks * 1024;
+    o.total = o.esc + 2 * nesc;
+    return o;
 }
 
 static size_t ph_bound(const wz_codec_params *p, const wz_codec_input *in)
 {
     const ph_geom g = geom_of(in->rows, in->cols, PH_SEG_BLOCKS);
-    size_t a, b;
-    return ph_layout(g.nsegs, g.nsegs * seg_word_cap(PH_SEG_BLOCKS), g.nblocks, &a, &b);
+    return ph_layout(g.nsegs, g.nblocks, g.nsegs * seg_word_cap(PH_SEG_BLOCKS), g.nblocks * 512).total;
 }
 
 wz_err wz_ph_parse(const uint8_t *src, size_t len, wz_ph_view *v)
@@ -81,21 +90,27 @@ wz_err wz_ph_parse(const uint8_t *src, size_t len, wz_ph_view *v)
     int any = 0;
     for (int s = 0; s < 256; s++) any |= h->len[s];
     if (!any) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: no symbol has a code");
-    size_t wo, ro;
-    if (ph_layout(h->nsegs, h->nwords, g.nblocks, &wo, &ro) != len)
-        return wz_fail(WZ_ERR_CORRUPT, "pairhuff: blob is %zu bytes, header implies another size (truncated?)", len);
+    const ph_offsets o = ph_layout(h->nsegs, g.nblocks, h->nwords, h->nesc);
+    if (o.total != len) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: blob is %zu bytes, header implies another size (truncated?)", len);
     v->h = h;
     v->seg_off = (const uint32_t *)(src + sizeof *h);
-    v->words = (const uint32_t *)(src + wo);
-    v->raw = src + ro;
+    v->esc_off = (const uint32_t *)(src + o.esc_off);
+    v->words = (const uint32_t *)(src + o.words);
+    v->raw = src + o.raw;
+    v->esc = src + o.esc;
     v->nblocks = g.nblocks;
     v->segs_per_row = g.segs_per_row;
     if (v->seg_off[0] != 0 || v->seg_off[h->nsegs] != h->nwords) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment index does not span the words");
     for (uint64_t s = 0; s < h->nsegs; s++) {
-        const uint64_t j = s % g.segs_per_row, nb = (j + 1) * h->seg_blocks <= g.bco ? h->seg_blocks : g.bco - j * h->seg_blocks;
+        uint64_t br, b0, nb;
+        seg_blocks_of(&g, h->seg_blocks, s, &br, &b0, &nb);
         if (v->seg_off[s + 1] < v->seg_off[s] + 32 || v->seg_off[s + 1] - v->seg_off[s] > seg_word_cap(nb))
             return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu word range invalid", (unsigned long long)s);
     }
+    if (v->esc_off[0] != 0 || v->esc_off[h->nsegs] != h->nesc) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: escape index does not span the list");
+    for (uint64_t s = 0; s < h->nsegs; s++)
+        if (v->esc_off[s + 1] < v->esc_off[s] || v->esc_off[s + 1] - v->esc_off[s] > 512u * h->seg_blocks)
+            return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu escape range invalid", (unsigned long long)s);
     return WZ_OK;
 }
 
@@ -140,7 +155,7 @@ static wz_err ph_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     const ph_geom g = geom_of(rows, cols, S);
     uint16_t pos[32][16];
     pair_pos(pos);
-    /* 1. Pair histogram over the pairs the blocks code, symbols by count. */
+    /* 1. Pair histogram, symbols by count, the Huffman code. */
     uint64_t *hist = calloc(65536, sizeof *hist);
     uint32_t *idx = malloc(65536 * sizeof *idx);
     int16_t *sym_of = malloc(65536 * sizeof *sym_of);
@@ -161,59 +176,65 @@ static wz_err ph_encode(const wz_codec_params *p, const wz_codec_input *in, uint
     wz_huf_code code;
     wz_err err = wz_huf_build(counts, WZ_HUF_MAX_BITS, &code);
     if (err) { free(sym_of); return err; }
-    /* 2. Segments: each lane's stream, then the warp schedule. */
+    /* 2. Segments: each lane's stream, then the warp schedule (codecs.h);
+     * escapes into a side buffer in (block, lane, pair) order. */
     const uint64_t cap_words = seg_word_cap(S);
+    const size_t words_at = ph_layout(g.nsegs, g.nblocks, 0, 0).words;
     lane_bits lb[32];
     uint32_t *wbuf = calloc(32 * cap_words, 4);
-    uint8_t *step_bits = malloc((size_t)S * 16 * 32);
-    size_t wo = 0, ro = 0, hdr = (sizeof h + (g.nsegs + 1) * 4 + 15) & ~(size_t)15;
-    if (!wbuf || !step_bits) { free(sym_of); free(wbuf); free(step_bits); return wz_fail(WZ_ERR_NOMEM, "pairhuff: out of memory"); }
-    if (hdr > cap) { free(sym_of); free(wbuf); free(step_bits); return wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); }
-    memset(dst, 0, hdr);
-    uint32_t *seg_off = (uint32_t *)(dst + sizeof h), *words = (uint32_t *)(dst + hdr);
+    uint8_t *step_bits = malloc((size_t)S * 16 * 32), *escb = malloc(2 * counts[WZ_PH_ESC] + 1);
+    int32_t *keys = malloc(sizeof(int32_t) * 512);
+    if (!wbuf || !step_bits || !escb || !keys) { err = wz_fail(WZ_ERR_NOMEM, "pairhuff: out of memory"); goto done; }
+    if (words_at > cap) { err = wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); goto done; }
+    memset(dst, 0, words_at);
+    uint32_t *seg_off = (uint32_t *)(dst + sizeof h), *esc_off = (uint32_t *)(dst + ph_layout(g.nsegs, g.nblocks, 0, 0).esc_off);
+    uint32_t *words = (uint32_t *)(dst + words_at);
     uint64_t nw = 0, nesc = 0;
     double code_bits = 0;
     for (uint64_t s = 0; s < g.nsegs && !err; s++) {
-        const uint64_t br = s / g.segs_per_row, b0 = s % g.segs_per_row * S, nb = b0 + S <= g.bco ? S : g.bco - b0;
+        uint64_t br, b0, nb;
+        seg_blocks_of(&g, S, s, &br, &b0, &nb);
+        esc_off[s] = (uint32_t)nesc;
         memset(wbuf, 0, 32 * cap_words * 4);
         for (int l = 0; l < 32; l++) lb[l] = (lane_bits){wbuf + l * cap_words, 0};
-        for (uint64_t b = 0; b < nb; b++)
+        for (uint64_t b = 0; b < nb; b++) {
             for (int q = 0; q < 16; q++)
                 for (int l = 0; l < 32; l++) {
                     const int32_t key = wz_ph_pair_key(x, rows, cols, br * 32 + (pos[l][q] >> 5), (b0 + b) * 32 + (pos[l][q] & 31));
                     const uint32_t sym = key < 0 ? 0u : (uint32_t)sym_of[key]; /* outside the matrix: symbol 0, decoded and dropped */
                     put_bits(&lb[l], code.code[sym], code.len[sym]);
-                    if (sym == WZ_PH_ESC) { put_bits(&lb[l], (uint32_t)key, 16); nesc++; }
                     if (key >= 0) code_bits += code.len[sym];
-                    step_bits[(b * 16 + q) * 32 + l] = (uint8_t)(code.len[sym] + (sym == WZ_PH_ESC ? 16 : 0));
+                    step_bits[(b * 16 + q) * 32 + l] = code.len[sym];
+                    keys[l * 16 + q] = sym == WZ_PH_ESC ? key : -1;
                 }
-        /* The schedule (codecs.h): word l first, then a refill for every lane
-         * below WZ_PH_NEED bits before each pair step, in lane order. */
+            for (int i = 0; i < 512; i++) /* the block's escapes in (lane, pair) order */
+                if (keys[i] >= 0) escb[2 * nesc] = (uint8_t)(keys[i] >> 8), escb[2 * nesc + 1] = (uint8_t)keys[i], nesc++;
+        }
+        /* The schedule: word l first, then before every even pair step one
+         * word for each lane holding <= WZ_PH_REFILL_AT bits, in lane order. */
         uint64_t next[32];
         int cnt[32];
         seg_off[s] = (uint32_t)nw;
-        for (int l = 0; l < 32; l++) next[l] = 1, cnt[l] = 32;
-        if (hdr + (nw + 32) * 4 > cap) { err = wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); break; }
-        for (int l = 0; l < 32; l++) words[nw++] = lb[l].w[0];
+        if (words_at + (nw + 32 + 32 * 8 * nb) * 4 > cap) { err = wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); break; }
+        for (int l = 0; l < 32; l++) next[l] = 1, cnt[l] = 32, words[nw++] = lb[l].w[0];
         for (uint64_t t = 0; t < nb * 16; t++) {
-            for (int l = 0; l < 32; l++)
-                if (cnt[l] < WZ_PH_NEED) {
-                    if (hdr + (nw + 1) * 4 > cap) { err = wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); break; }
-                    words[nw++] = next[l] < cap_words ? lb[l].w[next[l]] : 0u;
-                    next[l]++, cnt[l] += 32;
-                }
-            if (err) break;
+            if (!(t & 1))
+                for (int l = 0; l < 32; l++)
+                    if (cnt[l] <= WZ_PH_REFILL_AT) {
+                        words[nw++] = next[l] < cap_words ? lb[l].w[next[l]] : 0u;
+                        next[l]++, cnt[l] += 32;
+                    }
             for (int l = 0; l < 32; l++) cnt[l] -= step_bits[t * 32 + l];
         }
     }
-    free(sym_of); free(wbuf); free(step_bits);
-    if (err) return err;
+    if (err) goto done;
     seg_off[g.nsegs] = (uint32_t)nw;
-    const size_t total = ph_layout(g.nsegs, nw, g.nblocks, &wo, &ro);
-    if (total > cap) return wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small");
-    memset(dst + hdr + nw * 4, 0, ro - (hdr + nw * 4));
-    /* 3. The raw plane: bitmap4's (lane l's weight s at l * 32 + s). */
-    uint8_t *raw = dst + ro;
+    esc_off[g.nsegs] = (uint32_t)nesc;
+    const ph_offsets o = ph_layout(g.nsegs, g.nblocks, nw, nesc);
+    if (o.total > cap) { err = wz_fail(WZ_ERR_DST_SIZE, "pairhuff: output buffer too small"); goto done; }
+    memset(dst + words_at + nw * 4, 0, o.raw - (words_at + nw * 4));
+    /* 3. The raw plane: bitmap4's (lane l's weight s at l * 32 + s); escapes. */
+    uint8_t *raw = dst + o.raw;
     memset(raw, 0, g.nblocks * 1024);
     for (uint64_t b = 0; b < g.nblocks; b++) {
         const uint64_t r0 = b / g.bco * 32, c0 = b % g.bco * 32;
@@ -224,11 +245,12 @@ static wz_err ph_encode(const wz_codec_params *p, const wz_codec_input *in, uint
                     if (r < rows && c < cols) raw[b * 1024 + l * 32 + 2 * q + e] = wz_split_raw(x[r * cols + c], 1);
                 }
     }
+    memcpy(dst + o.esc, escb, 2 * nesc);
     h.magic = WZ_PH_MAGIC, h.version = WZ_PH_VERSION, h.dtype = (uint8_t)in->dtype, h.seg_blocks = (uint8_t)S;
     h.rows = rows, h.cols = cols, h.nsegs = g.nsegs, h.nwords = nw, h.nesc = nesc;
     memcpy(h.len, code.len, 256);
     memcpy(dst, &h, sizeof h);
-    *len = total;
+    *len = o.total;
     if (cost) {
         double model = 0;
         for (int s = 0; s < 256; s++)
@@ -237,10 +259,12 @@ static wz_err ph_encode(const wz_codec_params *p, const wz_codec_input *in, uint
         cost->h_full = wz_codec_input_entropy(in);
         cost->model_bits = 8.0 * n + model + 16.0 * (double)counts[WZ_PH_ESC]; /* pair symbols at their entropy, escapes raw */
         cost->ideal_bits = 8.0 * n + code_bits + 16.0 * (double)counts[WZ_PH_ESC];
-        cost->payload_bits = 8.0 * n + 32.0 * (double)nw;
-        cost->total_bits = 8.0 * total;
+        cost->payload_bits = 8.0 * n + 32.0 * (double)nw + 16.0 * (double)nesc;
+        cost->total_bits = 8.0 * o.total;
     }
-    return WZ_OK;
+done:
+    free(sym_of); free(wbuf); free(step_bits); free(escb); free(keys);
+    return err;
 }
 
 /* Decode table entry: symbol | length << 8, 0 where no code starts (a
@@ -258,42 +282,57 @@ static void ph_dtable(const uint8_t len[256], uint16_t dt[1 << WZ_HUF_MAX_BITS])
         }
 }
 
-/* One segment, as a warp runs it (codecs.h): the refills of a step in lane
- * order (a ballot's prefix order), then every lane's pair. */
+/* One segment, as a warp runs it (codecs.h): before even steps the refills
+ * in lane order (a ballot's prefix order), then every lane's pair; after a
+ * block, its escapes in (lane, pair) order. */
 static wz_err ph_decode_seg(const wz_ph_view *v, const uint16_t *dt, const uint16_t pos[32][16], uint64_t s, uint16_t *y)
 {
     const wz_ph_header *h = v->h;
-    const uint64_t rows = h->rows, cols = h->cols, bco = (cols + 31) / 32;
-    const uint64_t br = s / v->segs_per_row, b0 = s % v->segs_per_row * h->seg_blocks, nb = b0 + h->seg_blocks <= bco ? h->seg_blocks : bco - b0;
+    const uint64_t rows = h->rows, cols = h->cols;
+    const ph_geom g = geom_of(rows, cols, h->seg_blocks);
+    uint64_t br, b0, nb;
+    seg_blocks_of(&g, h->seg_blocks, s, &br, &b0, &nb);
     const uint32_t *w = v->words + v->seg_off[s];
     const uint64_t nw = v->seg_off[s + 1] - v->seg_off[s]; /* >= 32: wz_ph_parse */
-    const uint8_t *raw = v->raw + (br * bco + b0) * 1024;
+    const uint8_t *esc = v->esc + 2 * (uint64_t)v->esc_off[s], *esc_end = v->esc + 2 * (uint64_t)v->esc_off[s + 1];
     uint64_t buf[32], at = 32;
     int cnt[32];
+    uint32_t key[32][16];
     for (int l = 0; l < 32; l++) buf[l] = (uint64_t)w[l] << 32, cnt[l] = 32;
-    for (uint64_t b = 0; b < nb; b++, raw += 1024)
+    for (uint64_t b = 0; b < nb; b++) {
+        const uint64_t blk = br * g.bco + b0 + b;
+        const uint8_t *raw = v->raw + blk * 1024;
+        uint32_t nesc = 0;
         for (int q = 0; q < 16; q++) {
-            for (int l = 0; l < 32; l++)
-                if (cnt[l] < WZ_PH_NEED) {
-                    if (at >= nw) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu reads past its words", (unsigned long long)s);
-                    buf[l] |= (uint64_t)w[at++] << (32 - cnt[l]);
-                    cnt[l] += 32;
-                }
+            if (!(q & 1))
+                for (int l = 0; l < 32; l++)
+                    if (cnt[l] <= WZ_PH_REFILL_AT) {
+                        if (at >= nw) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu reads past its words", (unsigned long long)s);
+                        buf[l] |= (uint64_t)w[at++] << (32 - cnt[l]);
+                        cnt[l] += 32;
+                    }
             for (int l = 0; l < 32; l++) {
                 const uint16_t e = dt[buf[l] >> (64 - WZ_HUF_MAX_BITS)];
                 if (!e) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu holds a bit pattern no code starts", (unsigned long long)s);
-                const int L = e >> 8;
+                buf[l] <<= e >> 8, cnt[l] -= e >> 8;
                 const uint32_t sym = e & 0xffu;
-                buf[l] <<= L, cnt[l] -= L;
-                uint32_t key = h->pair[sym];
-                if (sym == WZ_PH_ESC) key = (uint32_t)(buf[l] >> 48), buf[l] <<= 16, cnt[l] -= 16;
-                const uint64_t r = br * 32 + (pos[l][q] >> 5), c = (b0 + b) * 32 + (pos[l][q] & 31);
-                if (r < rows && c < cols) y[r * cols + c] = wz_split_merge((uint8_t)(key >> 8), raw[l * 32 + 2 * q], 1);
-                if (r < rows && c + 1 < cols) y[r * cols + c + 1] = wz_split_merge((uint8_t)key, raw[l * 32 + 2 * q + 1], 1);
+                key[l][q] = sym == WZ_PH_ESC ? UINT32_MAX : h->pair[sym];
+                nesc += sym == WZ_PH_ESC;
             }
         }
+        if (nesc > (uint64_t)(esc_end - esc) / 2)
+            return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu decodes more escapes than its list holds", (unsigned long long)s);
+        for (int l = 0; l < 32; l++)
+            for (int q = 0; q < 16; q++) {
+                if (key[l][q] == UINT32_MAX) key[l][q] = (uint32_t)esc[0] << 8 | esc[1], esc += 2;
+                const uint64_t r = br * 32 + (pos[l][q] >> 5), c = (b0 + b) * 32 + (pos[l][q] & 31);
+                if (r < rows && c < cols) y[r * cols + c] = wz_split_merge((uint8_t)(key[l][q] >> 8), raw[l * 32 + 2 * q], 1);
+                if (r < rows && c + 1 < cols) y[r * cols + c + 1] = wz_split_merge((uint8_t)key[l][q], raw[l * 32 + 2 * q + 1], 1);
+            }
+    }
     if (at != nw) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu leaves %llu of its words unread", (unsigned long long)s,
                                  (unsigned long long)(nw - at));
+    if (esc != esc_end) return wz_fail(WZ_ERR_CORRUPT, "pairhuff: segment %llu leaves escapes unread", (unsigned long long)s);
     return WZ_OK;
 }
 
