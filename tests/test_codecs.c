@@ -371,6 +371,20 @@ static uint8_t *ph_round_trip(const uint16_t *w, uint64_t r, uint64_t c, size_t 
     return blob;
 }
 
+/* Moving boundary 1 of a blob index (one unit from one side to the other,
+ * both ways) is caught by the decoder, not decoded: each segment must use
+ * exactly its range. */
+static void expect_boundary_guarded(uint8_t *blob, size_t len, uint32_t *index, uint64_t R, uint64_t C)
+{
+    uint16_t *back = malloc(R * C * 2);
+    index[1]++;
+    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
+    index[1] -= 2;
+    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
+    index[1]++;
+    free(back);
+}
+
 /* Exponents over a 24-octave spread give far more than 255 distinct pairs:
  * the escape path (two raw exponent bytes in the segment's escape list)
  * carries them, on a shape with edge blocks, an odd column count (the last
@@ -384,15 +398,9 @@ static void test_pairhuff_escapes_and_edges(void **st)
     const wz_ph_header *h = (const wz_ph_header *)blob;
     assert_true(h->nesc > 0);
     assert_int_equal(h->nsegs, 2 * ((17 + h->seg_blocks - 1) / h->seg_blocks)); /* 2 block rows of 17 blocks */
-    /* An escape index that gives a segment one escape byte pair too many or
-     * too few is caught (the segment must use exactly its list). */
-    uint32_t *esc_off = (uint32_t *)(blob + sizeof *h + (h->nsegs + 1) * 4);
-    uint16_t *back = malloc(R * C * 2);
-    esc_off[1]++;
-    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
-    esc_off[1] -= 2;
-    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
-    free(back); free(blob); free(w);
+    /* The escape index: a segment given one escaped pair too many or too few. */
+    expect_boundary_guarded(blob, len, (uint32_t *)(blob + sizeof *h + (h->nsegs + 1) * 4), R, C);
+    free(blob); free(w);
 }
 
 /* A segment must consume exactly its words, so moving a boundary between
@@ -405,13 +413,8 @@ static void test_pairhuff_segment_bounds_checked(void **st)
     uint8_t *blob = ph_round_trip(w, R, C, &len);
     const wz_ph_header *h = (const wz_ph_header *)blob;
     assert_true(h->nsegs >= 2);
-    uint32_t *seg_off = (uint32_t *)(blob + sizeof *h);
-    uint16_t *back = malloc(R * C * 2);
-    seg_off[1]++;
-    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
-    seg_off[1] -= 2;
-    assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
-    free(back); free(blob); free(w);
+    expect_boundary_guarded(blob, len, (uint32_t *)(blob + sizeof *h), R, C);
+    free(blob); free(w);
 }
 
 /* bitmap4's MMA order is the PTX mma.m16n8k16 A-fragment layout per
