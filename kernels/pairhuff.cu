@@ -130,7 +130,10 @@ struct PhStream {
     __device__ __forceinline__ void start(const uint32_t *seg, uint32_t n, const uint8_t *e, const uint8_t *e_end, uint32_t ring, int l)
     {
         w = seg, nw = n, esc = e, esc_end = e_end, ring_s = ring, lane = l, asked = 0;
-        __syncwarp(); // the previous segment's reads of the ring are done
+        // The previous segment's last top-up lands, and its reads of the ring
+        // are done, before this segment's rows go into the same slots.
+        asm volatile("cp.async.wait_group 0;" ::: "memory");
+        __syncwarp();
         ask_rows(PH_RING_ROWS - 1);
         asm volatile("cp.async.wait_group 0;" ::: "memory");
         __syncwarp();
