@@ -341,4 +341,10 @@ static inline int32_t wz_ph_pair_key(const uint16_t *x, uint64_t rows, uint64_t 
 /* idx[0..65535] = the pair keys by count, most frequent first (ties: the
  * smaller key first): pairhuff's symbol order, and the analysis's. */
 void wz_ph_rank_pairs(const uint64_t hist[65536], uint32_t idx[65536]);
+/* The GPU kernels' decode table (kernels/pairhuff.cu), for every 12-bit
+ * prefix: the two exponents placed for a bf16 pair (e0 at bits 7-14, e1 at
+ * 23-30), the code length in bits 0-4, WZ_PH_GPU_ESC for the escape
+ * symbol; 0 where no code starts. The header must have passed wz_ph_parse. */
+#define WZ_PH_GPU_ESC 32u
+void wz_ph_gpu_table(const wz_ph_header *h, uint32_t lut[4096]);
 #endif

@@ -31,7 +31,7 @@ extern "C" {
 
 #define PH_WARPS 8
 #define PH_LUT (1u << WZ_HUF_MAX_BITS)
-#define PH_ESC_BIT 32u
+#define PH_ESC_BIT WZ_PH_GPU_ESC
 
 struct wz_gpu_ph {
     wz_ph_header h;
@@ -44,23 +44,6 @@ struct wz_gpu_ph {
     SplitKBuf *sk;
 };
 
-// The table a lane indexes with its next 12 bits: exponents pre-placed for
-// the bf16 pair (e0 at bits 7-14, e1 at 23-30), code length in bits 0-4,
-// PH_ESC_BIT for the escape symbol; 0 (length 0) where no code starts.
-static void ph_lut_entries(const wz_ph_header *h, uint32_t *lut)
-{
-    wz_huf_code c;
-    memcpy(c.len, h->len, 256);
-    wz_huf_assign(&c); // checked by wz_ph_parse
-    memset(lut, 0, sizeof(uint32_t) * PH_LUT);
-    for (int s = 0; s < 256; s++) {
-        if (!c.len[s]) continue;
-        const uint32_t e = s == (int)WZ_PH_ESC ? PH_ESC_BIT : (uint32_t)(h->pair[s] >> 8) << 7 | (uint32_t)(h->pair[s] & 0xff) << 23;
-        const uint32_t first = (uint32_t)c.code[s] << (WZ_HUF_MAX_BITS - c.len[s]), n = 1u << (WZ_HUF_MAX_BITS - c.len[s]);
-        for (uint32_t i = 0; i < n; i++) lut[first + i] = e | c.len[s];
-    }
-}
-
 extern "C" wz_err wz_gpu_ph_upload(const uint8_t *blob, size_t len, wz_gpu_ph **out)
 {
     *out = NULL;
@@ -69,7 +52,7 @@ extern "C" wz_err wz_gpu_ph_upload(const uint8_t *blob, size_t len, wz_gpu_ph **
     wz_gpu_ph *g = (wz_gpu_ph *)calloc(1, sizeof *g);
     uint32_t *lut = (uint32_t *)malloc(sizeof(uint32_t) * PH_LUT);
     if (!g || !lut || !(g->sk = (SplitKBuf *)calloc(1, sizeof *g->sk))) { free(g); free(lut); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
-    ph_lut_entries(v.h, lut);
+    wz_ph_gpu_table(v.h, lut); // codecs/pairhuff: tested on the CPU
     g->h = *v.h; g->len = len; g->nblocks = v.nblocks; g->segs_per_row = v.segs_per_row;
     cudaError_t e = cudaMalloc(&g->d_blob, len + 16); // + 16: clamped escape reads end at the list's end + 1
     if (e == cudaSuccess) e = cudaMemset(g->d_blob + len, 0, 16);

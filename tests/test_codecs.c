@@ -417,6 +417,41 @@ static void test_pairhuff_segment_bounds_checked(void **st)
     free(blob); free(w);
 }
 
+/* The GPU kernels' table decodes every code the CPU table does: for each
+ * 12-bit prefix, the same length, and either the escape flag or the pair's
+ * two exponents at the bf16 pair's exponent bits (7-14, 23-30), nothing
+ * else set; prefixes no code starts read 0 (the CPU decoder's corruption). */
+static void test_pairhuff_gpu_table_matches_codes(void **st)
+{
+    const uint64_t R = 64, C = 512;
+    uint16_t *w = wide_bf16(R * C, 47, 24); /* > 255 pairs: an escape code exists */
+    size_t len;
+    uint8_t *blob = ph_round_trip(w, R, C, &len);
+    wz_ph_view v;
+    assert_int_equal(wz_ph_parse(blob, len, &v), WZ_OK);
+    wz_huf_code c;
+    memcpy(c.len, v.h->len, 256);
+    assert_int_equal(wz_huf_assign(&c), WZ_OK);
+    uint16_t dt[1 << WZ_HUF_MAX_BITS];
+    wz_huf_dtable(&c, dt);
+    static uint32_t lut[4096];
+    wz_ph_gpu_table(v.h, lut);
+    assert_true(c.len[WZ_PH_ESC] > 0);
+    int covered = 0;
+    for (uint32_t i = 0; i < 4096; i++) {
+        const uint32_t L = lut[i] & 31;
+        if (!L) { assert_int_equal(lut[i], 0); continue; }
+        covered++;
+        const uint32_t sym = dt[i] & 0xff, dl = dt[i] >> 8;
+        assert_int_equal(L, dl);
+        assert_int_equal(L, c.len[sym]);
+        if (sym == WZ_PH_ESC) assert_int_equal(lut[i], WZ_PH_GPU_ESC | L);
+        else assert_int_equal(lut[i], (uint32_t)(v.h->pair[sym] >> 8) << 7 | (uint32_t)(v.h->pair[sym] & 0xff) << 23 | L);
+    }
+    assert_int_equal(covered, 4096); /* a complete code: every prefix starts one */
+    free(blob); free(w);
+}
+
 /* bitmap4's MMA order is the PTX mma.m16n8k16 A-fragment layout per
  * 16-column half (the spec as in test_tile_ans_mma_order_is_ptx_fragment,
  * written out here, not wz_bm_pos): lane t's raw byte s of block 0 is
@@ -722,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_bitmap4_mma_order),
         cmocka_unit_test(test_pairhuff_escapes_and_edges),
         cmocka_unit_test(test_pairhuff_segment_bounds_checked),
+        cmocka_unit_test(test_pairhuff_gpu_table_matches_codes),
         cmocka_unit_test(test_bitmap4_mma_order_is_ptx_fragment),
         cmocka_unit_test(test_tile_ans_reads_v3),
         cmocka_unit_test(test_hostile_blobs),

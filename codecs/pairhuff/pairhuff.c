@@ -282,6 +282,20 @@ static void ph_dtable(const uint8_t len[256], uint16_t dt[1 << WZ_HUF_MAX_BITS])
         }
 }
 
+void wz_ph_gpu_table(const wz_ph_header *h, uint32_t lut[4096])
+{
+    wz_huf_code c;
+    memcpy(c.len, h->len, 256);
+    wz_huf_assign(&c); /* checked by wz_ph_parse */
+    memset(lut, 0, sizeof(uint32_t) << WZ_HUF_MAX_BITS);
+    for (int s = 0; s < 256; s++) {
+        if (!c.len[s]) continue;
+        const uint32_t e = s == (int)WZ_PH_ESC ? WZ_PH_GPU_ESC : (uint32_t)(h->pair[s] >> 8) << 7 | (uint32_t)(h->pair[s] & 0xff) << 23;
+        const uint32_t first = (uint32_t)c.code[s] << (WZ_HUF_MAX_BITS - c.len[s]), n = 1u << (WZ_HUF_MAX_BITS - c.len[s]);
+        for (uint32_t i = 0; i < n; i++) lut[first + i] = e | c.len[s];
+    }
+}
+
 /* One segment, as a warp runs it (codecs.h): before even steps the refills
  * in lane order (a ballot's prefix order), then every lane's pair; after a
  * block, its escapes in (lane, pair) order. */
