@@ -42,12 +42,11 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
     wz_gpu_bm *g = (wz_gpu_bm *)calloc(1, sizeof *g);
     if (!g || !(g->sk = (SplitKBuf *)calloc(1, sizeof *g->sk))) { free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
     g->h = *v.h; g->len = len; g->nblocks = v.nblocks; g->order = v.order;
-    cudaError_t e = cudaMalloc(&g->d_blob, len);
-    if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
+    cudaError_t e = wz_gpu_blob_upload(blob, len, 0, &g->d_blob);
     if (e != cudaSuccess) { cudaFree(g->d_blob); free(g->sk); free(g); return wz_cuda_fail(e, "upload"); }
-    g->d_esc_off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.esc_off - blob));
-    g->d_blocks = g->d_blob + (v.blocks - blob);
-    g->d_esc = g->d_blob + (v.esc - blob);
+    g->d_esc_off = wz_dev_at(g->d_blob, blob, v.esc_off);
+    g->d_blocks = wz_dev_at(g->d_blob, blob, v.blocks);
+    g->d_esc = wz_dev_at(g->d_blob, blob, v.esc);
     *out = g;
     return WZ_OK;
 }

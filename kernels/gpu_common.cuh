@@ -13,6 +13,23 @@ static inline wz_err wz_cuda_fail(cudaError_t e, const char *what)
 }
 #define CU(x, what) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) return wz_cuda_fail(e_, what); } while (0)
 
+// A blob parsed on the host goes to the device whole: d gets len bytes and
+// `pad` zero bytes after them (kernels whose clamped reads may end there).
+static inline cudaError_t wz_gpu_blob_upload(const uint8_t *blob, size_t len, size_t pad, uint8_t **d)
+{
+    cudaError_t e = cudaMalloc(d, len + pad);
+    if (e == cudaSuccess && pad) e = cudaMemset(*d + len, 0, pad);
+    if (e == cudaSuccess) e = cudaMemcpy(*d, blob, len, cudaMemcpyHostToDevice);
+    return e;
+}
+// Where host pointer p into blob lies in its device copy d_blob: the parsed
+// view's parts, rebased for the kernels.
+template <class T>
+static inline const T *wz_dev_at(const uint8_t *d_blob, const uint8_t *blob, const T *p)
+{
+    return (const T *)(d_blob + ((const uint8_t *)p - blob));
+}
+
 static inline int wz_sm_count(void)
 {
     static int sms = 0;

@@ -54,18 +54,16 @@ extern "C" wz_err wz_gpu_ph_upload(const uint8_t *blob, size_t len, wz_gpu_ph **
     if (!g || !lut || !(g->sk = (SplitKBuf *)calloc(1, sizeof *g->sk))) { free(g); free(lut); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
     wz_ph_gpu_table(v.h, lut); // codecs/pairhuff: tested on the CPU
     g->h = *v.h; g->len = len; g->nblocks = v.nblocks; g->segs_per_row = v.segs_per_row;
-    cudaError_t e = cudaMalloc(&g->d_blob, len + 16); // + 16: clamped escape reads end at the list's end + 1
-    if (e == cudaSuccess) e = cudaMemset(g->d_blob + len, 0, 16);
+    cudaError_t e = wz_gpu_blob_upload(blob, len, 16, &g->d_blob); // + 16: clamped escape reads end at the list's end + 1
     if (e == cudaSuccess) e = cudaMalloc(&g->d_lut, sizeof(uint32_t) * PH_LUT);
-    if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
     if (e == cudaSuccess) e = cudaMemcpy(g->d_lut, lut, sizeof(uint32_t) * PH_LUT, cudaMemcpyHostToDevice);
     free(lut);
     if (e != cudaSuccess) { cudaFree(g->d_blob); cudaFree(g->d_lut); free(g->sk); free(g); return wz_cuda_fail(e, "upload"); }
-    g->d_seg_off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.seg_off - blob));
-    g->d_esc_off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.esc_off - blob));
-    g->d_words = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.words - blob));
-    g->d_raw = g->d_blob + (v.raw - blob);
-    g->d_esc = g->d_blob + (v.esc - blob);
+    g->d_seg_off = wz_dev_at(g->d_blob, blob, v.seg_off);
+    g->d_esc_off = wz_dev_at(g->d_blob, blob, v.esc_off);
+    g->d_words = wz_dev_at(g->d_blob, blob, v.words);
+    g->d_raw = wz_dev_at(g->d_blob, blob, v.raw);
+    g->d_esc = wz_dev_at(g->d_blob, blob, v.esc);
     *out = g;
     return WZ_OK;
 }

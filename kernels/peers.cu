@@ -40,8 +40,7 @@ extern "C" wz_err wz_gpu_df_upload(const uint8_t *blob, size_t len, wz_gpu_df **
     wz_huf_dtable(&hc, lut);
     wz_gpu_df *g = (wz_gpu_df *)calloc(1, sizeof *g);
     if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
-    cudaError_t e = cudaMalloc(&g->d_blob, len);
-    if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
+    cudaError_t e = wz_gpu_blob_upload(blob, len, 0, &g->d_blob);
     if (e == cudaSuccess) e = cudaMalloc(&g->d_lut, sizeof lut);
     if (e == cudaSuccess) e = cudaMemcpy(g->d_lut, lut, sizeof lut, cudaMemcpyHostToDevice);
     if (e == cudaSuccess) e = cudaMalloc(&g->d_err, sizeof(int));
@@ -49,10 +48,10 @@ extern "C" wz_err wz_gpu_df_upload(const uint8_t *blob, size_t len, wz_gpu_df **
     if (e != cudaSuccess) { cudaFree(g->d_blob); cudaFree(g->d_lut); cudaFree(g->d_err); free(g); return wz_cuda_fail(e, "upload"); }
     g->len = len;
     g->v = v;
-    g->v.gaps = g->d_blob + (v.gaps - blob);
-    g->v.block_out = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.block_out - blob));
-    g->v.enc = g->d_blob + (v.enc - blob);
-    g->v.raw = g->d_blob + (v.raw - blob);
+    g->v.gaps = wz_dev_at(g->d_blob, blob, v.gaps);
+    g->v.block_out = wz_dev_at(g->d_blob, blob, v.block_out);
+    g->v.enc = wz_dev_at(g->d_blob, blob, v.enc);
+    g->v.raw = wz_dev_at(g->d_blob, blob, v.raw);
     *out = g;
     return WZ_OK;
 }
@@ -186,8 +185,7 @@ extern "C" wz_err wz_gpu_nz_upload(const uint8_t *blob, size_t len, wz_gpu_nz **
     wz_gpu_nz *g = (wz_gpu_nz *)calloc(1, sizeof *g);
     if (!g) return wz_fail(WZ_ERR_NOMEM, "out of memory");
     uint64_t n = v.rows * v.cols;
-    cudaError_t e = cudaMalloc(&g->d_blob, len);
-    if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
+    cudaError_t e = wz_gpu_blob_upload(blob, len, 0, &g->d_blob);
     if (e == cudaSuccess) e = cudaMalloc(&g->d_exps, n + 16);
     if (e == cudaSuccess) e = cudaMalloc(&g->d_dtable, sizeof(uint32_t) << v.prob_bits);
     if (e == cudaSuccess) e = cudaMemcpy(g->d_dtable, dt, sizeof(uint32_t) << v.prob_bits, cudaMemcpyHostToDevice);
@@ -196,10 +194,10 @@ extern "C" wz_err wz_gpu_nz_upload(const uint8_t *blob, size_t len, wz_gpu_nz **
     if (e != cudaSuccess) { cudaFree(g->d_blob); cudaFree(g->d_exps); cudaFree(g->d_dtable); cudaFree(g->d_err); free(g); return wz_cuda_fail(e, "upload"); }
     g->len = len;
     g->v = v;
-    g->v.off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.off - blob));
-    g->v.states = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.states - blob));
-    g->v.words = (const uint16_t *)(g->d_blob + ((const uint8_t *)v.words - blob));
-    g->v.raw = g->d_blob + (v.raw - blob);
+    g->v.off = wz_dev_at(g->d_blob, blob, v.off);
+    g->v.states = wz_dev_at(g->d_blob, blob, v.states);
+    g->v.words = wz_dev_at(g->d_blob, blob, v.words);
+    g->v.raw = wz_dev_at(g->d_blob, blob, v.raw);
     *out = g;
     return WZ_OK;
 }

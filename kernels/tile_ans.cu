@@ -75,8 +75,7 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     g->order = v.order;
     g->len = len;
     g->ntiles = v.ntiles;
-    cudaError_t e = cudaMalloc(&g->d_blob, len);
-    if (e == cudaSuccess) e = cudaMemcpy(g->d_blob, blob, len, cudaMemcpyHostToDevice);
+    cudaError_t e = wz_gpu_blob_upload(blob, len, 0, &g->d_blob);
     if (e == cudaSuccess) e = cudaMalloc(&g->d_dtable, sizeof dt);
     if (e == cudaSuccess) e = cudaMemcpy(g->d_dtable, dt, sizeof(uint32_t) << v.h->prob_bits, cudaMemcpyHostToDevice);
     if (v.h->model == WZ_TA_MODEL_PAIR16) {
@@ -97,12 +96,12 @@ extern "C" wz_err wz_gpu_ta_upload(const uint8_t *blob, size_t len, wz_gpu_ta **
     if (e == cudaSuccess) e = cudaMalloc(&g->d_err, sizeof(int));
     if (e == cudaSuccess) e = cudaMemset(g->d_err, 0, sizeof(int));
     if (e != cudaSuccess) { wz_gpu_ta_free(g); return wz_cuda_fail(e, "upload"); }
-    g->d_word_off = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.word_off - blob));
-    g->d_states = (const uint32_t *)(g->d_blob + ((const uint8_t *)v.states - blob));
-    g->d_words = (const uint16_t *)(g->d_blob + ((const uint8_t *)v.words - blob));
-    g->d_raw = g->d_blob + (v.raw - blob);
-    g->d_esc = g->d_blob + (v.esc - blob);
-    g->d_esc_off = v.esc_off ? (const uint32_t *)(g->d_blob + ((const uint8_t *)v.esc_off - blob)) : NULL;
+    g->d_word_off = wz_dev_at(g->d_blob, blob, v.word_off);
+    g->d_states = wz_dev_at(g->d_blob, blob, v.states);
+    g->d_words = wz_dev_at(g->d_blob, blob, v.words);
+    g->d_raw = wz_dev_at(g->d_blob, blob, v.raw);
+    g->d_esc = wz_dev_at(g->d_blob, blob, v.esc);
+    g->d_esc_off = v.esc_off ? wz_dev_at(g->d_blob, blob, v.esc_off) : NULL;
     *out = g;
     return WZ_OK;
 }
