@@ -373,9 +373,10 @@ static uint8_t *ph_round_trip(const uint16_t *w, uint64_t r, uint64_t c, size_t 
 
 /* Moving boundary 1 of a blob index (one unit from one side to the other,
  * both ways) is caught by the decoder, not decoded: each segment must use
- * exactly its range. */
-static void expect_boundary_guarded(uint8_t *blob, size_t len, uint32_t *index, uint64_t R, uint64_t C)
+ * exactly its range. `index` points into blob (the parser's view). */
+static void expect_boundary_guarded(uint8_t *blob, size_t len, const uint32_t *view_index, uint64_t R, uint64_t C)
 {
+    uint32_t *index = (uint32_t *)view_index; /* the view points into our own, writable blob */
     uint16_t *back = malloc(R * C * 2);
     index[1]++;
     assert_int_equal(wz_codec_pairhuff.decode(blob, len, back, R * C * 2), WZ_ERR_CORRUPT);
@@ -395,11 +396,12 @@ static void test_pairhuff_escapes_and_edges(void **st)
     uint16_t *w = wide_bf16(R * C, 41, 24);
     size_t len;
     uint8_t *blob = ph_round_trip(w, R, C, &len);
-    const wz_ph_header *h = (const wz_ph_header *)blob;
-    assert_true(h->nesc > 0);
-    assert_int_equal(h->nsegs, 2 * ((17 + h->seg_blocks - 1) / h->seg_blocks)); /* 2 block rows of 17 blocks */
+    wz_ph_view v;
+    assert_int_equal(wz_ph_parse(blob, len, &v), WZ_OK);
+    assert_true(v.h->nesc > 0);
+    assert_int_equal(v.h->nsegs, 2 * ((17 + v.h->seg_blocks - 1) / v.h->seg_blocks)); /* 2 block rows of 17 blocks */
     /* The escape index: a segment given one escaped pair too many or too few. */
-    expect_boundary_guarded(blob, len, (uint32_t *)(blob + sizeof *h + (h->nsegs + 1) * 4), R, C);
+    expect_boundary_guarded(blob, len, v.esc_off, R, C);
     free(blob); free(w);
 }
 
@@ -411,9 +413,10 @@ static void test_pairhuff_segment_bounds_checked(void **st)
     uint16_t *w = wide_bf16(R * C, 43, 6);
     size_t len;
     uint8_t *blob = ph_round_trip(w, R, C, &len);
-    const wz_ph_header *h = (const wz_ph_header *)blob;
-    assert_true(h->nsegs >= 2);
-    expect_boundary_guarded(blob, len, (uint32_t *)(blob + sizeof *h), R, C);
+    wz_ph_view v;
+    assert_int_equal(wz_ph_parse(blob, len, &v), WZ_OK);
+    assert_true(v.h->nsegs >= 2);
+    expect_boundary_guarded(blob, len, v.seg_off, R, C);
     free(blob); free(w);
 }
 
