@@ -267,32 +267,24 @@ done:
     return err;
 }
 
-/* Decode table entry: symbol | length << 8, 0 where no code starts (a
- * corrupt stream). */
+/* The decode table of a parsed header's code lengths (wz_huf_dtable: symbol
+ * | length << 8 per 12-bit prefix, 0 where no code starts: corruption). */
 static void ph_dtable(const uint8_t len[256], uint16_t dt[1 << WZ_HUF_MAX_BITS])
 {
     wz_huf_code c;
     memcpy(c.len, len, 256);
     wz_huf_assign(&c); /* checked by wz_ph_parse */
-    memset(dt, 0, sizeof(uint16_t) << WZ_HUF_MAX_BITS);
-    for (int s = 0; s < 256; s++)
-        if (c.len[s]) {
-            const uint32_t first = (uint32_t)c.code[s] << (WZ_HUF_MAX_BITS - c.len[s]), n = 1u << (WZ_HUF_MAX_BITS - c.len[s]);
-            for (uint32_t i = 0; i < n; i++) dt[first + i] = (uint16_t)(s | c.len[s] << 8);
-        }
+    wz_huf_dtable(&c, dt);
 }
 
 void wz_ph_gpu_table(const wz_ph_header *h, uint32_t lut[4096])
 {
-    wz_huf_code c;
-    memcpy(c.len, h->len, 256);
-    wz_huf_assign(&c); /* checked by wz_ph_parse */
-    memset(lut, 0, sizeof(uint32_t) << WZ_HUF_MAX_BITS);
-    for (int s = 0; s < 256; s++) {
-        if (!c.len[s]) continue;
-        const uint32_t e = s == (int)WZ_PH_ESC ? WZ_PH_GPU_ESC : (uint32_t)(h->pair[s] >> 8) << 7 | (uint32_t)(h->pair[s] & 0xff) << 23;
-        const uint32_t first = (uint32_t)c.code[s] << (WZ_HUF_MAX_BITS - c.len[s]), n = 1u << (WZ_HUF_MAX_BITS - c.len[s]);
-        for (uint32_t i = 0; i < n; i++) lut[first + i] = e | c.len[s];
+    uint16_t dt[1 << WZ_HUF_MAX_BITS];
+    ph_dtable(h->len, dt);
+    for (uint32_t i = 0; i < (1u << WZ_HUF_MAX_BITS); i++) {
+        const uint32_t sym = dt[i] & 0xffu, L = dt[i] >> 8;
+        const uint32_t e = sym == WZ_PH_ESC ? WZ_PH_GPU_ESC : (uint32_t)(h->pair[sym] >> 8) << 7 | (uint32_t)(h->pair[sym] & 0xff) << 23;
+        lut[i] = L ? e | L : 0u;
     }
 }
 
