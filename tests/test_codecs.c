@@ -691,6 +691,36 @@ static void test_container_byte_identical(void **st)
     unlink(wz); unlink(back);
 }
 
+/* A byte flipped inside the stored safetensors header (its JSON, kept
+ * verbatim) fails the header's checksum: before container v2 such a flip
+ * decompressed "successfully" to a different file. */
+static void test_container_header_checked(void **st)
+{
+    uint8_t d[8192];
+    for (int i = 0; i < 8192; i++) d[i] = (uint8_t)(i * 7 % 13);
+    size_t n;
+    uint8_t *img = make_safetensors("{\"w\":{\"dtype\":\"U8\",\"shape\":[64,128],\"data_offsets\":[0,8192]}}", d, 8192, &n);
+    char src[256], wz[256], back[256];
+    snprintf(src, sizeof src, "%s", tmp_file(img, n, ".safetensors"));
+    free(img);
+    snprintf(wz, sizeof wz, "/tmp/wztest_h_%d.wz", (int)getpid());
+    snprintf(back, sizeof back, "/tmp/wztest_h_%d.back", (int)getpid());
+    wz_codec_params cp;
+    wz_codec_params_default(&cp);
+    wz_container_stats s;
+    assert_int_equal(wz_container_compress(src, wz, wz_codec_find("tile-ans"), &cp, &s), WZ_OK);
+    FILE *f = fopen(wz, "r+b");
+    char buf[4096];
+    const size_t got = fread(buf, 1, sizeof buf, f);
+    const char *at = memmem(buf, got, "shape", 5);
+    assert_non_null(at);
+    fseek(f, at - buf, SEEK_SET);
+    fputc('S', f); /* "Shape": still valid JSON, a different file */
+    fclose(f);
+    assert_int_equal(wz_container_decompress(wz, back), WZ_ERR_CHECKSUM);
+    unlink(wz); unlink(back); unlink(src);
+}
+
 /* A directory (a safetensors shard + a JSON file) comes back file for file. */
 static void test_container_directory(void **st)
 {
@@ -765,6 +795,7 @@ int main(void)
         cmocka_unit_test(test_tile_ans_reads_v3),
         cmocka_unit_test(test_hostile_blobs),
         cmocka_unit_test(test_container_byte_identical),
+        cmocka_unit_test(test_container_header_checked),
         cmocka_unit_test(test_container_directory),
     };
     return cmocka_run_group_tests_name("codecs", tests, setup, teardown);

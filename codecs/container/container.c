@@ -1,15 +1,17 @@
 /* container.c — the .wz container: safetensors files (or directories of
  * them) compressed tensor by tensor, decompressed byte-identical.
  *
- * On-disk format, version 1 (little-endian):
+ * On-disk format, version 2 (little-endian):
  *   "WZIPCON1"                          8-byte magic
- *   u32 version = 1, u32 nfiles
+ *   u32 version = 2, u32 nfiles
  *   per file:
  *     u16 name_len, name                relative name, no '/' and not "." or ".."
  *     u64 size                          original size in bytes
  *     u8  kind                          0 = stored, 1 = safetensors
  *     kind 0: u64 xxh64, size bytes
  *     kind 1: u64 prefix_len, prefix    the 8-byte length + JSON header, verbatim
+ *             u64 xxh64(prefix)         (v2; v1 had none, so a flipped header
+ *                                       byte decompressed silently: still read)
  *             u32 nseg; per segment, in file order, covering the data section:
  *               u8 type (0 raw, 1 coded), u64 length, u64 xxh64(original bytes)
  *               raw:   length bytes
@@ -88,7 +90,9 @@ static wz_err put_safetensors(FILE *out, const char *path, const wz_codec *codec
     rewind(raw);
     if (fread(pb, 1, prefix, raw) != prefix) { free(pb); err = wz_fail(WZ_ERR_IO, "%s: read failed", path); goto done; }
     err = wr(out, pb, prefix);
+    const uint64_t ph = XXH64(pb, (size_t)prefix, 0);
     free(pb);
+    if (!err) err = wr(out, &ph, 8);
     if (err) goto done;
     /* Segments: gaps and small/unsupported tensors raw, the rest coded. */
     uint32_t nseg = 0;
@@ -226,7 +230,7 @@ wz_err wz_container_compress(const char *in_path, const char *out_path, const wz
     snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
     FILE *out = fopen(tmp, "wb");
     wz_err err = out ? WZ_OK : wz_fail(WZ_ERR_IO, "%s: %s", tmp, strerror(errno));
-    uint32_t ver = 1;
+    uint32_t ver = 2;
     if (!err) err = wr(out, WZC_MAGIC, 8);
     if (!err) err = wr(out, &ver, 4);
     if (!err) err = wr(out, &n, 4);
@@ -274,7 +278,7 @@ static uint64_t remaining(FILE *in)
  * constant int8 tensor: 16384 codes from ~130 bytes of states). */
 #define WZC_MAX_EXPANSION 256
 
-static wz_err get_safetensors(FILE *in, FILE *out, uint64_t size)
+static wz_err get_safetensors(FILE *in, FILE *out, uint64_t size, uint32_t ver)
 {
     uint64_t prefix;
     uint32_t nseg;
@@ -284,6 +288,9 @@ static wz_err get_safetensors(FILE *in, FILE *out, uint64_t size)
     uint8_t *pb = malloc(prefix);
     if (!pb) return wz_fail(WZ_ERR_NOMEM, "out of memory");
     wz_err err = rd(in, pb, prefix);
+    uint64_t ph;
+    if (!err && ver >= 2 && !(err = rd(in, &ph, 8)) && XXH64(pb, (size_t)prefix, 0) != ph)
+        err = wz_fail(WZ_ERR_CHECKSUM, "safetensors header fails its xxh64");
     if (!err) err = wr(out, pb, prefix);
     free(pb);
     if (!err) err = rd(in, &nseg, 4);
@@ -341,7 +348,7 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path)
     wz_err err = rd(in, magic, 8);
     if (!err && memcmp(magic, WZC_MAGIC, 8)) err = wz_fail(WZ_ERR_FORMAT, "not a wzip container (bad magic)");
     if (!err) err = rd(in, &ver, 4);
-    if (!err && ver != 1) err = wz_fail(WZ_ERR_UNSUPPORTED, "container version %u", ver);
+    if (!err && ver != 1 && ver != 2) err = wz_fail(WZ_ERR_UNSUPPORTED, "container version %u", ver);
     if (!err) err = rd(in, &n, 4);
     if (!err && n > 1000000) err = wz_fail(WZ_ERR_CORRUPT, "container claims %u files", n);
     /* One file: out_path is the file. Several: out_path is a directory. */
@@ -367,7 +374,7 @@ wz_err wz_container_decompress(const char *in_path, const char *out_path)
             err = rd(in, &h, 8);
             if (!err) err = copy_check(in, out, size, h);
         } else if (kind == 1) {
-            err = get_safetensors(in, out, size);
+            err = get_safetensors(in, out, size, ver);
         } else err = wz_fail(WZ_ERR_CORRUPT, "file kind %u", kind);
         if (fclose(out) && !err) err = wz_fail(WZ_ERR_IO, "%s: close failed", tmp);
         if (!err && rename(tmp, path)) err = wz_fail(WZ_ERR_IO, "%s: %s", path, strerror(errno));
