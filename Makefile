@@ -29,6 +29,7 @@ LIB_SRC := $(wildcard common/*.c datasets/*.c analysis/*.c codecs/*.c codecs/*/*
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CU_SRC  := $(wildcard kernels/*.cu)
 CU_OBJ  := $(if $(NVCC),$(CU_SRC:%.cu=$(BUILD)/%.o))
+comma   := ,
 NVFLAGS := -O3 -std=c++17 -arch=sm_90 -I. -Xcompiler -fopenmp $(VINC) -lineinfo $(NVEXTRA)
 
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -63,6 +64,10 @@ $(BUILD)/san/%.o: %.c $(wildcard */*.h */*/*.h)
 $(BUILD)/%.o: %.cu $(wildcard */*.h */*/*.h kernels/*.cuh)
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVFLAGS) -c $< -o $@
+# wgmma and setmaxnreg exist only in the sm_90a target (HOPPER.md).
+$(BUILD)/kernels/bm4_wgmma.o: kernels/bm4_wgmma.cu $(wildcard */*.h */*/*.h kernels/*.cuh)
+	@mkdir -p $(dir $@)
+	$(NVCC) $(subst -arch=sm_90,-gencode=arch=compute_90a$(comma)code=sm_90a,$(NVFLAGS)) -c $< -o $@
 
 $(BUILD)/libwzip.a: $(LIB_OBJ)
 	ar rcs $@ $^

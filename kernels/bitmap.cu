@@ -17,11 +17,11 @@ extern "C" {
 }
 #include "kernels/gpu_common.cuh"
 #include "kernels/mma_rows32.cuh"
+#include "kernels/bitmap4.cuh"
 
 #define BM_WARPS 8
 #define BM_CHUNK 8 /* blocks (of 32 columns) per warp unit: 256 columns */
 #define BM_BLOCK_BYTES (3 * 128 + 1024)   /* width 3 */
-#define BM4_BLOCK_BYTES (512 + 1024)      /* width 4 */
 
 struct wz_gpu_bm {
     wz_bm_header h;
@@ -59,14 +59,6 @@ extern "C" void wz_gpu_bm_free(wz_gpu_bm *g)
 }
 extern "C" size_t wz_gpu_bm_bytes(const wz_gpu_bm *g) { return g->len; }
 
-struct BmArgs {
-    const uint32_t *esc_off;
-    const uint8_t *blocks, *esc;
-    uint64_t rows, cols, bc; /* bc = blocks per block-row */
-    uint32_t base, width, order;
-    uint32_t chunk;          /* bm4_mma_kernel: blocks per warp unit (frag_grid) */
-    SplitK sk;               /* bm4_mma_kernel: split-K sums and the in-kernel epilogue (gpu_common.cuh) */
-};
 
 struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
 
@@ -177,236 +169,6 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm_gemv_kernel(BmArgs a, const 
     }
 }
 
-// ---- width 4 (bitmap4): nibble codes, one shared-memory lookup per two
-// weights. The 256-entry table maps a code byte (codes of weights 2k and
-// 2k+1) to both exponents already in bf16x2 position: (base+c0)<<7 |
-// (base+c1)<<23. The raw byte pair is spread into bf16x2 position with one
-// PRMT and one LOP3 (sign moves from bit 7 to 15), so a weight pair costs
-// ~8 instructions before its FMAs.
-struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo; };
-
-// A warp's walk along a block-row, block b onwards: running pointers to
-// this lane's codes and raw bytes and to the block's escape offset
-// (the block index times 1536, recomputed in 64 bits every block, cost ~20
-// instructions of a block's ~230 on the M = 1 path: SASS, v39).
-// Q (the row split, v40): 8 raw bytes of each half, those of rows 16 rb ..
-// 16 rb + 15, packed into r0 (half 0's two words, then half 1's); the codes
-// stay whole (the escape count runs over all of a lane's nibbles).
-template <bool Q = false>
-struct Bm4Cursor {
-    const uint8_t *c, *r;
-    const uint32_t *eo;
-    __device__ Bm4Cursor(const BmArgs &a, uint64_t b, int lane, int rb = 0)
-        : c(a.blocks + b * BM4_BLOCK_BYTES + 16 * lane), r(a.blocks + b * BM4_BLOCK_BYTES + 512 + 32 * lane + 8 * rb), eo(a.esc_off + b) {}
-    __device__ __forceinline__ Bm4Block load() const
-    {
-        Bm4Block k;
-        k.c = __ldg((const uint4 *)c);
-        if (Q) {
-            const uint2 r0 = __ldg((const uint2 *)r), r1 = __ldg((const uint2 *)(r + 16));
-            k.r0 = make_uint4(r0.x, r0.y, r1.x, r1.y);
-            k.r1 = make_uint4(0, 0, 0, 0);
-        } else {
-            k.r0 = __ldg((const uint4 *)r);
-            k.r1 = __ldg((const uint4 *)r + 1);
-        }
-        k.eo = __ldg(eo);
-        return k;
-    }
-    __device__ __forceinline__ void next() { c += BM4_BLOCK_BYTES; r += BM4_BLOCK_BYTES; eo++; }
-    // The current block, moving on and loading the next one into nx if
-    // there is one (`more`): the walk's step, one block ahead. (The row
-    // split's; the measured kernels keep the three lines inline, which this
-    // form, returning the block by value, would re-allocate: SASS, v40.)
-    __device__ __forceinline__ Bm4Block step(Bm4Block &nx, bool more)
-    {
-        const Bm4Block k = nx;
-        next();
-        if (more) nx = load();
-        return k;
-    }
-    // The block D past this one into L2 (the caller checks that it lies in
-    // the unit): the register prefetch a block ahead then waits on L2, not
-    // on DRAM, without holding more registers (v8) or shared memory (v10).
-    template <int D>
-    __device__ __forceinline__ void prefetch_l2() const
-    {
-        asm volatile("prefetch.global.L2 [%0];" ::"l"(c + D * BM4_BLOCK_BYTES));
-        asm volatile("prefetch.global.L2 [%0];" ::"l"(r + D * BM4_BLOCK_BYTES));
-    }
-};
-#ifndef WZ_BM4_L2PF
-#define WZ_BM4_L2PF 0 // blocks ahead for Bm4Cursor::prefetch_l2 in the fused kernels and the decoder (0: none); an A/B for v40
-#endif
-
-__device__ __forceinline__ uint32_t u4(const uint4 &v, int i) { return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w; }
-
-// Nibble-is-15 flags of a code word, one bit at the high bit (3) of each
-// nibble: its low three bits all set carry into bit 3, which must be set
-// too. Three instructions (the four shifted ANDs took five).
-__device__ __forceinline__ uint32_t esc_flags(uint32_t w) { return ((w & 0x77777777u) + 0x11111111u) & w & 0x88888888u; }
-
-// A pair's two raw bytes (sign, 7 mantissa bits) joined with its exponents
-// e (bits 7-14 and 23-30, from the lookup table): one PRMT copies each
-// byte into both bytes of its half — the low copy gives the mantissa, the
-// high copy's top bit the sign — and one LOP3 keeps those and ORs e in.
-// (v39: was PRMT to bytes 0 and 2, shift, two LOP3s: 4 instructions.)
-// The table entry of code byte `sh / 8` of cw. The table is 1 KB aligned in
-// shared memory, so its address is the byte's offset ORed into the base:
-// SHF + LOP3, where indexing lut[] added the base in one more IADD per pair
-// in the M = 1 kernel (ptxas folds it into [R+UR] elsewhere; SASS, v39).
-#ifndef WZ_BM4_LUT_OR
-#define WZ_BM4_LUT_OR 0 // an A/B for v40
-#endif
-__device__ __forceinline__ uint32_t bm4_lut_entry(const uint32_t *lut, uint32_t cw, uint32_t sh)
-{
-    if (!WZ_BM4_LUT_OR) return lut[(cw >> sh) & 0xffu];
-    const uint32_t off = sh >= 2 ? (cw >> (sh - 2)) & 0x3fcu : (cw << 2) & 0x3fcu;
-    uint32_t e;
-    asm("ld.shared.u32 %0, [%1];" : "=r"(e) : "r"((uint32_t)__cvta_generic_to_shared(lut) | off));
-    return e;
-}
-
-#ifndef WZ_BM4_MERGE2
-#define WZ_BM4_MERGE2 1
-#endif
-__device__ __forceinline__ uint32_t bm4_merge(uint32_t rw, int p, uint32_t e)
-{
-    const uint32_t b0 = 2 * (p & 1); // byte of weight 2k within rw
-    if (!WZ_BM4_MERGE2) { // the v38 form, for the A/B
-        const uint32_t rb = __byte_perm(rw, 0u, b0 | 0x40u | ((b0 + 1) << 8) | 0x4000u);
-        return (rb & 0x007f007fu) | ((rb << 8) & 0x80008000u) | e;
-    }
-    return (__byte_perm(rw, 0u, b0 * 0x11u | (b0 + 1) * 0x1100u) & 0x807f807fu) | e;
-}
-
-// bf16x2 of weights 2k, 2k+1 of this lane's row. Escapes (code 15) come
-// from the escape list: `ebase` is this lane's first escape of the block.
-__device__ __forceinline__ uint32_t bm4_pair(const Bm4Block &k, int p, const uint32_t *lut, const uint32_t (&fl)[4], const uint8_t *ebase)
-{
-    uint32_t cw = u4(k.c, p >> 2), sh = 8 * (p & 3);
-    uint32_t e = bm4_lut_entry(lut, cw, sh);
-    uint32_t w2 = bm4_merge(u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3), p, e);
-    uint32_t f = (fl[p >> 2] >> sh) & 0x88u;
-    if (f) { // rare: at least one of the two is an escape
-        uint32_t before = 0;
-#pragma unroll
-        for (int j = 0; j < 4; j++) if (j < (p >> 2)) before += __popc(fl[j]);
-        before += __popc(fl[p >> 2] & ((1u << sh) - 1u));
-        if (f & 0x08u) { w2 = (w2 & 0xffff807fu) | ((uint32_t)__ldg(ebase + before) << 7); before++; }
-        if (f & 0x80u) w2 = (w2 & 0x807fffffu) | ((uint32_t)__ldg(ebase + before) << 23);
-    }
-    return w2;
-}
-
-// The same pair without the escape check: used for whole blocks in which
-// no lane of the warp has an escape (the common case with a 15-exponent
-// window), so the per-pair branch and its convergence barrier vanish.
-__device__ __forceinline__ uint32_t bm4_pair_fast(const Bm4Block &k, int p, const uint32_t *lut)
-{
-    uint32_t cw = u4(k.c, p >> 2), sh = 8 * (p & 3);
-    uint32_t e = bm4_lut_entry(lut, cw, sh);
-    return bm4_merge(u4(p < 8 ? k.r0 : k.r1, (p >> 1) & 3), p, e);
-}
-
-// Escapes of half h (pairs 8h .. 8h+7) patched into escape-free pairs
-// (bm4_pair_fast leaves a code-15 exponent zero). A lane's escape bytes
-// follow its nibbles in order, so a running count finds each one. The loop
-// runs only in lanes with an escape in the half (~2% of a block's lanes with
-// a 15-exponent window, though ~36% of blocks have one somewhere: v39), a
-// pass per escape; written per pair, predicated, it cost ~140 instructions
-// a half in every block with an escape (SASS, v39a).
-// The loop itself, over nonzero flag bits m (bit 32 (p >> 2) + 8 (p & 3) +
-// 4 nibble + 3 for pair p of v), the first escape byte `before` past ebase.
-template <int N>
-__device__ __forceinline__ void bm4_patch_flags(uint64_t m, uint32_t before, const uint8_t *ebase, uint32_t (&v)[N])
-{
-    do {
-        const int b = __ffsll((long long)m) - 1, p = (b >> 5) * 4 + ((b >> 3) & 3);
-        const bool hi = (b >> 2) & 1;
-        const uint32_t e = (uint32_t)__ldg(ebase + before++), keep = hi ? 0x807fffffu : 0xffff807fu, put = e << (hi ? 23 : 7);
-#pragma unroll
-        for (int q = 0; q < N; q++)
-            if (q == p) v[q] = (v[q] & keep) | put;
-        m &= m - 1;
-    } while (m);
-}
-__device__ __forceinline__ void bm4_patch(int h, const uint32_t (&fl)[4], const uint8_t *ebase, uint32_t (&v)[8])
-{
-    const uint64_t m = fl[2 * h] | (uint64_t)fl[2 * h + 1] << 32;
-    if (m) bm4_patch_flags<8>(m, h ? __popc(fl[0]) + __popc(fl[1]) : 0u, ebase, v); // the count only where a lane has one
-}
-
-// The 8 pairs of half h: all decoded escape-free, then — only in blocks
-// where some lane of the warp has an escape (`esc`, warp-uniform) — the
-// escapes patched in. One branch a half: written as a select per pair
-// (esc ? bm4_pair : bm4_pair_fast), ptxas merged both into bm4_pair with a
-// predicated branch and a convergence barrier per pair (SASS, v39: ~5 of
-// a pair's ~14 instructions on the escape-free path).
-#ifndef WZ_BM4_PATCH
-#define WZ_BM4_PATCH 1 // 0: the select per pair (before v39; the A/B)
-#endif
-template <bool PATCH = WZ_BM4_PATCH>
-__device__ __forceinline__ void bm4_half(const Bm4Block &k, int h, const uint32_t *lut, bool esc, const uint32_t (&fl)[4], const uint8_t *ebase,
-                                         uint32_t (&v)[8])
-{
-    if constexpr (!PATCH) {
-#pragma unroll
-        for (int p = 0; p < 8; p++) v[p] = esc ? bm4_pair(k, h * 8 + p, lut, fl, ebase) : bm4_pair_fast(k, h * 8 + p, lut);
-    } else {
-#pragma unroll
-        for (int p = 0; p < 8; p++) v[p] = bm4_pair_fast(k, h * 8 + p, lut);
-        if (esc) bm4_patch(h, fl, ebase, v);
-    }
-}
-
-// ---- Row split (v40, M = 33..64): two warps share a 32x32 block, warp rb
-// taking rows 16 rb .. 16 rb + 15 — the 4 pairs p = 8 h + 4 rb + a of each
-// half h, i.e. code word 2 h + rb and 8 bytes of each half's raw bytes —
-// so a lane holds 32 accumulators at M = 64 instead of 64 and an SM twice
-// the warps (v38's count: 2 warps a scheduler, 0.40 issue a cycle). ----
-// The 4 pairs of half h, rows 16 rb .. (k from Bm4Cursor<true>: raw words
-// in k.r0). v is the A fragment of those rows for the half's 16 columns.
-__device__ __forceinline__ void bm4_quarter(const Bm4Block &k, int h, int rb, const uint32_t *lut, bool esc, const uint32_t (&fl)[4],
-                                            const uint8_t *ebase, uint32_t (&v)[4])
-{
-    const uint32_t cw = rb ? (h ? k.c.w : k.c.y) : (h ? k.c.z : k.c.x);
-    const uint32_t rw[2] = {h ? k.r0.z : k.r0.x, h ? k.r0.w : k.r0.y};
-#pragma unroll
-    for (int q = 0; q < 4; q++) v[q] = bm4_merge(rw[q >> 1], q, bm4_lut_entry(lut, cw, 8 * q));
-    const uint32_t m = esc ? (rb ? (h ? fl[3] : fl[1]) : (h ? fl[2] : fl[0])) : 0u; // this quarter's flags: pair q at bit 8 q + 4 nibble + 3
-    if (m) bm4_patch_flags<4>(m, (h ? __popc(fl[0]) + __popc(fl[1]) : 0u) + (rb ? __popc(fl[2 * h]) : 0u), ebase, v);
-}
-
-__device__ __forceinline__ const uint8_t *bm4_ebase(const BmArgs &a, const Bm4Block &k, const uint32_t (&fl)[4], int lane)
-{
-    uint32_t c = __popc(fl[0]) + __popc(fl[1]) + __popc(fl[2]) + __popc(fl[3]);
-    if (!__any_sync(0xffffffffu, c)) return a.esc;
-    uint32_t incl = c;
-#pragma unroll
-    for (int d = 1; d < 32; d <<= 1) { uint32_t t = __shfl_up_sync(0xffffffffu, incl, d); if (lane >= d) incl += t; }
-    return a.esc + k.eo + (incl - c);
-}
-
-// A block's escape state: the flags of its code words, whether any lane of
-// the warp has an escape (warp-uniform), and this lane's first escape byte.
-// Out-parameters: returned as a struct, ptxas allocated the measured
-// kernels' registers differently (their SASS changed; this form keeps it).
-__device__ __forceinline__ void bm4_escapes(const BmArgs &a, const Bm4Block &k, int lane, uint32_t (&fl)[4], bool &any, const uint8_t *&eb)
-{
-    fl[0] = esc_flags(k.c.x), fl[1] = esc_flags(k.c.y), fl[2] = esc_flags(k.c.z), fl[3] = esc_flags(k.c.w);
-    any = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
-    eb = any ? bm4_ebase(a, k, fl, lane) : a.esc;
-}
-
-__device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
-{
-    for (uint32_t i = threadIdx.x; i < 256; i += blockDim.x) {
-        uint32_t c0 = i & 15, c1 = i >> 4;
-        lut[i] = (c0 < 15 ? (base + c0) << 7 : 0u) | (c1 < 15 ? (base + c1) << 23 : 0u);
-    }
-    __syncthreads();
-}
 
 // Standalone decode: each lane rebuilds 32 weights of its row; the warp
 // then writes the 32x32 block through a shared-memory transpose so that
@@ -420,6 +182,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ __align__(16) uint32_t stage[BM_WARPS][32][ORD == WZ_TA_ORDER_MMA ? 16 : 17]; // rows: +1 word, conflict-free row writes
     bm4_lut(lut, a.base);
+    const auto ex = bm4_src(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
     for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
@@ -436,8 +199,8 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
             const uint8_t *eb;
             bm4_escapes(a, k, lane, fl, esc, eb);
             uint32_t va[8], vb[8]; // pairs 0-7, 8-15
-            bm4_half(k, 0, lut, esc, fl, eb, va);
-            bm4_half(k, 1, lut, esc, fl, eb, vb);
+            bm4_half(k, 0, ex, esc, fl, eb, va);
+            bm4_half(k, 1, ex, esc, fl, eb, vb);
             uint64_t col = bcx * 32;
             if (ORD == WZ_TA_ORDER_MMA) {
                 if (col + 32 <= a.cols && (a.cols & 7) == 0) { // warp-uniform
@@ -501,6 +264,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ __align__(16) float xs[M][BM_CHUNK * 32];
     bm4_lut(lut, a.base);
+    const auto ex = bm4_src(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, rgroups = ((a.rows + 31) / 32 + BM_WARPS - 1) / BM_WARPS;
     for (uint64_t u = blockIdx.x; u < rgroups * units_c; u += gridDim.x) {
@@ -527,12 +291,12 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
             const float2 *xp = (const float2 *)&xs[0][(bcx - bc0) * 32];
             if (!__any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3])) { // warp-uniform fast path
 #pragma unroll
-                for (int p = 0; p < 16; p++) bm4_fma_pair<M>(bm4_pair_fast(k, p, lut), xp + p, s0, s1);
+                for (int p = 0; p < 16; p++) bm4_fma_pair<M>(bm4_pair_fast(k, p, ex), xp + p, s0, s1);
                 continue;
             }
             const uint8_t *eb = bm4_ebase(a, k, fl, lane);
 #pragma unroll
-            for (int p = 0; p < 16; p++) bm4_fma_pair<M>(bm4_pair(k, p, lut, fl, eb), xp + p, s0, s1);
+            for (int p = 0; p < 16; p++) bm4_fma_pair<M>(bm4_pair(k, p, ex, fl, eb), xp + p, s0, s1);
         }
         uint64_t row = br * 32 + lane;
         if (row < a.rows)
@@ -572,6 +336,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ uint4 stage[ORD == WZ_TA_ORDER_ROWS ? BM_WARPS : 1][64];
     bm4_lut(lut, a.base);
+    const auto ex = bm4_src(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint4 *st = stage[ORD == WZ_TA_ORDER_ROWS ? warp : 0];
     const uint32_t st_s = (uint32_t)__cvta_generic_to_shared(st);
@@ -617,7 +382,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             for (int h = 0; h < 2; h++) {
                 if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
                 uint32_t v[8];
-                bm4_half(k, h, lut, esc, fl, eb, v);
+                bm4_half(k, h, ex, esc, fl, eb, v);
                 if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, bq[h], c);
                 else mma_rows32_k16<NT>(st, st_s, lane, v, bq[h], c);
             }
@@ -677,6 +442,7 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     extern __shared__ __align__(16) uint4 xs[]; // [2][8 NT tokens][4 chunk + 1]
     bm4_lut(lut, a.base);
+    const auto ex = bm4_src(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, wr = warp / RS, rb = warp % RS; // RS = 2: block-row wr, rows 16 rb ..
     const uint32_t rs = 4 * a.chunk + 1, bufsz = 8 * NT * rs; // row stride, buffer size (16-byte units)
     const uint32_t xs_s = (uint32_t)__cvta_generic_to_shared(xs);
@@ -711,7 +477,7 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
                 for (int h = 0; h < 2; h++) {
                     uint32_t bq[NT][2], v[4];
                     xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
-                    bm4_quarter(k, h, rb, lut, esc, fl, eb, v);
+                    bm4_quarter(k, h, rb, ex, esc, fl, eb, v);
 #pragma unroll
                     for (int n = 0; n < NT; n++) mma_bf16(c[n], v, bq[n][0], bq[n][1]);
                 }
@@ -737,7 +503,7 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
                 uint32_t bq[NT][2];
                 xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
                 uint32_t v[8];
-                bm4_half<WZ_BM4_PATCH && (NT != 2 || WZ_BM4_XS_PATCH_NT2)>(k, h, lut, esc, fl, eb, v);
+                bm4_half<WZ_BM4_PATCH && (NT != 2 || WZ_BM4_XS_PATCH_NT2)>(k, h, ex, esc, fl, eb, v);
                 mma_frags32_k16<NT>(v, bq, c);
             }
         }
@@ -850,7 +616,7 @@ extern "C" wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *st
 
 extern "C" int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M)
 {
-    if (g->order == WZ_TA_ORDER_MMA) return M >= 1 && M <= WZ_GPU_BM4_GEMV_MAX_M;
+    if (g->order == WZ_TA_ORDER_MMA) return (M >= 1 && M <= WZ_GPU_BM4_GEMV_MAX_M) || bm4_wg_fits(bm_args(g), M); // past 64: wgmma (bm4_wgmma.cu)
     if (M == 1 || M == 2 || M == 4 || M == 8) return 1;
     return g->h.width == 4 && M > 8 && M <= WZ_GPU_BM4_GEMV_MAX_M;
 }
@@ -860,6 +626,7 @@ extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     cudaStream_t s = (cudaStream_t)stream;
     BmArgs a = bm_args(g);
     if (!wz_gpu_bm_fused_ok(g, M)) return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d not supported by this blob (wz_gpu_bm_fused_ok)", M);
+    if (M > WZ_GPU_BM4_GEMV_MAX_M) return bm4_wg_launch(a, d_x, M, d_y, *g->sk, s);
     if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8
         // Activations staged in shared memory where rows are 16-byte aligned (v38).
         const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;

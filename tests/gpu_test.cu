@@ -24,6 +24,7 @@ static double gauss() { double u = (rnd() >> 11) * 0x1.0p-53 + 1e-300, v = (rnd(
 static double gemv_rel_err(const std::vector<uint16_t> &w, const std::vector<uint16_t> &X, const std::vector<uint16_t> &Y, int M, uint64_t r, uint64_t c)
 {
     double num = 0, den = 0;
+#pragma omp parallel for collapse(2) reduction(+ : num, den) schedule(static)
     for (int m = 0; m < M; m++)
         for (uint64_t i = 0; i < r; i++) {
             double s = 0;
@@ -169,7 +170,12 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     std::vector<uint16_t> back(r * c);
     cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
     EXPECT(memcmp(back.data(), w.data(), r * c * 2) == 0, "%s decode %llux%llu not bit-exact", codec->name, (unsigned long long)r, (unsigned long long)c);
-    for (int M : {1, 2, 3, 4, 8, 13, 16, 32, 40, 64, 13, 1}) { // 3, 13, 40: the MMA order pads the last n-tile; 13, 1 again: sums left at zero
+    // 3, 13, 40: the MMA order pads the last n-tile; 13, 1 again: sums left
+    // at zero. Past 64 (wgmma, MMA order, rows % 128 and cols % 64 == 0):
+    // 65, 200: a partial token block; 128 / 256: one block of 128 / 256
+    // tokens; 520: three blocks, K unsplit on the 4096-row matrix; the
+    // small matrices split K (sums kept at zero: 65 again after 256).
+    for (int M : {1, 2, 3, 4, 8, 13, 16, 32, 40, 64, 13, 1, 65, 128, 200, 256, 65, 520}) {
         if (!wz_gpu_bm_fused_ok(g, M)) continue;
         double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
             return wz_gpu_bm_gemv(g, dx, M, dy, acc, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
@@ -275,11 +281,15 @@ int main()
 {
     const char *why;
     if (!wz_gpu_available(&why)) { printf("gpu_test: SKIP (no GPU: %s)\n", why); return 0; }
-    // WZ_GPU_TEST_ONLY=pairhuff: just that codec's tests (a short device call).
+    // WZ_GPU_TEST_ONLY=pairhuff | bitmap4: just that codec's newest tests
+    // (bitmap4: the MMA order, with the wgmma GEMM past M = 64): a short device call.
     const char *only = getenv("WZ_GPU_TEST_ONLY");
     const bool all = !only || !*only;
-    if (!all && strcmp(only, "pairhuff")) { printf("gpu_test: WZ_GPU_TEST_ONLY=%s: only 'pairhuff' is a filter\n", only); return 2; }
-    if (!all) goto pairhuff;
+    if (!all && strcmp(only, "pairhuff") && strcmp(only, "bitmap4")) {
+        printf("gpu_test: WZ_GPU_TEST_ONLY=%s: the filters are 'pairhuff' and 'bitmap4'\n", only);
+        return 2;
+    }
+    if (!all) { if (!strcmp(only, "pairhuff")) goto pairhuff; goto bitmap4; }
     test_decode_exact(256, 512, 64, 256, 0.02);
     test_decode_exact(96, 272, 64, 256, 0.5);    // edge tiles in both dims
     test_decode_exact(100, 301, 64, 256, 0.5);   // odd row stride: the GEMV's 16-bit activation loads
@@ -328,17 +338,22 @@ int main()
     }
     // bitmap4 in the MMA order (v2 blobs): decode by stmatrix, every M on
     // tensor cores; edge blocks, odd row stride, escapes, many units.
+bitmap4:
     test_bitmap(&wz_codec_bitmap4, 256, 512, 0.02, WZ_TA_ORDER_MMA);
+    test_bitmap(&wz_codec_bitmap4, 128, 256, 3.0, WZ_TA_ORDER_MMA);   // wgmma (M > 64): escapes in most blocks
+    test_bitmap(&wz_codec_bitmap4, 128, 256, 1e-30, WZ_TA_ORDER_MMA); // and everywhere
     test_bitmap(&wz_codec_bitmap4, 100, 300, 3.0, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 100, 301, 0.5, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 100, 296, 0.5, WZ_TA_ORDER_MMA); // activations staged (v38): partial row group and last block
     test_bitmap(&wz_codec_bitmap4, 64, 256, 1e-30, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 4096, 1024, 0.02, WZ_TA_ORDER_MMA);
+    if (!all) goto done;
 pairhuff: // last: its kernels are the newest (a fault would take the context, and every later test, with it)
     test_pairhuff(256, 512, 0.02, 0);
     test_pairhuff(37, 531, 0.5, 1);     // edge blocks, odd columns, escapes, a partial segment
     test_pairhuff(8192, 8192, 0.02, 0); // 4096 segments: more than one wave of warps (3168 at 3 blocks an SM)
     test_pairhuff(64, 256, 1e-30, 0);   // subnormals: exponent 0 pairs
+done:
     printf("gpu_test: %s (%d failures)\n", fails ? "FAILED" : "all passed", fails);
     return fails ? 1 : 0;
 }

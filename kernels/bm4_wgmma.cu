@@ -1,0 +1,341 @@
+// bm4_wgmma.cu — bitmap4 decoded inside a Hopper wgmma GEMM, for large M
+// (M > 64, where the mma.sync kernels of bitmap.cu stop): Y = X W^T, bf16
+// in and out, fp32 sums. Built for sm_90a (wgmma); kernels/NOTES.md v43.
+//
+// A block computes a BM x 128 tile of Y (BM = 128 or 256 tokens, 128
+// output rows) over its K range, 64 columns a stage, in a STAGES-deep ring:
+//   - warpgroup 0 produces: one thread asks the copy engine (TMA) for the
+//     stage's BM x 64 activations; each of the 4 warps decodes its 32-row
+//     block row's two 32 x 32 bitmap4 blocks (bitmap4.cuh, a lane's pairs
+//     are A fragments) and writes them with stmatrix into the 128-byte
+//     swizzled K-major layout wgmma reads;
+//   - warpgroups 1 and 2 consume: each multiplies BM/2 tokens by the
+//     128 x 64 weight tile (wgmma m64n128k16, A and B from shared memory).
+// Full/empty mbarriers hand stages over. Every weight tile is decoded once
+// per block of tokens: M/BM times in all, on the CUDA cores while the
+// tensor cores run. With few tiles (M = 65..1024 on narrow layers) the K
+// range is split and the parts summed in fp32 (the matrix's zero-kept
+// split-K sums; the last part converts and re-zeroes).
+// The CPU reference is the decoder (codecs/bitmap) followed by the GEMM;
+// tests/gpu_test.cu and gpu_bench compare against fp64.
+#include <stdio.h>
+#include <algorithm>
+#include <cuda.h> // CUtensorMap (types only: the encoder comes from the runtime's entry point)
+#include <cudaTypedefs.h>
+extern "C" {
+#include "codecs/codecs.h"
+#include "kernels/kernels.h"
+}
+#include "kernels/gpu_common.cuh"
+#include "kernels/bitmap4.cuh"
+
+#define WG_BN 128    /* output rows a block: 4 block rows, a producer warp each */
+#define WG_BK 64     /* columns a stage: two bitmap4 blocks, 128 bytes of bf16 (the swizzle's row) */
+#define WG_PRODUCERS 8 /* decoding warps: two warpgroups, one block a stage each (v43a: 4 warps, 2 blocks each, ran at half the tensor rate) */
+#define WG_THREADS (WG_PRODUCERS * 32 + 256)
+#define WG_W_BYTES (WG_BN * WG_BK * 2)
+// The register file (64 K) split by setmaxnreg: 256 producer threads at 88,
+// 256 consumer threads at 168 (128 accumulators at BM = 256).
+#ifndef WZ_WG_ARITH
+#define WZ_WG_ARITH 1 // exponents by arithmetic (bitmap4.cuh, v43c); 0: the shared-memory table (v43b)
+#endif
+#ifndef WZ_WG_XEARLY
+#define WZ_WG_XEARLY 0 // 1: warp 0 waits for the slot and asks for the activations before its decode (an A/B, v43d)
+#endif
+#define WG_PRODUCER_REGS 88
+#define WG_CONSUMER_REGS 168
+
+template <int MT> struct WgCfg {
+    static constexpr int BM = 128 * MT;               // tokens a block: MT m64 tiles per consumer warpgroup
+    static constexpr int X_BYTES = BM * WG_BK * 2;
+    static constexpr int STAGES = MT == 2 ? 4 : 6;    // 48 KB / 32 KB a stage
+    static constexpr int SMEM = STAGES * (X_BYTES + WG_W_BYTES) + 1024 /* lut */ + 2 * STAGES * 8 + 1024 /* alignment */;
+};
+
+// ---- PTX wrappers ----
+__device__ __forceinline__ void mbar_init(uint32_t bar, uint32_t count) { asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(bar), "r"(count)); }
+__device__ __forceinline__ void mbar_arrive(uint32_t bar) { asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(bar) : "memory"); }
+__device__ __forceinline__ void mbar_expect_tx(uint32_t bar, uint32_t bytes)
+{
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity)
+{
+    asm volatile("{\n"
+                 ".reg .pred p;\n"
+                 "WAIT_%=:\n"
+                 "mbarrier.try_wait.parity.shared::cta.b64 p, [%0], %1;\n"
+                 "@!p bra WAIT_%=;\n"
+                 "}\n" ::"r"(bar),
+                 "r"(parity)
+                 : "memory");
+}
+__device__ __forceinline__ void tma_load_2d(uint32_t dst, const CUtensorMap *map, uint32_t bar, int c0, int c1)
+{
+    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%3, %4}], [%2];" ::"r"(dst),
+                 "l"((uint64_t)map), "r"(bar), "r"(c0), "r"(c1)
+                 : "memory");
+}
+// Shared-memory matrix descriptor: K-major, 128-byte swizzle, 8-row groups
+// 1024 bytes apart (the leading offset is unused in this mode). The tile
+// bases are 1024-aligned, so advancing 16 columns (32 bytes) is +2.
+__device__ __forceinline__ uint64_t wg_desc(uint32_t saddr)
+{
+    return (uint64_t)((saddr & 0x3ffffu) >> 4) | (uint64_t)1 << 16 | (uint64_t)(1024 >> 4) << 32 | (uint64_t)1 << 62;
+}
+__device__ __forceinline__ void wg_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wg_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
+template <int N> __device__ __forceinline__ void wg_wait() { asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory"); }
+// D (64 x 128, fp32) += A (64 x 16) B (16 x 128): thread t of the
+// warpgroup holds row 16 (t / 32) + (t % 32) / 4 + 8 ((i >> 1) & 1),
+// column 8 (i >> 2) + 2 (t % 4) + (i & 1) in d[i].
+__device__ __forceinline__ void wg_m64n128k16(float (&d)[64], uint64_t da, uint64_t db)
+{
+    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+                 "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
+                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, "
+                 "%26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, "
+                 "%51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, 0;\n}\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]),
+                   "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]),
+                   "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]),
+                   "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]),
+                   "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]),
+                   "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]),
+                   "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+                 : "l"(da), "l"(db));
+}
+
+// A lane's two A-fragment groups of block (block row p, k-block kb) into
+// the stage's weight tile: rows are output rows, 128 bytes (64 columns) a
+// row, 16-byte chunk c of row r at chunk c ^ (r % 8) — the layout TMA's
+// 128-byte swizzle gives and wgmma's descriptor names. stmatrix: lane l
+// addresses row l % 8 of 8x8 matrix l / 8 (as stage_frag_group); the 8
+// rows of a matrix land on 8 distinct chunks, so all 32 banks.
+__device__ __forceinline__ void wg_store_block(uint32_t w_s, int p, int kb, int lane, const uint32_t (&va)[8], const uint32_t (&vb)[8])
+{
+#pragma unroll
+    for (int half = 0; half < 2; half++)
+#pragma unroll
+        for (int rb = 0; rb < 2; rb++) {
+            const uint32_t(&v)[8] = half ? vb : va;
+            const int j = lane >> 3, r = 32 * p + rb * 16 + (j & 1) * 8 + (lane & 7), ch = 4 * kb + 2 * half + (j >> 1);
+            const uint32_t addr = w_s + 128 * r + 16 * (ch ^ (r & 7));
+            asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};" ::"r"(addr), "r"(v[4 * rb]), "r"(v[4 * rb + 1]),
+                         "r"(v[4 * rb + 2]), "r"(v[4 * rb + 3]));
+        }
+}
+
+struct WgArgs {
+    BmArgs a;
+    uint16_t *y;      // M x rows, row-major by token (as cuBLAS's column-major rows x M)
+    float *acc;       // split-K: M x rows zero-kept sums
+    unsigned *cnt;    // split-K: a counter a tile (mt x nt of them), zero-kept
+    int M;
+    uint32_t nk;      // stages of the whole K (cols / 64)
+    uint32_t splits;  // K parts (gridDim.z)
+};
+
+template <int MT>
+__global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_constant__ CUtensorMap xmap, const WgArgs w)
+{
+    using C = WgCfg<MT>;
+    extern __shared__ uint8_t smem_raw[];
+    const uint32_t base = ((uint32_t)__cvta_generic_to_shared(smem_raw) + 1023u) & ~1023u;
+    uint8_t *const smem = smem_raw + (base - (uint32_t)__cvta_generic_to_shared(smem_raw));
+    const uint32_t x_s = base, w_s = base + C::STAGES * C::X_BYTES;
+    uint32_t *const lut = (uint32_t *)(smem + C::STAGES * (C::X_BYTES + WG_W_BYTES));
+    const uint32_t bar_s = base + C::STAGES * (C::X_BYTES + WG_W_BYTES) + 1024; // full[s] at + 8 s, empty[s] at + 8 (STAGES + s)
+    const int tid = threadIdx.x, wg = tid / 128, lane = tid & 31;
+    const uint32_t mtile = blockIdx.x, ntile = blockIdx.y;
+    const uint32_t k0 = (uint32_t)((uint64_t)w.nk * blockIdx.z / w.splits), k1 = (uint32_t)((uint64_t)w.nk * (blockIdx.z + 1) / w.splits);
+    if (tid == 0) {
+        for (int s = 0; s < C::STAGES; s++) {
+            mbar_init(bar_s + 8 * s, WG_PRODUCERS + 1);    // the producer warps + the activations' expect_tx
+            mbar_init(bar_s + 8 * (C::STAGES + s), 8);     // the 8 consumer warps
+        }
+        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+    }
+    bm4_lut(lut, w.a.base); // ends in __syncthreads: the barriers are ready too
+    if (tid < WG_PRODUCERS * 32) {
+        // ---- producers: warp pw decodes block (block row pw % 4, k-block
+        // pw / 4) of every stage, the blocks of the next two stages already
+        // in registers (a stage is ~1400 cycles at the tensor rate: two
+        // cover a loaded DRAM's latency) ----
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(WG_PRODUCER_REGS));
+        const int pw = tid / 32, p = pw & 3, kb = pw >> 2;
+        const uint64_t br = (uint64_t)ntile * 4 + p;
+        Bm4Cursor<> cur(w.a, br * w.a.bc + 2 * (uint64_t)k0 + kb, lane);
+        Bm4Block n1 = cur.load(), n2 = n1;
+        cur.next(); cur.next();
+        if (k0 + 1 < k1) n2 = cur.load();
+        for (uint32_t kt = k0; kt < k1; kt++) {
+            const uint32_t i = kt - k0, s = i % C::STAGES, round = i / C::STAGES;
+            if (WZ_WG_XEARLY && pw == 0) { // the activations asked for before this warp's decode
+                mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
+                if (lane == 0) {
+                    mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
+                    tma_load_2d(x_s + s * C::X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * C::BM));
+                }
+            }
+            const Bm4Block k = n1;
+            n1 = n2;
+            cur.next(); cur.next();
+            if (kt + 2 < k1) n2 = cur.load();
+            uint32_t fl[4];
+            bool esc;
+            const uint8_t *eb;
+            bm4_escapes(w.a, k, lane, fl, esc, eb);
+            uint32_t va[8], vb[8];
+            if (WZ_WG_ARITH) {
+                bm4_half(k, 0, bm4_arith(w.a.base), esc, fl, eb, va);
+                bm4_half(k, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
+            } else {
+                bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
+                bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
+            }
+            if (!(WZ_WG_XEARLY && pw == 0)) mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
+            if (!WZ_WG_XEARLY && tid == 0) {
+                mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
+                tma_load_2d(x_s + s * C::X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * C::BM));
+            }
+            wg_store_block(w_s + s * WG_W_BYTES, p, kb, lane, va, vb);
+            asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
+            __syncwarp();
+            if (lane == 0) mbar_arrive(bar_s + 8 * s);
+        }
+        return;
+    }
+    // ---- consumers: warpgroup c takes tokens c BM/2 .. ----
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(WG_CONSUMER_REGS));
+    const int c = wg - WG_PRODUCERS / 4, t = tid - 128 * wg, warp = t / 32, ct = tid - WG_PRODUCERS * 32; // ct: 0..255 over both
+    float d[MT][64];
+#pragma unroll
+    for (int m = 0; m < MT; m++)
+#pragma unroll
+        for (int i = 0; i < 64; i++) d[m][i] = 0.f;
+    for (uint32_t kt = k0; kt < k1; kt++) {
+        const uint32_t i = kt - k0, s = i % C::STAGES;
+        mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
+        wg_fence();
+        const uint64_t db = wg_desc(w_s + s * WG_W_BYTES);
+#pragma unroll
+        for (int kk = 0; kk < WG_BK / 16; kk++)
+#pragma unroll
+            for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + (c * MT + m) * 64 * 128) + 2 * kk, db + 2 * kk);
+        wg_commit();
+        wg_wait<1>(); // the previous stage's products are done: hand it back
+        if (i > 0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
+    }
+    wg_wait<0>();
+    // ---- epilogue ----
+    const uint64_t N = w.a.rows;
+    const uint32_t n0 = ntile * WG_BN;
+    if (w.splits == 1) {
+#pragma unroll
+        for (int m = 0; m < MT; m++)
+#pragma unroll
+            for (int i = 0; i < 64; i += 2) {
+                const uint32_t tok = mtile * C::BM + (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((i >> 1) & 1);
+                const uint32_t col = n0 + 8 * (i >> 2) + 2 * (lane & 3);
+                if ((int)tok < w.M) {
+                    __nv_bfloat162 b = __floats2bfloat162_rn(d[m][i], d[m][i + 1]);
+                    *(__nv_bfloat162 *)(w.y + (uint64_t)tok * N + col) = b;
+                }
+            }
+        return;
+    }
+#pragma unroll
+    for (int m = 0; m < MT; m++)
+#pragma unroll
+        for (int i = 0; i < 64; i++) {
+            const uint32_t tok = mtile * C::BM + (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((i >> 1) & 1);
+            const uint32_t col = n0 + 8 * (i >> 2) + 2 * (lane & 3) + (i & 1);
+            if ((int)tok < w.M) atomicAdd(w.acc + (uint64_t)tok * N + col, d[m][i]);
+        }
+    // The last part of this tile converts the sums and zeroes them again.
+    __shared__ unsigned last;
+    __threadfence();
+    asm volatile("bar.sync 1, 256;" ::: "memory");
+    unsigned *const cnt = w.cnt + (uint64_t)mtile * gridDim.y + ntile;
+    if (ct == 0) last = atomicAdd(cnt, 1u) == w.splits - 1;
+    asm volatile("bar.sync 1, 256;" ::: "memory");
+    if (!last) return;
+    __threadfence();
+    const uint32_t rows_here = min((uint32_t)C::BM, (uint32_t)w.M - mtile * C::BM);
+    for (uint32_t e = ct; e < rows_here * (WG_BN / 2); e += 256) {
+        const uint64_t tok = (uint64_t)mtile * C::BM + e / (WG_BN / 2), col = n0 + 2 * (e % (WG_BN / 2));
+        float2 *pa = (float2 *)(w.acc + tok * N + col);
+        const float2 v = __ldcg(pa);
+        *(__nv_bfloat162 *)(w.y + tok * N + col) = __floats2bfloat162_rn(v.x, v.y);
+        __stcg(pa, make_float2(0.f, 0.f));
+    }
+    if (ct == 0) atomicExch(cnt, 0u);
+}
+
+// ---- host ----
+bool bm4_wg_fits(const BmArgs &a, int M)
+{
+    return a.width == 4 && a.order == WZ_TA_ORDER_MMA && M > WZ_GPU_BM4_GEMV_MAX_M && a.rows % WG_BN == 0 && a.cols % WG_BK == 0 &&
+           a.rows / WG_BN <= 65535 && wz_sm_count() > 0;
+}
+
+static PFN_cuTensorMapEncodeTiled_v12000 tmap_encoder()
+{
+    static PFN_cuTensorMapEncodeTiled_v12000 fn = NULL;
+    if (!fn) {
+        cudaDriverEntryPointQueryResult q;
+        void *p = NULL;
+        if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &p, 12000, cudaEnableDefault, &q) == cudaSuccess &&
+            q == cudaDriverEntryPointSuccess)
+            fn = (PFN_cuTensorMapEncodeTiled_v12000)p;
+    }
+    return fn;
+}
+
+template <int MT>
+static wz_err wg_launch(const WgArgs &w, const uint16_t *d_x, cudaStream_t s)
+{
+    using C = WgCfg<MT>;
+    PFN_cuTensorMapEncodeTiled_v12000 enc = tmap_encoder();
+    if (!enc) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap4 wgmma GEMM: no cuTensorMapEncodeTiled in this driver");
+    // X: M rows of cols bf16; boxes of 64 columns (128 bytes: the swizzle's
+    // span) x BM rows; rows past M read as zeros.
+    CUtensorMap map;
+    const cuuint64_t dims[2] = {w.a.cols, (cuuint64_t)w.M}, strides[1] = {w.a.cols * 2};
+    const cuuint32_t box[2] = {WG_BK, (cuuint32_t)C::BM}, estr[2] = {1, 1};
+    if (enc(&map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, (void *)d_x, dims, strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
+            CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
+        return wz_fail(WZ_ERR_ARG, "bitmap4 wgmma GEMM: activations not mappable (16-byte aligned rows needed)");
+    static bool attr[3];
+    if (!attr[MT]) {
+        CU(cudaFuncSetAttribute(bm4_wg_kernel<MT>, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM), "wgmma smem");
+        attr[MT] = true;
+    }
+    const dim3 grid((w.M + C::BM - 1) / C::BM, (unsigned)(w.a.rows / WG_BN), w.splits);
+    bm4_wg_kernel<MT><<<grid, WG_THREADS, C::SMEM, s>>>(map, w);
+    CU(cudaGetLastError(), "bm4_wg_kernel launch");
+    return WZ_OK;
+}
+
+wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y, SplitKBuf &sk, cudaStream_t s)
+{
+    if (!bm4_wg_fits(a, M)) return wz_fail(WZ_ERR_ARG, "bitmap4 wgmma GEMM: M=%d, %llux%llu not supported", M, (unsigned long long)a.rows,
+                                          (unsigned long long)a.cols);
+    if ((uintptr_t)d_x % 16) return wz_fail(WZ_ERR_ARG, "bitmap4 wgmma GEMM: activations not 16-byte aligned");
+    WgArgs w = {};
+    w.a = a; w.y = d_y; w.M = M; w.nk = (uint32_t)(a.cols / WG_BK);
+    const int mt2 = M > 128; // 256 tokens a block past 128 (half the decode a product)
+    const uint64_t bm = mt2 ? 256 : 128, tiles = (M + bm - 1) / bm * (a.rows / WG_BN), sms = (uint64_t)wz_sm_count();
+    // Split K where the tiles leave SMs idle (one block an SM), at least 4
+    // stages a part; only with <= 4 token blocks (a tile's counter then
+    // fits the matrix's rows / 32 counters).
+    uint64_t splits = tiles < sms && (M + bm - 1) / bm <= 4 ? sms / tiles : 1;
+    splits = std::max<uint64_t>(1, std::min<uint64_t>(splits, w.nk / 4));
+    w.splits = (uint32_t)splits;
+    if (splits > 1) {
+        WZ_TRY(splitk_reserve(sk, a.rows, M));
+        w.acc = sk.acc; w.cnt = sk.cnt;
+    }
+    return mt2 ? wg_launch<2>(w, d_x, s) : wg_launch<1>(w, d_x, s);
+}
