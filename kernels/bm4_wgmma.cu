@@ -42,6 +42,9 @@ extern "C" {
 #ifndef WZ_WG_XEARLY
 #define WZ_WG_XEARLY 0 // 1: warp 0 waits for the slot and asks for the activations before its decode (an A/B, v43d)
 #endif
+#ifndef WZ_WG_ESCPF
+#define WZ_WG_ESCPF 0 // 1: the next block's escape list prefetched into L1 a stage ahead (an A/B, v43e)
+#endif
 #define WG_PRODUCER_REGS 88
 #define WG_CONSUMER_REGS 168
 
@@ -180,6 +183,9 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
             }
             const Bm4Block k = n1;
             n1 = n2;
+            // Next stage's escape bytes into L1 (its offset, loaded a stage
+            // ago, has landed): the patch's dependent loads then hit L1.
+            if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
             cur.next(); cur.next();
             if (kt + 2 < k1) n2 = cur.load();
             uint32_t fl[4];

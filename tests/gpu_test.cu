@@ -348,7 +348,7 @@ bitmap4:
     test_bitmap(&wz_codec_bitmap4, 64, 256, 1e-30, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 4096, 1024, 0.02, WZ_TA_ORDER_MMA);
     if (!all) goto done;
-pairhuff: // last: its kernels are the newest (a fault would take the context, and every later test, with it)
+pairhuff: // last with bitmap4's wgmma GEMM above: the newest kernels (a fault would take the context, and every later test, with it)
     test_pairhuff(256, 512, 0.02, 0);
     test_pairhuff(37, 531, 0.5, 1);     // edge blocks, odd columns, escapes, a partial segment
     test_pairhuff(8192, 8192, 0.02, 0); // 4096 segments: more than one wave of warps (3168 at 3 blocks an SM)
