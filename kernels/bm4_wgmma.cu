@@ -39,9 +39,6 @@ extern "C" {
 #ifndef WZ_WG_ARITH
 #define WZ_WG_ARITH 1 // exponents by arithmetic (bitmap4.cuh, v43c); 0: the shared-memory table (v43b)
 #endif
-#ifndef WZ_WG_XEARLY
-#define WZ_WG_XEARLY 0 // 1: warp 0 waits for the slot and asks for the activations before its decode (an A/B, v43d)
-#endif
 #ifndef WZ_WG_ESCPF
 #define WZ_WG_ESCPF 1 // the next block's escape list prefetched into L1 a stage ahead (v43e: -3.5% at M = 4096); 0: the A/B
 #endif
@@ -174,13 +171,6 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
         if (k0 + 1 < k1) n2 = cur.load();
         for (uint32_t kt = k0; kt < k1; kt++) {
             const uint32_t i = kt - k0, s = i % C::STAGES, round = i / C::STAGES;
-            if (WZ_WG_XEARLY && pw == 0) { // the activations asked for before this warp's decode
-                mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
-                if (lane == 0) {
-                    mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
-                    tma_load_2d(x_s + s * C::X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * C::BM));
-                }
-            }
             const Bm4Block k = n1;
             n1 = n2;
             // Next stage's escape bytes into L1 (its offset, loaded a stage
@@ -200,8 +190,11 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
                 bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
                 bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
             }
-            if (!(WZ_WG_XEARLY && pw == 0)) mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
-            if (!WZ_WG_XEARLY && tid == 0) {
+            // The slot is free once both consumer warpgroups are done with
+            // it; the decode above ran before (asking for the activations
+            // before warp 0's decode instead was no faster: v43d).
+            mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
+            if (tid == 0) {
                 mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
                 tma_load_2d(x_s + s * C::X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * C::BM));
             }
