@@ -83,6 +83,23 @@ if gpu:
             w("\nThe default layout (64x256, one state per lane) is %.4f bits/weight on the same layer (§2: `results/bits-qwen2.5-14b-synth-bf16.json`)."
               % bits_q["model"]["tile-ans"]["bits_per_weight"])
         w("")
+    # Past M = 64 bitmap4 also runs decoded inside a wgmma GEMM (v43): its
+    # newest run, a separate file until a full run carries it.
+    wgs = sorted(glob.glob(os.path.join(R, "gpu-bench-v*-wgmma-h100.json")))
+    wg = load(wgs[-1]) if wgs else None
+    if wg:
+        w("Large M, bitmap4 decoded inside a Hopper wgmma GEMM (`kernels/bm4_wgmma.cu`) against its decode + cuBLAS and cuBLAS, "
+          "whole layer (sum of the four shapes; us):\n")
+        w("| M | cuBLAS | bitmap4 wgmma | speed-up | bitmap4 decode + cuBLAS | speed-up |")
+        w("|---|---|---|---|---|---|")
+        for mi, l in enumerate(wg["layer"]):
+            rows = [sh["by_M"][mi] for sh in wg["shapes"]]
+            if not all("bitmap4_mma_us" in r for r in rows):
+                continue
+            cb, fu, dc = (sum(r[k] for r in rows) for k in ("cublas_us", "bitmap4_mma_us", "bitmap4_decode_cublas_us"))
+            w("| %d | %.1f | %.1f | %.2fx | %.1f | %.2fx |" % (l["M"], cb, fu, cb / fu, dc, cb / dc))
+        w("\nSource: `results/%s` (%s); outputs checked against fp64 before timing, all decoders bit-exact: %s. "
+          "`kernels/NOTES.md` v43 gives what bounds it.\n" % (os.path.basename(wgs[-1]), prov_line(wg), "yes" if wg["all_bit_exact"] else "NO"))
     with open(os.path.join(PD, "gpu-decode.tsv"), "w") as f:
         f.write("# shape tile-ans bitmap bitmap4 dfloat11 neuzip (GB/s of bf16 written)\n")
         for sh in gpu["shapes"]:
