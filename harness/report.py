@@ -92,11 +92,13 @@ if gpu:
           "whole layer (sum of the four shapes; us):\n")
         w("| M | cuBLAS | bitmap4 wgmma | speed-up | bitmap4 decode + cuBLAS | speed-up |")
         w("|---|---|---|---|---|---|")
+        wg_rows = []
         for mi, l in enumerate(wg["layer"]):
             rows = [sh["by_M"][mi] for sh in wg["shapes"]]
             if not all("bitmap4_mma_us" in r for r in rows):
                 continue
             cb, fu, dc = (sum(r[k] for r in rows) for k in ("cublas_us", "bitmap4_mma_us", "bitmap4_decode_cublas_us"))
+            wg_rows.append((l["M"], cb, fu, dc))
             w("| %d | %.1f | %.1f | %.2fx | %.1f | %.2fx |" % (l["M"], cb, fu, cb / fu, dc, cb / dc))
         w("\nSource: `results/%s` (%s); outputs checked against fp64 before timing, all decoders bit-exact: %s. "
           "`kernels/NOTES.md` v43 gives what bounds it.\n" % (os.path.basename(wgs[-1]), prov_line(wg), "yes" if wg["all_bit_exact"] else "NO"))
@@ -107,6 +109,10 @@ if gpu:
             f.write('"%s" %.1f %.1f %.1f %.1f %.1f\n' % (sh["name"], n2 / sh["decode_us"], n2 / sh["bitmap"]["decode_us"], n2 / sh["bitmap4"]["decode_us"],
                                                       n2 / sh["dfloat11"]["decode_us"] if "dfloat11" in sh else float("nan"),
                                                       n2 / sh["neuzip"]["decode_us"] if "neuzip" in sh else float("nan")))
+    with open(os.path.join(PD, "gpu-wgmma.tsv"), "w") as f: # the plot's wgmma line (a NaN row where no run exists)
+        f.write("# M cublas_us bitmap4_wgmma_us bitmap4_decode_cublas_us\n")
+        for r in (wg_rows if wg else []) or [(1, float("nan"), float("nan"), float("nan"))]:
+            f.write("%d %.3f %.3f %.3f\n" % r)
     with open(os.path.join(PD, "gpu-speedup.tsv"), "w") as f:
         f.write("# M cublas_us tile_ans_us bitmap_us floor_us bitmap4_us\n")
         for l in gpu["layer"]:
