@@ -79,6 +79,21 @@ __device__ __forceinline__ void tma_load_2d(uint32_t dst, const CUtensorMap *map
                  "l"((uint64_t)map), "r"(bar), "r"(c0), "r"(c1)
                  : "memory");
 }
+// The copy engine's L2 prefetch of stage kt's compressed blocks for nrows
+// block rows from br0 (two blocks a row: 3 KB, contiguous): with few token
+// blocks every weight comes from DRAM and the two stages the decoders hold
+// in registers do not cover its latency (NOTES v43, M = 256).
+#ifndef WZ_WG_L2PF
+#define WZ_WG_L2PF 0 // stages ahead (0: off); an A/B for v44 / v43 at small M
+#endif
+__device__ __forceinline__ void wg_l2_prefetch(const BmArgs &a, uint64_t br0, int nrows, uint32_t kt)
+{
+    for (int r = 0; r < nrows; r++)
+        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(a.blocks + ((br0 + r) * a.bc + 2 * (uint64_t)kt) * BM4_BLOCK_BYTES),
+                     "r"(2 * BM4_BLOCK_BYTES)
+                     : "memory");
+}
+
 // Shared-memory matrix descriptor: K-major, 128-byte swizzle, 8-row groups
 // 1024 bytes apart (the leading offset is unused in this mode). The tile
 // bases are 1024-aligned, so advancing 16 columns (32 bytes) is +2.
@@ -200,6 +215,7 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
             if (tid == 0) {
                 mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
                 tma_load_2d(x_s + s * C::X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * C::BM));
+                if (WZ_WG_L2PF && kt + WZ_WG_L2PF < k1) wg_l2_prefetch(w.a, (uint64_t)ntile * 4, 4, kt + WZ_WG_L2PF);
             }
             wg_store_block(w_s + s * WG_W_BYTES, p, kb, lane, va, vb);
             asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
@@ -363,13 +379,17 @@ __global__ void __launch_bounds__(384, 1) bm4_wgr_kernel(const __grid_constant__
     if (wg == 0) {
         // ---- producer: one thread, the activations only ----
         asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(WGR_PRODUCER_REGS));
-        if (tid == 0)
+        if (tid == 0) {
+            const uint64_t br0 = (uint64_t)ntile * (WGR_ROWS / 32);
+            for (uint32_t kt = k0; WZ_WG_L2PF && kt < k1 && kt < k0 + WZ_WG_L2PF; kt++) wg_l2_prefetch(w.a, br0, WGR_ROWS / 32, kt);
             for (uint32_t kt = k0; kt < k1; kt++) {
                 const uint32_t i = kt - k0, s = i % WGR_STAGES;
+                if (WZ_WG_L2PF && kt + WZ_WG_L2PF < k1) wg_l2_prefetch(w.a, br0, WGR_ROWS / 32, kt + WZ_WG_L2PF);
                 mbar_wait(bar_s + 8 * (WGR_STAGES + s), ((i / WGR_STAGES) & 1) ^ 1);
                 mbar_expect_tx(bar_s + 8 * s, WGR_X_BYTES);
                 tma_load_2d(x_s + s * WGR_X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * WGR_BN));
             }
+        }
         return;
     }
     asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(WGR_CONSUMER_REGS));
