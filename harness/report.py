@@ -87,12 +87,12 @@ if gpu:
     # newest run, a separate file until a full run carries it.
     wgs = sorted(glob.glob(os.path.join(R, "gpu-bench-v*-wgmma-h100.json")))
     wg = load(wgs[-1]) if wgs else None
+    wg_rows = []  # (M, cuBLAS, wgmma, decode + cuBLAS) layer sums: the table and the plot's line
     if wg:
         w("Large M, bitmap4 decoded inside a Hopper wgmma GEMM (`kernels/bm4_wgmma.cu`) against its decode + cuBLAS and cuBLAS, "
           "whole layer (sum of the four shapes; us):\n")
         w("| M | cuBLAS | bitmap4 wgmma | speed-up | bitmap4 decode + cuBLAS | speed-up |")
         w("|---|---|---|---|---|---|")
-        wg_rows = []
         for mi, l in enumerate(wg["layer"]):
             rows = [sh["by_M"][mi] for sh in wg["shapes"]]
             if not all("bitmap4_mma_us" in r for r in rows):
@@ -111,7 +111,7 @@ if gpu:
                                                       n2 / sh["neuzip"]["decode_us"] if "neuzip" in sh else float("nan")))
     with open(os.path.join(PD, "gpu-wgmma.tsv"), "w") as f: # the plot's wgmma line (a NaN row where no run exists)
         f.write("# M cublas_us bitmap4_wgmma_us bitmap4_decode_cublas_us\n")
-        for r in (wg_rows if wg else []) or [(1, float("nan"), float("nan"), float("nan"))]:
+        for r in wg_rows or [(1, float("nan"), float("nan"), float("nan"))]:
             f.write("%d %.3f %.3f %.3f\n" % r)
     with open(os.path.join(PD, "gpu-speedup.tsv"), "w") as f:
         f.write("# M cublas_us tile_ans_us bitmap_us floor_us bitmap4_us\n")
