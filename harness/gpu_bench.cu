@@ -117,6 +117,11 @@ struct Timer {
     }
 };
 
+// A GEMM check's error for the JSON: JSON has no infinity (jansson refuses
+// it, and the key vanished, so a failed check read as no check), so an
+// unwritten or non-finite output is null.
+static json_t *json_err(double e) { return std::isfinite(e) ? json_real(e) : json_null(); }
+
 static double rel_err(const std::vector<uint16_t> &y, const std::vector<double> &ref)
 {
     double num = 0, den = 0;
@@ -467,15 +472,15 @@ int main(int argc, char **argv)
             for (int f = 0; f < 2; f++) { layer_bm[f][mi] += t_bm[f]; layer_bfloor[f][mi] += bfloor_us[f]; }
             printf("  M=%-5d cuBLAS %8.1f | tile-ans %-13s %8.1f (%.2fx) | bitmap %8.1f (%.2fx) | bitmap4 %8.1f (%.2fx) | rel.err %.1e %.1e %.1e %.1e\n", M,
                    t_cublas, path, t_fused, t_cublas / t_fused, t_bm[0], t_cublas / t_bm[0], t_bm[1], t_cublas / t_bm[1], errs[0], errs[2], errs[3], errs[1]);
-            json_t *jr = json_pack("{s:i, s:f, s:f, s:s, s:s, s:f, s:f, s:f, s:f}", "M", M, "cublas_us", t_cublas, "tile_ans_us", t_fused, "path", path,
-                                   "fastest_path", best, "speedup", t_cublas / t_fused, "rel_err_tile_ans", errs[0], "rel_err_cublas", errs[1],
-                                   "floor_us", floor_us);
+            json_t *jr = json_pack("{s:i, s:f, s:f, s:s, s:s, s:f, s:o, s:o, s:f}", "M", M, "cublas_us", t_cublas, "tile_ans_us", t_fused, "path", path,
+                                   "fastest_path", best, "speedup", t_cublas / t_fused, "rel_err_tile_ans", json_err(errs[0]), "rel_err_cublas",
+                                   json_err(errs[1]), "floor_us", floor_us);
             json_object_set_new(jr, "tile_ans_pct_floor", json_real(100.0 * floor_us / t_fused));
             for (int f = 0; f < 2 && !ta_only; f++) {
                 char k[64];
                 snprintf(k, sizeof k, "%s_us", FLN[f]); json_object_set_new(jr, k, json_real(t_bm[f]));
                 snprintf(k, sizeof k, "%s_speedup", FLN[f]); json_object_set_new(jr, k, json_real(t_cublas / t_bm[f]));
-                snprintf(k, sizeof k, "rel_err_%s", FLN[f]); json_object_set_new(jr, k, json_real(errs[2 + f]));
+                snprintf(k, sizeof k, "rel_err_%s", FLN[f]); json_object_set_new(jr, k, json_err(errs[2 + f]));
                 snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(bfloor_us[f]));
                 snprintf(k, sizeof k, "%s_pct_floor", FLN[f]); json_object_set_new(jr, k, json_real(100.0 * bfloor_us[f] / t_bm[f]));
             }
@@ -494,7 +499,7 @@ int main(int argc, char **argv)
                 if (ph_on) {
                     json_object_set_new(jr, "pairhuff_us", json_real(t_ph));
                     json_object_set_new(jr, "pairhuff_speedup", json_real(t_cublas / t_ph));
-                    json_object_set_new(jr, "rel_err_pairhuff", json_real(err_ph));
+                    json_object_set_new(jr, "rel_err_pairhuff", json_err(err_ph));
                     json_object_set_new(jr, "pairhuff_path", json_string(ph_fused ? "fused-mma" : "decode+cublas"));
                     printf("           pairhuff %-13s %8.1f us (%.2fx) rel.err %.1e\n", ph_fused ? "fused-mma" : "decode+cublas", t_ph, t_cublas / t_ph, err_ph);
                 }
@@ -586,6 +591,10 @@ int main(int argc, char **argv)
 #define WZ_NVEXTRA ""
 #endif
     json_object_set_new(prov, "build_flags", json_string(WZ_NVEXTRA)); // NVEXTRA of this build (A/B variants, experiments)
+    // Every timed output against fp64 (bf16 operands land at 1e-3..1e-2): null where one was not finite.
+    json_object_set_new(root, "max_rel_err_fused", json_err(max_err_fused));
+    json_object_set_new(root, "max_rel_err_cublas", json_err(max_err_cublas));
+    json_object_set_new(root, "outputs_within_bf16_error", json_boolean(max_err_fused <= 1e-2 && max_err_cublas <= 1e-2));
     json_object_set_new(root, "order", json_string(cp.order == WZ_TA_ORDER_MMA ? "mma" : "rows")); // the command line's; per shape: shapes[].order
     json_object_set_new(root, "bitmap4_order", json_string(bm4_order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
     if (plan_path) json_object_set_new(root, "plan_device", json_string(plan_device.c_str())); // the card the plan was tuned on

@@ -48,15 +48,19 @@ fi
 python3 - "$d" <<'PY'
 import json, sys, os
 d = sys.argv[1]
-def run(name, exact, err):
+def run(name, exact, err, within=None):
     by_m = [{"M": 1, "cublas_us": 10.0, "bitmap4_us": 9.0, "rel_err_bitmap4": err}]
-    json.dump({"provenance": {"device": "GPU X"}, "all_bit_exact": exact,
-               "shapes": [{"name": "qkv", "decode_us": 5.0, "by_M": by_m}], "layer": []}, open(os.path.join(d, name), "w"))
+    r = {"provenance": {"device": "GPU X"}, "all_bit_exact": exact,
+         "shapes": [{"name": "qkv", "decode_us": 5.0, "by_M": by_m}], "layer": []}
+    if within is not None: r["outputs_within_bf16_error"] = within
+    json.dump(r, open(os.path.join(d, name), "w"))
 run("ab-good.json", True, 1.7e-3)
 run("ab-inexact.json", False, 1.7e-3)
 run("ab-err.json", True, 0.5)
+run("ab-nan.json", True, None)               # an unwritten output: gpu_bench writes null
+run("ab-other.json", True, 1e-3, False)      # another path's output out of bounds (the run's verdict)
 PY
-for v in good:0 inexact:3 err:3; do
+for v in good:0 inexact:3 err:3 nan:3 other:3; do
     out=$(python3 harness/ab_summary.py --key bitmap4_us "x=$d/ab-good.json" "y=$d/ab-${v%%:*}.json" 2>&1); rc=$?
     [ $rc -eq "${v##*:}" ] && ok "ab_summary with the ${v%%:*} run -> rc $rc" || bad "ab_summary with the ${v%%:*} run -> rc $rc: $out"
 done
