@@ -382,10 +382,14 @@ int main(int argc, char **argv)
             };
             // bitmap4 from M = 9 (past 64: wgmma) has both a tensor-core kernel and decode +
             // cuBLAS: both checked and timed, the faster reported (as tile-ans).
+            // At M <= 64 its wgmma GEMM (bm4_wgmma.cu) is a third path where
+            // the shape has it, checked and timed the same way.
             const int bm4_mma = bfused_ok[1] && M > WZ_GPU_GEMV_MAX_M;
-            int bm4_dc = 0; // force bitmap4's decode + cuBLAS
+            const int bm4_wg = bfused_ok[1] && M <= WZ_GPU_BM4_GEMV_MAX_M && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA);
+            int bm4_dc = 0, bm4_wgf = 0; // force bitmap4's decode + cuBLAS, its wgmma GEMM
             auto bfused = [&](int f) {
-                if (bfused_ok[f] && !(f == 1 && bm4_dc)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
+                if (f == 1 && bm4_wgf) wz_gpu_bm_gemm(gb[f], dX, M, dY, dAcc, WZ_BM_WGMMA, 0);
+                else if (bfused_ok[f] && !(f == 1 && bm4_dc)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
                 else { wz_gpu_bm_decode(gb[f], dDec, 0); cublas(dDec); }
             };
             const int ph_fused = ph_on && wz_gpu_ph_fused_ok(gph, M);
@@ -428,6 +432,7 @@ int main(int argc, char **argv)
             errs[1] = check([&] { cublas(dW); });
             for (int f = 0; f < 2; f++) errs[2 + f] = ta_only ? 0 : check([&] { bfused(f); });
             if (bm4_mma && !ta_only) { bm4_dc = 1; errs[3] = std::max(errs[3], check([&] { bfused(1); })); bm4_dc = 0; }
+            if (bm4_wg && !ta_only) { bm4_wgf = 1; errs[3] = std::max(errs[3], check([&] { bfused(1); })); bm4_wgf = 0; }
             const double err_ph = ph_on ? check(phrun) : 0;
             max_err_fused = std::max(max_err_fused, err_ph);
             max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
@@ -448,7 +453,7 @@ int main(int argc, char **argv)
                 max_err_fused = std::max(max_err_fused, err_alt);
             }
             double t_bm[2] = {1, 1}, t_df = 1, t_nz = 1; // --ta-only: placeholders, not written to the JSON
-            double t_bm4_mma = 0, t_bm4_dc = 0, t_ph = 1;
+            double t_bm4_mma = 0, t_bm4_dc = 0, t_bm4_wg = 0, t_ph = 1;
             if (!ta_only) {
                 for (int f = 0; f < 2; f++) t_bm[f] = tm.median_us([&] { bfused(f); }, reps);
                 if (bm4_mma) {
@@ -457,6 +462,11 @@ int main(int argc, char **argv)
                     t_bm4_dc = tm.median_us([&] { bfused(1); }, reps);
                     bm4_dc = 0;
                     t_bm[1] = std::min(t_bm4_mma, t_bm4_dc);
+                }
+                if (bm4_wg) {
+                    bm4_wgf = 1;
+                    t_bm4_wg = tm.median_us([&] { bfused(1); }, reps);
+                    bm4_wgf = 0;
                 }
                 if (ph_on) t_ph = tm.median_us(phrun, reps);
                 t_df = tm.median_us([&] { wz_gpu_df_decode(gdf, dDec, 0); cublas(dDec); }, reps);
@@ -489,6 +499,12 @@ int main(int argc, char **argv)
                 json_object_set_new(jr, "bitmap4_decode_cublas_us", json_real(t_bm4_dc));
                 json_object_set_new(jr, "bitmap4_path", json_string(t_bm4_mma <= t_bm4_dc ? "fused-mma" : "decode+cublas"));
                 printf("           bitmap4 fused-mma %8.1f us | decode+cublas %8.1f us\n", t_bm4_mma, t_bm4_dc);
+            }
+            // The wgmma GEMM at M <= 64: beside the others, not in
+            // bitmap4_us (the automatic path's time, WZ_GPU_BM4_WG_MIN_M).
+            if (bm4_wg && !ta_only) {
+                json_object_set_new(jr, "bitmap4_wgmma_us", json_real(t_bm4_wg));
+                printf("           bitmap4 wgmma     %8.1f us\n", t_bm4_wg);
             }
             if (both) {
                 json_object_set_new(jr, "tile_ans_mma_us", json_real(t_mma));

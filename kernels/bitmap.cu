@@ -614,19 +614,32 @@ extern "C" wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *st
     return WZ_OK;
 }
 
-extern "C" int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M)
+extern "C" int wz_gpu_bm_path_ok(const wz_gpu_bm *g, int M, int path)
 {
-    if (g->order == WZ_TA_ORDER_MMA) return (M >= 1 && M <= WZ_GPU_BM4_GEMV_MAX_M) || bm4_wg_fits(bm_args(g), M); // past 64: wgmma (bm4_wgmma.cu)
-    if (M == 1 || M == 2 || M == 4 || M == 8) return 1;
-    return g->h.width == 4 && M > 8 && M <= WZ_GPU_BM4_GEMV_MAX_M;
+    const BmArgs a = bm_args(g);
+    const bool sync = g->order == WZ_TA_ORDER_MMA ? M >= 1 && M <= WZ_GPU_BM4_GEMV_MAX_M
+                                                 : M == 1 || M == 2 || M == 4 || M == 8 || (g->h.width == 4 && M > 8 && M <= WZ_GPU_BM4_GEMV_MAX_M);
+    const bool wg = bm4_wg_fits(a, M);
+    return path == WZ_BM_WARP ? sync : path == WZ_BM_WGMMA ? wg : path == WZ_BM_AUTO && (sync || wg);
 }
+
+extern "C" int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M) { return wz_gpu_bm_path_ok(g, M, WZ_BM_AUTO); }
 
 extern "C" wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream)
 {
+    return wz_gpu_bm_gemm(g, d_x, M, d_y, d_acc, WZ_BM_AUTO, stream);
+}
+
+extern "C" wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, int path, void *stream)
+{
     cudaStream_t s = (cudaStream_t)stream;
     BmArgs a = bm_args(g);
-    if (!wz_gpu_bm_fused_ok(g, M)) return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d not supported by this blob (wz_gpu_bm_fused_ok)", M);
-    if (M > WZ_GPU_BM4_GEMV_MAX_M) return bm4_wg_launch(a, d_x, M, d_y, *g->sk, s);
+    if (!wz_gpu_bm_path_ok(g, M, path))
+        return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d has no %s path for this blob (wz_gpu_bm_path_ok)", M,
+                       path == WZ_BM_WARP ? "warp" : path == WZ_BM_WGMMA ? "wgmma" : "fused");
+    if (path == WZ_BM_AUTO)
+        path = wz_gpu_bm_path_ok(g, M, WZ_BM_WGMMA) && (M >= WZ_GPU_BM4_WG_MIN_M || !wz_gpu_bm_path_ok(g, M, WZ_BM_WARP)) ? WZ_BM_WGMMA : WZ_BM_WARP;
+    if (path == WZ_BM_WGMMA) return bm4_wg_launch(a, d_x, M, d_y, *g->sk, s);
     if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8
         // Activations staged in shared memory where rows are 16-byte aligned (v38).
         const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;

@@ -42,9 +42,6 @@ extern "C" {
 #ifndef WZ_WG_ESCPF
 #define WZ_WG_ESCPF 1 // the next block's escape list prefetched into L1 a stage ahead (v43e: -3.5% at M = 4096); 0: the A/B
 #endif
-#ifndef WZ_WG_REGA
-#define WZ_WG_REGA 0 // 1: bm4_wgr_kernel (v44, weights as wgmma A from registers) where rows % 256 == 0; not yet run
-#endif
 #define WG_PRODUCER_REGS 88
 #define WG_CONSUMER_REGS 168
 
@@ -79,21 +76,6 @@ __device__ __forceinline__ void tma_load_2d(uint32_t dst, const CUtensorMap *map
                  "l"((uint64_t)map), "r"(bar), "r"(c0), "r"(c1)
                  : "memory");
 }
-// The copy engine's L2 prefetch of stage kt's compressed blocks for nrows
-// block rows from br0 (two blocks a row: 3 KB, contiguous): with few token
-// blocks every weight comes from DRAM and the two stages the decoders hold
-// in registers do not cover its latency (NOTES v43, M = 256).
-#ifndef WZ_WG_L2PF
-#define WZ_WG_L2PF 0 // stages ahead (0: off); an A/B for v44 / v43 at small M
-#endif
-__device__ __forceinline__ void wg_l2_prefetch(const BmArgs &a, uint64_t br0, int nrows, uint32_t kt)
-{
-    for (int r = 0; r < nrows; r++)
-        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(a.blocks + ((br0 + r) * a.bc + 2 * (uint64_t)kt) * BM4_BLOCK_BYTES),
-                     "r"(2 * BM4_BLOCK_BYTES)
-                     : "memory");
-}
-
 // Shared-memory matrix descriptor: K-major, 128-byte swizzle, 8-row groups
 // 1024 bytes apart (the leading offset is unused in this mode). The tile
 // bases are 1024-aligned, so advancing 16 columns (32 bytes) is +2.
@@ -215,7 +197,6 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
             if (tid == 0) {
                 mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
                 tma_load_2d(x_s + s * C::X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * C::BM));
-                if (WZ_WG_L2PF && kt + WZ_WG_L2PF < k1) wg_l2_prefetch(w.a, (uint64_t)ntile * 4, 4, kt + WZ_WG_L2PF);
             }
             wg_store_block(w_s + s * WG_W_BYTES, p, kb, lane, va, vb);
             asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
@@ -232,19 +213,30 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
     for (int m = 0; m < MT; m++)
 #pragma unroll
         for (int i = 0; i < 64; i++) d[m][i] = 0.f;
-    for (uint32_t kt = k0; kt < k1; kt++) {
-        const uint32_t i = kt - k0, s = i % C::STAGES;
-        mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
-        wg_fence();
-        const uint64_t db = wg_desc(w_s + s * WG_W_BYTES);
+    // A warpgroup with no token below M (at M <= 64, warpgroup 1) only
+    // hands the stages back: no tensor time on padding. (A partial one
+    // multiplies all its tiles.) The test is outside the loop: inside it,
+    // it put the wgmmas on a divergent path, which ptxas serialises (C7520).
+    if ((int64_t)mtile * C::BM + (int64_t)c * MT * 64 >= w.M) {
+        for (uint32_t kt = k0; kt < k1; kt++) {
+            const uint32_t i = kt - k0, s = i % C::STAGES;
+            mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
+            if (lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + s));
+        }
+    } else
+        for (uint32_t kt = k0; kt < k1; kt++) {
+            const uint32_t i = kt - k0, s = i % C::STAGES;
+            mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
+            wg_fence();
+            const uint64_t db = wg_desc(w_s + s * WG_W_BYTES);
 #pragma unroll
-        for (int kk = 0; kk < WG_BK / 16; kk++)
+            for (int kk = 0; kk < WG_BK / 16; kk++)
 #pragma unroll
-            for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + (c * MT + m) * 64 * 128) + 2 * kk, db + 2 * kk);
-        wg_commit();
-        wg_wait<1>(); // the previous stage's products are done: hand it back
-        if (i > 0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
-    }
+                for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + (c * MT + m) * 64 * 128) + 2 * kk, db + 2 * kk);
+            wg_commit();
+            wg_wait<1>(); // the previous stage's products are done: hand it back
+            if (i > 0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
+        }
     wg_wait<0>();
     // ---- epilogue ----
     const uint64_t N = w.a.rows;
@@ -291,190 +283,10 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
     if (ct == 0) atomicExch(cnt, 0u);
 }
 
-// ---- v44 (not yet run; WZ_WG_REGA=1): weights as the A operand from
-// registers. Each consumer warp decodes its own 32-row block row, two
-// blocks a stage, straight into wgmma A fragments (bitmap4's MMA order is
-// that layout: v[4 rb .. 4 rb + 3] of half h are rows 16 rb.. x columns
-// 16 h..), while the wgmmas of the previous block run; one warp only asks
-// TMA for the activations, which are the B operand (tokens x 64, K-major,
-// 128-byte swizzle). No weight tile goes through shared memory: per
-// m64n128k16 only B is read (4 KB for 262 K FLOP: 64 B a cycle at the
-// tensor rate, against ~140 in v43), at twice the decodes (128 tokens a
-// block). A block: 256 output rows (2 warpgroups x 4 warps x 32) x 128
-// tokens; a warp holds 2 x 64 accumulators (its rows 0-15 and 16-31 are
-// two m64 tiles' rows). ----
-#define WGR_BN 128 /* tokens a block */
-#define WGR_ROWS 256
-#define WGR_STAGES 6
-#define WGR_X_BYTES (WGR_BN * WG_BK * 2)
-#define WGR_SMEM (WGR_STAGES * WGR_X_BYTES + 2 * WGR_STAGES * 8 + 1024)
-#define WGR_PRODUCER_REGS 40
-#define WGR_CONSUMER_REGS 232 /* 128 x 40 + 256 x 232 = 64 K */
-
-// D (64 x 128) += A (64 x 16, registers: this warp's 16 rows) B (16 x 128).
-__device__ __forceinline__ void wg_m64n128k16_ra(float (&d)[64], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint64_t db)
-{
-    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
-                 "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
-                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, {%64, %65, %66, %67}, %68, p, 1, 1, 0;\n}\n"
-                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
-                 : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "l"(db));
-}
-// Keeps registers the tensor cores still read (or write) where they are
-// until the wait: the compiler sees the asm above as done when issued.
-__device__ __forceinline__ void wg_keep(float (&d)[64])
-{
-#pragma unroll
-    for (int i = 0; i < 64; i += 8)
-        asm volatile("" : "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), "+f"(d[i + 7])::"memory");
-}
-__device__ __forceinline__ void wg_keep(uint32_t (&v)[16])
-{
-#pragma unroll
-    for (int i = 0; i < 16; i += 8)
-        asm volatile("" : "+r"(v[i]), "+r"(v[i + 1]), "+r"(v[i + 2]), "+r"(v[i + 3]), "+r"(v[i + 4]), "+r"(v[i + 5]), "+r"(v[i + 6]), "+r"(v[i + 7])::"memory");
-}
-
-// One block's 4 products: row halves rb (accumulators d[rb]) x column
-// halves h (16 columns: +32 bytes in the stage's swizzled rows).
-__device__ __forceinline__ void wgr_block_mma(float (&d)[2][64], const uint32_t (&v)[16], uint64_t db)
-{
-#pragma unroll
-    for (int h = 0; h < 2; h++)
-#pragma unroll
-        for (int rb = 0; rb < 2; rb++)
-            wg_m64n128k16_ra(d[rb], v[8 * h + 4 * rb], v[8 * h + 4 * rb + 1], v[8 * h + 4 * rb + 2], v[8 * h + 4 * rb + 3], db + 2 * h);
-}
-
-// A lane's 16 A-fragment words of block k (pairs 0-7: half 0, 8-15: half 1).
-__device__ __forceinline__ void wgr_decode(const BmArgs &a, const Bm4Block &k, int lane, uint32_t (&v)[16])
-{
-    uint32_t fl[4];
-    bool esc;
-    const uint8_t *eb;
-    bm4_escapes(a, k, lane, fl, esc, eb);
-    uint32_t va[8], vb[8];
-    bm4_half(k, 0, bm4_arith(a.base), esc, fl, eb, va);
-    bm4_half(k, 1, bm4_arith(a.base), esc, fl, eb, vb);
-#pragma unroll
-    for (int i = 0; i < 8; i++) v[i] = va[i], v[8 + i] = vb[i];
-}
-
-__global__ void __launch_bounds__(384, 1) bm4_wgr_kernel(const __grid_constant__ CUtensorMap xmap, const WgArgs w)
-{
-    extern __shared__ uint8_t smem_raw[];
-    const uint32_t base = ((uint32_t)__cvta_generic_to_shared(smem_raw) + 1023u) & ~1023u;
-    const uint32_t x_s = base, bar_s = base + WGR_STAGES * WGR_X_BYTES; // full[s] at + 8 s, empty[s] at + 8 (STAGES + s)
-    const int tid = threadIdx.x, wg = tid / 128, lane = tid & 31;
-    const uint32_t mtile = blockIdx.x, ntile = blockIdx.y;
-    const uint32_t k0 = (uint32_t)((uint64_t)w.nk * blockIdx.z / w.splits), k1 = (uint32_t)((uint64_t)w.nk * (blockIdx.z + 1) / w.splits);
-    if (tid == 0) {
-        for (int s = 0; s < WGR_STAGES; s++) {
-            mbar_init(bar_s + 8 * s, 1);                   // the activations' expect_tx
-            mbar_init(bar_s + 8 * (WGR_STAGES + s), 8);    // the 8 consumer warps
-        }
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-    }
-    __syncthreads();
-    if (wg == 0) {
-        // ---- producer: one thread, the activations only ----
-        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(WGR_PRODUCER_REGS));
-        if (tid == 0) {
-            const uint64_t br0 = (uint64_t)ntile * (WGR_ROWS / 32);
-            for (uint32_t kt = k0; WZ_WG_L2PF && kt < k1 && kt < k0 + WZ_WG_L2PF; kt++) wg_l2_prefetch(w.a, br0, WGR_ROWS / 32, kt);
-            for (uint32_t kt = k0; kt < k1; kt++) {
-                const uint32_t i = kt - k0, s = i % WGR_STAGES;
-                if (WZ_WG_L2PF && kt + WZ_WG_L2PF < k1) wg_l2_prefetch(w.a, br0, WGR_ROWS / 32, kt + WZ_WG_L2PF);
-                mbar_wait(bar_s + 8 * (WGR_STAGES + s), ((i / WGR_STAGES) & 1) ^ 1);
-                mbar_expect_tx(bar_s + 8 * s, WGR_X_BYTES);
-                tma_load_2d(x_s + s * WGR_X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * WGR_BN));
-            }
-        }
-        return;
-    }
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(WGR_CONSUMER_REGS));
-    const int c = wg - 1, warp = (tid - 128 * wg) / 32, ct = tid - 128;
-    const uint64_t br = (uint64_t)ntile * (WGR_ROWS / 32) + c * 4 + warp;
-    Bm4Cursor<> cur(w.a, br * w.a.bc + 2 * (uint64_t)k0, lane);
-    float d[2][64];
-#pragma unroll
-    for (int rb = 0; rb < 2; rb++)
-#pragma unroll
-        for (int i = 0; i < 64; i++) d[rb][i] = 0.f;
-    // Blocks in flight: j (decoded, on the tensor cores), j + 1 (loaded:
-    // decoded meanwhile), j + 2 and j + 3 (loads in flight): a block's
-    // bytes are asked for two blocks (a stage) before its decode.
-    const uint32_t nb = 2 * (k1 - k0); // >= 2
-    Bm4Block n1, n2, n3;
-    uint32_t v0[16], v1[16];
-    {
-        const Bm4Block c0 = cur.load();
-        cur.next(); n1 = cur.load();
-        cur.next(); n2 = nb > 2 ? cur.load() : n1;
-        n3 = n2;
-        wgr_decode(w.a, c0, lane, v0);
-    }
-    // Block j of this part: its products on v, the next block decoded into vn.
-    auto step = [&](uint32_t j, uint64_t db, uint32_t(&v)[16], uint32_t(&vn)[16]) {
-        cur.next();
-        if (j + 3 < nb) n3 = cur.load();
-        wg_fence();
-        wgr_block_mma(d, v, db);
-        wg_commit();
-        if (j + 1 < nb) wgr_decode(w.a, n1, lane, vn);
-        n1 = n2, n2 = n3;
-        wg_wait<0>();
-        wg_keep(d[0]); wg_keep(d[1]); wg_keep(v);
-    };
-    for (uint32_t kt = k0; kt < k1; kt++) {
-        const uint32_t i = kt - k0, s = i % WGR_STAGES;
-        const uint64_t db = wg_desc(x_s + s * WGR_X_BYTES);
-        mbar_wait(bar_s + 8 * s, (i / WGR_STAGES) & 1);
-        step(2 * i, db, v0, v1);     // columns 0..31 of the stage
-        step(2 * i + 1, db + 4, v1, v0); // 32..63: +64 bytes
-        if (lane == 0) mbar_arrive(bar_s + 8 * (WGR_STAGES + s)); // this stage's activations are read
-    }
-    // ---- epilogue: D rows are output rows, columns tokens ----
-    const uint64_t N = w.a.rows;
-    const uint64_t r0 = br * 32;
-#pragma unroll
-    for (int rb = 0; rb < 2; rb++)
-#pragma unroll
-        for (int i = 0; i < 64; i++) {
-            const uint64_t row = r0 + 16 * rb + lane / 4 + 8 * ((i >> 1) & 1);
-            const uint32_t tok = mtile * WGR_BN + 8 * (i >> 2) + 2 * (lane & 3) + (i & 1);
-            if ((int)tok >= w.M) continue;
-            if (w.splits == 1) {
-                const __nv_bfloat16 b = __float2bfloat16_rn(d[rb][i]);
-                w.y[(uint64_t)tok * N + row] = *(const uint16_t *)&b;
-            } else
-                atomicAdd(w.acc + (uint64_t)tok * N + row, d[rb][i]);
-        }
-    if (w.splits == 1) return;
-    __shared__ unsigned last;
-    __threadfence();
-    asm volatile("bar.sync 1, 256;" ::: "memory");
-    unsigned *const cnt = w.cnt + (uint64_t)mtile * gridDim.y + ntile;
-    if (ct == 0) last = atomicAdd(cnt, 1u) == w.splits - 1;
-    asm volatile("bar.sync 1, 256;" ::: "memory");
-    if (!last) return;
-    __threadfence();
-    const uint32_t toks = min((uint32_t)WGR_BN, (uint32_t)w.M - mtile * WGR_BN);
-    const uint64_t n0 = (uint64_t)ntile * WGR_ROWS;
-    for (uint32_t e = ct; e < toks * (WGR_ROWS / 2); e += 256) {
-        const uint64_t tok = (uint64_t)mtile * WGR_BN + e / (WGR_ROWS / 2), row = n0 + 2 * (e % (WGR_ROWS / 2));
-        float2 *pa = (float2 *)(w.acc + tok * N + row);
-        const float2 v = __ldcg(pa);
-        *(__nv_bfloat162 *)(w.y + tok * N + row) = __floats2bfloat162_rn(v.x, v.y);
-        __stcg(pa, make_float2(0.f, 0.f));
-    }
-    if (ct == 0) atomicExch(cnt, 0u);
-}
-
 // ---- host ----
 bool bm4_wg_fits(const BmArgs &a, int M)
 {
-    return a.width == 4 && a.order == WZ_TA_ORDER_MMA && M > WZ_GPU_BM4_GEMV_MAX_M && a.rows % WG_BN == 0 && a.cols % WG_BK == 0 &&
+    return a.width == 4 && a.order == WZ_TA_ORDER_MMA && M >= 1 && a.rows % WG_BN == 0 && a.cols % WG_BK == 0 &&
            a.rows / WG_BN <= 65535 && wz_sm_count() > 0;
 }
 
@@ -522,19 +334,29 @@ static wz_err wg_launch(const WgArgs &w, const uint16_t *d_x, cudaStream_t s)
     return WZ_OK;
 }
 
-static wz_err wgr_launch(const WgArgs &w, const uint16_t *d_x, cudaStream_t s)
+// K parts for `tiles` blocks of nk stages on one block an SM: the split s
+// whose busiest SM runs the fewest stages, ceil(tiles s / sms) waves x (nk
+// / s + WG_PART_COST) — a part's fixed cost, in stages: the ring's fill,
+// the drain and the epilogue's atomics. Wave quantisation is what it
+// removes: o at M = 1024 (160 tiles on 132 SMs, the second wave 21% full)
+// takes s = 4, gate_up at M = 256 (216 tiles) s = 3. A larger s is taken
+// only where it saves 2% (each part adds a tile of fp32 atomics); at
+// least 4 stages a part. (Before v45: s = sms / tiles where tiles < sms,
+// else 1; WZ_WG_WAVES=0 keeps that for the A/B.)
+#ifndef WZ_WG_WAVES
+#define WZ_WG_WAVES 1
+#endif
+#define WG_PART_COST 4.0
+static uint32_t wg_splits(uint64_t tiles, uint32_t nk, uint64_t sms)
 {
-    CUtensorMap map;
-    WZ_TRY(xmap_make(d_x, w.a.cols, w.M, WGR_BN, &map));
-    static bool attr;
-    if (!attr) {
-        CU(cudaFuncSetAttribute(bm4_wgr_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, WGR_SMEM), "wgmma smem");
-        attr = true;
+    if (!WZ_WG_WAVES) return (uint32_t)std::max<uint64_t>(1, std::min<uint64_t>(tiles < sms ? sms / tiles : 1, nk / 4));
+    uint32_t best = 1;
+    double cost = (double)((tiles + sms - 1) / sms) * (nk + WG_PART_COST);
+    for (uint32_t s = 2; s <= 16 && 4 * s <= nk; s++) {
+        const double c = (double)((tiles * s + sms - 1) / sms) * ((double)nk / s + WG_PART_COST);
+        if (c < 0.98 * cost) cost = c, best = s;
     }
-    const dim3 grid((w.M + WGR_BN - 1) / WGR_BN, (unsigned)(w.a.rows / WGR_ROWS), w.splits);
-    bm4_wgr_kernel<<<grid, 384, WGR_SMEM, s>>>(map, w);
-    CU(cudaGetLastError(), "bm4_wgr_kernel launch");
-    return WZ_OK;
+    return best;
 }
 
 wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y, SplitKBuf &sk, cudaStream_t s)
@@ -544,20 +366,14 @@ wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y,
     if ((uintptr_t)d_x % 16) return wz_fail(WZ_ERR_ARG, "bitmap4 wgmma GEMM: activations not 16-byte aligned");
     WgArgs w = {};
     w.a = a; w.y = d_y; w.M = M; w.nk = (uint32_t)(a.cols / WG_BK);
-    const bool rega = WZ_WG_REGA && a.rows % WGR_ROWS == 0;
-    const int mt2 = !rega && M > 128; // v43: 256 tokens a block past 128 (half the decode a product)
-    const uint64_t bm = rega ? WGR_BN : mt2 ? 256 : 128, rows_blk = rega ? WGR_ROWS : WG_BN;
-    const uint64_t mt = (M + bm - 1) / bm, tiles = mt * (a.rows / rows_blk), sms = (uint64_t)wz_sm_count();
-    // Split K where the tiles leave SMs idle (one block an SM), at least 4
-    // stages a part; only where a counter a tile fits the matrix's rows / 32
-    // counters (mt x rows / rows_blk of them).
-    uint64_t splits = tiles < sms && mt * (a.rows / rows_blk) <= (a.rows + 31) / 32 ? sms / tiles : 1;
-    splits = std::max<uint64_t>(1, std::min<uint64_t>(splits, w.nk / 4));
-    w.splits = (uint32_t)splits;
-    if (splits > 1) {
+    const int mt2 = M > 128; // v43: 256 tokens a block past 128 (half the decode a product)
+    const uint64_t bm = mt2 ? 256 : 128, mt = (M + bm - 1) / bm, tiles = mt * (a.rows / WG_BN);
+    // Split only where a counter a tile fits the matrix's rows / 32
+    // counters (mt x rows / 128 of them: M <= 1024).
+    w.splits = mt * (a.rows / WG_BN) <= (a.rows + 31) / 32 ? wg_splits(tiles, w.nk, (uint64_t)wz_sm_count()) : 1;
+    if (w.splits > 1) {
         WZ_TRY(splitk_reserve(sk, a.rows, M));
         w.acc = sk.acc; w.cnt = sk.cnt;
     }
-    if (rega) return wgr_launch(w, d_x, s);
     return mt2 ? wg_launch<2>(w, d_x, s) : wg_launch<1>(w, d_x, s);
 }

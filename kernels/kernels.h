@@ -53,6 +53,20 @@ wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream);
 int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M);
 wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, void *stream);
 #define WZ_GPU_BM4_GEMV_MAX_M 64
+/* The fused paths: WZ_BM_WARP, bitmap.cu's kernels (M <= 64; every warp
+ * decodes its own blocks and multiplies them: CUDA cores, or mma.sync for
+ * bitmap4), and for bitmap4 in the MMA order WZ_BM_WGMMA,
+ * kernels/bm4_wgmma.cu (any M where rows % 128 == 0 and cols % 64 == 0:
+ * decoding warps feed Hopper wgmma through shared memory). WZ_BM_AUTO is
+ * wz_gpu_bm_gemv's choice: WGMMA from WZ_GPU_BM4_WG_MIN_M tokens (or where
+ * WARP has no kernel), else WARP. A benchmark or a plan asks for one by
+ * name; wz_gpu_bm_path_ok says which this blob has for M. */
+enum { WZ_BM_AUTO = 0, WZ_BM_WARP = 1, WZ_BM_WGMMA = 2 };
+#ifndef WZ_GPU_BM4_WG_MIN_M
+#define WZ_GPU_BM4_WG_MIN_M 65
+#endif
+int wz_gpu_bm_path_ok(const wz_gpu_bm *g, int M, int path);
+wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, int path, void *stream);
 
 /* The pairhuff codec (Huffman-coded exponent pairs, warp-interleaved
  * segments; kernels/pairhuff.cu): same contract. The fused GEMV takes

@@ -175,12 +175,18 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     // 65, 200: a partial token block; 128 / 256: one block of 128 / 256
     // tokens; 520: three blocks, K unsplit on the 4096-row matrix; the
     // small matrices split K (sums kept at zero: 65 again after 256).
+    // Every path the blob has for M (the wgmma GEMM below 65 too: at M <=
+    // 64 its second warpgroup has no tokens), and the automatic choice.
     for (int M : {1, 2, 3, 4, 8, 13, 16, 32, 40, 64, 13, 1, 65, 128, 200, 256, 65, 520}) {
         if (!wz_gpu_bm_fused_ok(g, M)) continue;
-        double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
-            return wz_gpu_bm_gemv(g, dx, M, dy, acc, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
-        });
-        EXPECT(e < 1e-2, "%s (order %d) gemv M=%d %llux%llu rel.err %.3e", codec->name, order, M, (unsigned long long)r, (unsigned long long)c, e);
+        for (int path : {WZ_BM_AUTO, WZ_BM_WARP, WZ_BM_WGMMA}) {
+            if (!wz_gpu_bm_path_ok(g, M, path)) continue;
+            double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
+                return wz_gpu_bm_gemm(g, dx, M, dy, acc, path, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
+            });
+            EXPECT(e < 1e-2, "%s (order %d, path %d) gemm M=%d %llux%llu rel.err %.3e", codec->name, order, path, M, (unsigned long long)r,
+                   (unsigned long long)c, e);
+        }
     }
     if (!wz_gpu_bm_fused_ok(g, 3)) { // a batch the blob has no kernel for is refused, not run
         float *acc; uint16_t *y; cudaMalloc(&acc, 3 * r * 4); cudaMalloc(&y, 3 * r * 2);
