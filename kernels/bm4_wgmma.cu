@@ -42,6 +42,11 @@ extern "C" {
 #ifndef WZ_WG_ESCPF
 #define WZ_WG_ESCPF 1 // the next block's escape list prefetched into L1 a stage ahead (v43e: -3.5% at M = 4096); 0: the A/B
 #endif
+// Split-K sums by float2 reductions (sm_90: one RED.64 for the two
+// adjacent columns a thread holds) instead of one atomic each.
+#ifndef WZ_WG_RED2
+#define WZ_WG_RED2 0
+#endif
 #define WG_PRODUCER_REGS 88
 #define WG_CONSUMER_REGS 168
 
@@ -258,10 +263,12 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
 #pragma unroll
     for (int m = 0; m < MT; m++)
 #pragma unroll
-        for (int i = 0; i < 64; i++) {
+        for (int i = 0; i < 64; i += 1 + WZ_WG_RED2) {
             const uint32_t tok = mtile * C::BM + (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((i >> 1) & 1);
             const uint32_t col = n0 + 8 * (i >> 2) + 2 * (lane & 3) + (i & 1);
-            if ((int)tok < w.M) atomicAdd(w.acc + (uint64_t)tok * N + col, d[m][i]);
+            if ((int)tok >= w.M) continue;
+            if (WZ_WG_RED2) atomicAdd((float2 *)(w.acc + (uint64_t)tok * N + col), make_float2(d[m][i], d[m][i + 1]));
+            else atomicAdd(w.acc + (uint64_t)tok * N + col, d[m][i]);
         }
     // The last part of this tile converts the sums and zeroes them again.
     __shared__ unsigned last;
@@ -341,10 +348,11 @@ static wz_err wg_launch(const WgArgs &w, const uint16_t *d_x, cudaStream_t s)
 // removes: o at M = 1024 (160 tiles on 132 SMs, the second wave 21% full)
 // takes s = 4, gate_up at M = 256 (216 tiles) s = 3. A larger s is taken
 // only where it saves 2% (each part adds a tile of fp32 atomics); at
-// least 4 stages a part. (Before v45: s = sms / tiles where tiles < sms,
-// else 1; WZ_WG_WAVES=0 keeps that for the A/B.)
+// least 4 stages a part. Off (v45a: with scalar atomics gate_up at M =
+// 256 took 302 us at s = 3 against 173 unsplit, o at 1024 no gain): s =
+// sms / tiles where tiles < sms, else 1.
 #ifndef WZ_WG_WAVES
-#define WZ_WG_WAVES 1
+#define WZ_WG_WAVES 0
 #endif
 #define WG_PART_COST 4.0
 static uint32_t wg_splits(uint64_t tiles, uint32_t nk, uint64_t sms)
