@@ -29,32 +29,46 @@ extern "C" {
 #include "kernels/gpu_common.cuh"
 #include "kernels/bitmap4.cuh"
 
-#define WG_BN 128    /* output rows a block: 4 block rows, a producer warp each */
-#define WG_BK 64     /* columns a stage: two bitmap4 blocks, 128 bytes of bf16 (the swizzle's row) */
-#define WG_PRODUCERS 8 /* decoding warps: two warpgroups, one block a stage each (v43a: 4 warps, 2 blocks each, ran at half the tensor rate) */
-#define WG_THREADS (WG_PRODUCERS * 32 + 256)
-#define WG_W_BYTES (WG_BN * WG_BK * 2)
-// The register file (64 K) split by setmaxnreg: 256 producer threads at 88,
-// 256 consumer threads at 168 (128 accumulators at BM = 256).
+#define WG_BN 128    /* output rows a block: 4 block rows */
+#define WG_ATOM 64   /* columns of a swizzle atom: two bitmap4 blocks, 128 bytes of bf16 (the swizzle's row) */
+#define WG_ATOM_W_BYTES (WG_BN * WG_ATOM * 2)
 #ifndef WZ_WG_ARITH
 #define WZ_WG_ARITH 1 // exponents by arithmetic (bitmap4.cuh, v43c); 0: the shared-memory table (v43b)
 #endif
 #ifndef WZ_WG_ESCPF
 #define WZ_WG_ESCPF 1 // the next block's escape list prefetched into L1 a stage ahead (v43e: -3.5% at M = 4096); 0: the A/B
 #endif
-// Split-K sums by float2 reductions (sm_90: one RED.64 for the two
-// adjacent columns a thread holds) instead of one atomic each.
+// Split-K sums by float2 reductions (sm_90: one 64-bit atomic for the two
+// adjacent columns a thread holds) instead of one atomic each (v45b: the
+// layer at M = 256 429.7 -> 403.3 us; qkv 80.0 -> 69.2). 0: the A/B.
 #ifndef WZ_WG_RED2
-#define WZ_WG_RED2 0
+#define WZ_WG_RED2 1
 #endif
-#define WG_PRODUCER_REGS 88
-#define WG_CONSUMER_REGS 168
+#ifndef WZ_WG_NP16
+#define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
+#endif
 
-template <int MT> struct WgCfg {
-    static constexpr int BM = 128 * MT;               // tokens a block: MT m64 tiles per consumer warpgroup
-    static constexpr int X_BYTES = BM * WG_BK * 2;
-    static constexpr int STAGES = MT == 2 ? 4 : 6;    // 48 KB / 32 KB a stage
-    static constexpr int SMEM = STAGES * (X_BYTES + WG_W_BYTES) + 1024 /* lut */ + 2 * STAGES * 8 + 1024 /* alignment */;
+// A block's shape: NP decoding warps (4 block rows x NP / 4 k-blocks a
+// stage, so a stage is 32 NP / 4 columns: one or two swizzle atoms), NC
+// consumer warpgroups of MT m64 token tiles each (BM tokens).
+//   <MT, 8, 2> (v43): 512 threads; the register file split by setmaxnreg,
+//     256 producer threads at 88, 256 consumer threads at 168 (128
+//     accumulators at MT = 2).
+//   <1, 16, 1> (v45c, M <= 64): 640 threads at <= 96 registers, no
+//     setmaxnreg (64 accumulators). At M <= 64 the v43 shape is bound by
+//     its 8 decoders (ncu, gate_up M = 64: 0.45 issues a cycle a
+//     scheduler, DRAM at 43%, time flat in M): twice the decoders, half
+//     the consumers (which have 1/4 of M = 256's products).
+template <int MT, int NP, int NC> struct WgCfg {
+    static constexpr int KB = NP / 4;                 // k-blocks a stage
+    static constexpr int BK = 32 * KB;                // columns a stage
+    static constexpr int ATOMS = BK / WG_ATOM;
+    static constexpr int BM = 64 * MT * NC;           // tokens a block
+    static constexpr int THREADS = 32 * NP + 128 * NC;
+    static constexpr int X_BYTES = BM * BK * 2, W_BYTES = WG_BN * BK * 2;
+    static constexpr int STAGES = X_BYTES + W_BYTES >= 48 * 1024 ? 4 : 6; // 48 KB / 32 KB a stage
+    static constexpr int SMEM = STAGES * (X_BYTES + W_BYTES) + 1024 /* lut */ + 2 * STAGES * 8 + 1024 /* alignment */;
+    static constexpr int PRODUCER_REGS = NP == 8 ? 88 : 0, CONSUMER_REGS = NP == 8 ? 168 : 0; // 0: no setmaxnreg
 };
 
 // ---- PTX wrappers ----
@@ -137,42 +151,43 @@ struct WgArgs {
     float *acc;       // split-K: M x rows zero-kept sums
     unsigned *cnt;    // split-K: a counter a tile (mt x nt of them), zero-kept
     int M;
-    uint32_t nk;      // stages of the whole K (cols / 64)
+    uint32_t nk;      // stages of the whole K (cols / BK)
     uint32_t splits;  // K parts (gridDim.z)
 };
 
-template <int MT>
-__global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_constant__ CUtensorMap xmap, const WgArgs w)
+template <int MT, int NP, int NC>
+__global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(const __grid_constant__ CUtensorMap xmap, const WgArgs w)
 {
-    using C = WgCfg<MT>;
+    using C = WgCfg<MT, NP, NC>;
     extern __shared__ uint8_t smem_raw[];
     const uint32_t base = ((uint32_t)__cvta_generic_to_shared(smem_raw) + 1023u) & ~1023u;
     uint8_t *const smem = smem_raw + (base - (uint32_t)__cvta_generic_to_shared(smem_raw));
     const uint32_t x_s = base, w_s = base + C::STAGES * C::X_BYTES;
-    uint32_t *const lut = (uint32_t *)(smem + C::STAGES * (C::X_BYTES + WG_W_BYTES));
-    const uint32_t bar_s = base + C::STAGES * (C::X_BYTES + WG_W_BYTES) + 1024; // full[s] at + 8 s, empty[s] at + 8 (STAGES + s)
+    uint32_t *const lut = (uint32_t *)(smem + C::STAGES * (C::X_BYTES + C::W_BYTES));
+    const uint32_t bar_s = base + C::STAGES * (C::X_BYTES + C::W_BYTES) + 1024; // full[s] at + 8 s, empty[s] at + 8 (STAGES + s)
     const int tid = threadIdx.x, wg = tid / 128, lane = tid & 31;
     const uint32_t mtile = blockIdx.x, ntile = blockIdx.y;
     const uint32_t k0 = (uint32_t)((uint64_t)w.nk * blockIdx.z / w.splits), k1 = (uint32_t)((uint64_t)w.nk * (blockIdx.z + 1) / w.splits);
     if (tid == 0) {
         for (int s = 0; s < C::STAGES; s++) {
-            mbar_init(bar_s + 8 * s, WG_PRODUCERS + 1);    // the producer warps + the activations' expect_tx
-            mbar_init(bar_s + 8 * (C::STAGES + s), 8);     // the 8 consumer warps
+            mbar_init(bar_s + 8 * s, NP + 1);              // the producer warps + the activations' expect_tx
+            mbar_init(bar_s + 8 * (C::STAGES + s), 4 * NC); // the consumer warps
         }
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
     bm4_lut(lut, w.a.base); // ends in __syncthreads: the barriers are ready too
-    if (tid < WG_PRODUCERS * 32) {
+    if (tid < NP * 32) {
         // ---- producers: warp pw decodes block (block row pw % 4, k-block
         // pw / 4) of every stage, the blocks of the next two stages already
         // in registers (a stage is ~1400 cycles at the tensor rate: two
         // cover a loaded DRAM's latency) ----
-        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(WG_PRODUCER_REGS));
+        if (C::PRODUCER_REGS) asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(C::PRODUCER_REGS));
         const int pw = tid / 32, p = pw & 3, kb = pw >> 2;
         const uint64_t br = (uint64_t)ntile * 4 + p;
-        Bm4Cursor<> cur(w.a, br * w.a.bc + 2 * (uint64_t)k0 + kb, lane);
+        Bm4Cursor<> cur(w.a, br * w.a.bc + C::KB * (uint64_t)k0 + kb, lane);
         Bm4Block n1 = cur.load(), n2 = n1;
-        cur.next(); cur.next();
+#pragma unroll
+        for (int j = 0; j < C::KB; j++) cur.next();
         if (k0 + 1 < k1) n2 = cur.load();
         for (uint32_t kt = k0; kt < k1; kt++) {
             const uint32_t i = kt - k0, s = i % C::STAGES, round = i / C::STAGES;
@@ -181,7 +196,8 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
             // Next stage's escape bytes into L1 (its offset, loaded a stage
             // ago, has landed): the patch's dependent loads then hit L1.
             if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
-            cur.next(); cur.next();
+#pragma unroll
+            for (int j = 0; j < C::KB; j++) cur.next();
             if (kt + 2 < k1) n2 = cur.load();
             uint32_t fl[4];
             bool esc;
@@ -201,9 +217,11 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
             mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
             if (tid == 0) {
                 mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
-                tma_load_2d(x_s + s * C::X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WG_BK), (int)(mtile * C::BM));
+#pragma unroll
+                for (int j = 0; j < C::ATOMS; j++)
+                    tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
             }
-            wg_store_block(w_s + s * WG_W_BYTES, p, kb, lane, va, vb);
+            wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
             asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
             __syncwarp();
             if (lane == 0) mbar_arrive(bar_s + 8 * s);
@@ -211,8 +229,8 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
         return;
     }
     // ---- consumers: warpgroup c takes tokens c BM/2 .. ----
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(WG_CONSUMER_REGS));
-    const int c = wg - WG_PRODUCERS / 4, t = tid - 128 * wg, warp = t / 32, ct = tid - WG_PRODUCERS * 32; // ct: 0..255 over both
+    if (C::CONSUMER_REGS) asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(C::CONSUMER_REGS));
+    const int c = wg - NP / 4, t = tid - 128 * wg, warp = t / 32, ct = tid - NP * 32; // ct: 0 .. 128 NC - 1 over all
     float d[MT][64];
 #pragma unroll
     for (int m = 0; m < MT; m++)
@@ -233,11 +251,13 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
             const uint32_t i = kt - k0, s = i % C::STAGES;
             mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
             wg_fence();
-            const uint64_t db = wg_desc(w_s + s * WG_W_BYTES);
 #pragma unroll
-            for (int kk = 0; kk < WG_BK / 16; kk++)
+            for (int kk = 0; kk < C::BK / 16; kk++) {
+                const int at = kk / 4, k16 = kk % 4; // swizzle atom, its k16 step
+                const uint64_t db = wg_desc(w_s + s * C::W_BYTES + at * WG_ATOM_W_BYTES) + 2 * k16;
 #pragma unroll
-                for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + (c * MT + m) * 64 * 128) + 2 * kk, db + 2 * kk);
+                for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + at * C::BM * 128 + (c * MT + m) * 64 * 128) + 2 * k16, db);
+            }
             wg_commit();
             wg_wait<1>(); // the previous stage's products are done: hand it back
             if (i > 0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
@@ -273,14 +293,14 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
     // The last part of this tile converts the sums and zeroes them again.
     __shared__ unsigned last;
     __threadfence();
-    asm volatile("bar.sync 1, 256;" ::: "memory");
+    asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
     unsigned *const cnt = w.cnt + (uint64_t)mtile * gridDim.y + ntile;
     if (ct == 0) last = atomicAdd(cnt, 1u) == w.splits - 1;
-    asm volatile("bar.sync 1, 256;" ::: "memory");
+    asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
     if (!last) return;
     __threadfence();
     const uint32_t rows_here = min((uint32_t)C::BM, (uint32_t)w.M - mtile * C::BM);
-    for (uint32_t e = ct; e < rows_here * (WG_BN / 2); e += 256) {
+    for (uint32_t e = ct; e < rows_here * (WG_BN / 2); e += 128 * NC) {
         const uint64_t tok = (uint64_t)mtile * C::BM + e / (WG_BN / 2), col = n0 + 2 * (e % (WG_BN / 2));
         float2 *pa = (float2 *)(w.acc + tok * N + col);
         const float2 v = __ldcg(pa);
@@ -293,7 +313,7 @@ __global__ void __launch_bounds__(WG_THREADS, 1) bm4_wg_kernel(const __grid_cons
 // ---- host ----
 bool bm4_wg_fits(const BmArgs &a, int M)
 {
-    return a.width == 4 && a.order == WZ_TA_ORDER_MMA && M >= 1 && a.rows % WG_BN == 0 && a.cols % WG_BK == 0 &&
+    return a.width == 4 && a.order == WZ_TA_ORDER_MMA && M >= 1 && a.rows % WG_BN == 0 && a.cols % WG_ATOM == 0 &&
            a.rows / WG_BN <= 65535 && wz_sm_count() > 0;
 }
 
@@ -317,54 +337,41 @@ static wz_err xmap_make(const uint16_t *d_x, uint64_t cols, int M, uint32_t box_
     PFN_cuTensorMapEncodeTiled_v12000 enc = tmap_encoder();
     if (!enc) return wz_fail(WZ_ERR_UNSUPPORTED, "bitmap4 wgmma GEMM: no cuTensorMapEncodeTiled in this driver");
     const cuuint64_t dims[2] = {cols, (cuuint64_t)M}, strides[1] = {cols * 2};
-    const cuuint32_t box[2] = {WG_BK, box_rows}, estr[2] = {1, 1};
+    const cuuint32_t box[2] = {WG_ATOM, box_rows}, estr[2] = {1, 1};
     if (enc(map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, (void *)d_x, dims, strides, box, estr, CU_TENSOR_MAP_INTERLEAVE_NONE,
             CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) != CUDA_SUCCESS)
         return wz_fail(WZ_ERR_ARG, "bitmap4 wgmma GEMM: activations not mappable (16-byte aligned rows needed)");
     return WZ_OK;
 }
 
-template <int MT>
-static wz_err wg_launch(const WgArgs &w, const uint16_t *d_x, cudaStream_t s)
+template <int MT, int NP, int NC>
+static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream_t s)
 {
-    using C = WgCfg<MT>;
+    using C = WgCfg<MT, NP, NC>;
     CUtensorMap map;
     WZ_TRY(xmap_make(d_x, w.a.cols, w.M, C::BM, &map));
-    static bool attr[3];
-    if (!attr[MT]) {
-        CU(cudaFuncSetAttribute(bm4_wg_kernel<MT>, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM), "wgmma smem");
-        attr[MT] = true;
+    static bool attr;
+    if (!attr) {
+        CU(cudaFuncSetAttribute(bm4_wg_kernel<MT, NP, NC>, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM), "wgmma smem");
+        attr = true;
     }
-    const dim3 grid((w.M + C::BM - 1) / C::BM, (unsigned)(w.a.rows / WG_BN), w.splits);
-    bm4_wg_kernel<MT><<<grid, WG_THREADS, C::SMEM, s>>>(map, w);
+    w.nk = (uint32_t)(w.a.cols / C::BK);
+    // Split K where the tiles leave SMs idle (one block an SM), at least 4
+    // stages a part; only where a counter a tile fits the matrix's rows /
+    // 32 counters (mt x rows / 128 of them). (v45a: a split against wave
+    // quantisation where tiles >= SMs — o at M = 1024, gate_up at 256 —
+    // was slower: gate_up at M = 256 302 vs 173 us at 3 parts.)
+    const uint64_t mt = (w.M + C::BM - 1) / C::BM, tiles = mt * (w.a.rows / WG_BN), sms = (uint64_t)wz_sm_count();
+    const uint64_t splits = tiles < sms && tiles <= (w.a.rows + 31) / 32 ? sms / tiles : 1;
+    w.splits = (uint32_t)std::max<uint64_t>(1, std::min<uint64_t>(splits, w.nk / 4));
+    if (w.splits > 1) {
+        WZ_TRY(splitk_reserve(sk, w.a.rows, w.M));
+        w.acc = sk.acc; w.cnt = sk.cnt;
+    }
+    const dim3 grid((unsigned)mt, (unsigned)(w.a.rows / WG_BN), w.splits);
+    bm4_wg_kernel<MT, NP, NC><<<grid, C::THREADS, C::SMEM, s>>>(map, w);
     CU(cudaGetLastError(), "bm4_wg_kernel launch");
     return WZ_OK;
-}
-
-// K parts for `tiles` blocks of nk stages on one block an SM: the split s
-// whose busiest SM runs the fewest stages, ceil(tiles s / sms) waves x (nk
-// / s + WG_PART_COST) — a part's fixed cost, in stages: the ring's fill,
-// the drain and the epilogue's atomics. Wave quantisation is what it
-// removes: o at M = 1024 (160 tiles on 132 SMs, the second wave 21% full)
-// takes s = 4, gate_up at M = 256 (216 tiles) s = 3. A larger s is taken
-// only where it saves 2% (each part adds a tile of fp32 atomics); at
-// least 4 stages a part. Off (v45a: with scalar atomics gate_up at M =
-// 256 took 302 us at s = 3 against 173 unsplit, o at 1024 no gain): s =
-// sms / tiles where tiles < sms, else 1.
-#ifndef WZ_WG_WAVES
-#define WZ_WG_WAVES 0
-#endif
-#define WG_PART_COST 4.0
-static uint32_t wg_splits(uint64_t tiles, uint32_t nk, uint64_t sms)
-{
-    if (!WZ_WG_WAVES) return (uint32_t)std::max<uint64_t>(1, std::min<uint64_t>(tiles < sms ? sms / tiles : 1, nk / 4));
-    uint32_t best = 1;
-    double cost = (double)((tiles + sms - 1) / sms) * (nk + WG_PART_COST);
-    for (uint32_t s = 2; s <= 16 && 4 * s <= nk; s++) {
-        const double c = (double)((tiles * s + sms - 1) / sms) * ((double)nk / s + WG_PART_COST);
-        if (c < 0.98 * cost) cost = c, best = s;
-    }
-    return best;
 }
 
 wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y, SplitKBuf &sk, cudaStream_t s)
@@ -373,15 +380,10 @@ wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y,
                                           (unsigned long long)a.cols);
     if ((uintptr_t)d_x % 16) return wz_fail(WZ_ERR_ARG, "bitmap4 wgmma GEMM: activations not 16-byte aligned");
     WgArgs w = {};
-    w.a = a; w.y = d_y; w.M = M; w.nk = (uint32_t)(a.cols / WG_BK);
-    const int mt2 = M > 128; // v43: 256 tokens a block past 128 (half the decode a product)
-    const uint64_t bm = mt2 ? 256 : 128, mt = (M + bm - 1) / bm, tiles = mt * (a.rows / WG_BN);
-    // Split only where a counter a tile fits the matrix's rows / 32
-    // counters (mt x rows / 128 of them: M <= 1024).
-    w.splits = mt * (a.rows / WG_BN) <= (a.rows + 31) / 32 ? wg_splits(tiles, w.nk, (uint64_t)wz_sm_count()) : 1;
-    if (w.splits > 1) {
-        WZ_TRY(splitk_reserve(sk, a.rows, M));
-        w.acc = sk.acc; w.cnt = sk.cnt;
-    }
-    return mt2 ? wg_launch<2>(w, d_x, s) : wg_launch<1>(w, d_x, s);
+    w.a = a; w.y = d_y; w.M = M;
+    // 256 tokens a block past 128 (half the decodes a product); at M <= 64
+    // twice the decoders (two k-blocks more a stage: cols % 128 == 0).
+    if (M > 128) return wg_launch<2, 8, 2>(w, d_x, sk, s);
+    if (WZ_WG_NP16 && M <= 64 && a.cols % 128 == 0) return wg_launch<1, 16, 1>(w, d_x, sk, s);
+    return wg_launch<1, 8, 2>(w, d_x, sk, s);
 }
