@@ -382,10 +382,10 @@ int main(int argc, char **argv)
             };
             // bitmap4 from M = 9 (past 64: wgmma) has both a tensor-core kernel and decode +
             // cuBLAS: both checked and timed, the faster reported (as tile-ans).
-            // At M <= 64 its wgmma GEMM (bm4_wgmma.cu) is a third path where
-            // the shape has it, checked and timed the same way.
+            // Below WZ_GPU_BM4_WG_MIN_M its wgmma GEMM (bm4_wgmma.cu) is a
+            // third path where the shape has it, checked and timed the same way.
             const int bm4_mma = bfused_ok[1] && M > WZ_GPU_GEMV_MAX_M;
-            const int bm4_wg = bfused_ok[1] && M <= WZ_GPU_BM4_GEMV_MAX_M && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA);
+            const int bm4_wg = bfused_ok[1] && M < WZ_GPU_BM4_WG_MIN_M && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA);
             int bm4_dc = 0, bm4_wgf = 0; // force bitmap4's decode + cuBLAS, its wgmma GEMM
             auto bfused = [&](int f) {
                 if (f == 1 && bm4_wgf) wz_gpu_bm_gemm(gb[f], dX, M, dY, dAcc, WZ_BM_WGMMA, 0);
@@ -500,8 +500,12 @@ int main(int argc, char **argv)
                 json_object_set_new(jr, "bitmap4_path", json_string(t_bm4_mma <= t_bm4_dc ? "fused-mma" : "decode+cublas"));
                 printf("           bitmap4 fused-mma %8.1f us | decode+cublas %8.1f us\n", t_bm4_mma, t_bm4_dc);
             }
-            // The wgmma GEMM at M <= 64: beside the others, not in
-            // bitmap4_us (the automatic path's time, WZ_GPU_BM4_WG_MIN_M).
+            // The wgmma GEMM below WZ_GPU_BM4_WG_MIN_M: beside the others,
+            // not in bitmap4_us (the automatic path's time).
+            // Which fused kernel bitmap4's automatic path ran (kernels.h).
+            if (bfused_ok[1] && !ta_only)
+                json_object_set_new(jr, "bitmap4_kernel",
+                                    json_string(M >= WZ_GPU_BM4_WG_MIN_M && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA) ? "wgmma" : "warp"));
             if (bm4_wg && !ta_only) {
                 json_object_set_new(jr, "bitmap4_wgmma_us", json_real(t_bm4_wg));
                 printf("           bitmap4 wgmma     %8.1f us\n", t_bm4_wg);

@@ -63,7 +63,7 @@ wz_err wz_gpu_bm_gemv(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *
  * name; wz_gpu_bm_path_ok says which this blob has for M. */
 enum { WZ_BM_AUTO = 0, WZ_BM_WARP = 1, WZ_BM_WGMMA = 2 };
 #ifndef WZ_GPU_BM4_WG_MIN_M
-#define WZ_GPU_BM4_WG_MIN_M 65
+#define WZ_GPU_BM4_WG_MIN_M 17 /* H100, v45c: wgmma faster on every shape at M = 64, mixed at 16 (down only), warp at 1 */
 #endif
 int wz_gpu_bm_path_ok(const wz_gpu_bm *g, int M, int path);
 wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, int path, void *stream);
