@@ -66,9 +66,11 @@ if gpu:
       "bit-exact: %s. tile-ans blobs in the MMA element order (v30, `order` in the JSON) run one fused decode + tensor-core kernel (mma.sync; "
       "each lane decodes its own A-fragment registers) at every M up to 64; in the ROWS order M <= 8 runs a fused decode + GEMV on CUDA "
       "cores and M = 9..64 the tensor cores through a shared-memory stage. bitmap runs fused GEMVs at M <= 8; bitmap4 (its element order is "
-      "`bitmap4_order` in the JSON; MMA since v32) the same fused decode + tensor-core kernel as tile-ans at every M up to 64. Where both a "
-      "fused kernel and decode + cuBLAS exist (M > 8) both are timed (tile-ans reports the path the committed plan names, bitmap4 the "
-      "faster; both times are in the JSON); larger M decodes to HBM then calls cuBLAS. "
+      "`bitmap4_order` in the JSON; MMA since v32) the same fused decode + tensor-core kernel as tile-ans below M = 17, and from there "
+      "(`bitmap4_kernel` = wgmma, since v45) a Hopper wgmma GEMM fed by decoding warps through shared memory (16 decoders and one "
+      "consumer warpgroup at M <= 64, 8 and two above). Where both a fused kernel and decode + cuBLAS exist (M > 8) both are timed "
+      "(tile-ans reports the path the committed plan names, bitmap4 the faster; both times are in the JSON); tile-ans past 64 decodes "
+      "to HBM then calls cuBLAS. "
       "`kernels/NOTES.md` explains what bounds each number.\n" % (p["device"], p["driver"], str(p["commit"])[:10], p["date"], gpu["copy_bandwidth_gbps"],
                                                                    "yes" if gpu["all_bit_exact"] else "NO"))
     if gpu.get("plan"):
