@@ -44,12 +44,8 @@ extern "C" {
 #ifndef WZ_WG_RED2
 #define WZ_WG_RED2 1
 #endif
-// (v45d) Decoder d takes block row (d + kt) % 4 of stage kt, not d % 4:
-// the escape rate follows the row scales, so a fixed assignment leaves
-// one decoder the escape-heavy rows of its tile for the whole K range,
-// and every stage waits for it. 0: the fixed assignment (the A/B).
-#ifndef WZ_WG_ROT
-#define WZ_WG_ROT 1
+#ifndef WZ_WG_PF
+#define WZ_WG_PF 0 // decoders prefetch their block this many stages ahead into L2 (0: none); an A/B for v45d
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
@@ -189,23 +185,28 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // in registers (a stage is ~1400 cycles at the tensor rate: two
         // cover a loaded DRAM's latency) ----
         if (C::PRODUCER_REGS) asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(C::PRODUCER_REGS));
-        const int pw = tid / 32, kb = pw >> 2;
-        // Block row of stage kt (WZ_WG_ROT), and its block.
-        auto row_of = [&](uint32_t kt) { return (int)((pw + (WZ_WG_ROT ? kt : 0u)) & 3u); };
-        auto load = [&](uint32_t kt) {
-            return Bm4Cursor<>(w.a, ((uint64_t)ntile * 4 + row_of(kt)) * w.a.bc + C::KB * (uint64_t)kt + kb, lane).load();
-        };
-        Bm4Block n1 = load(k0), n2 = n1;
-        if (k0 + 1 < k1) n2 = load(k0 + 1);
+        const int pw = tid / 32, p = pw & 3, kb = pw >> 2;
+        const uint64_t br = (uint64_t)ntile * 4 + p;
+        Bm4Cursor<> cur(w.a, br * w.a.bc + C::KB * (uint64_t)k0 + kb, lane);
+        Bm4Block n1 = cur.load(), n2 = n1;
+#pragma unroll
+        for (int j = 0; j < C::KB; j++) cur.next();
+        if (k0 + 1 < k1) n2 = cur.load();
         for (uint32_t kt = k0; kt < k1; kt++) {
             const uint32_t i = kt - k0, s = i % C::STAGES, round = i / C::STAGES;
-            const int p = row_of(kt);
             const Bm4Block k = n1;
             n1 = n2;
             // Next stage's escape bytes into L1 (its offset, loaded a stage
             // ago, has landed): the patch's dependent loads then hit L1.
             if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
-            if (kt + 2 < k1) n2 = load(kt + 2);
+#pragma unroll
+            for (int j = 0; j < C::KB; j++) cur.next();
+            if (kt + 2 < k1) n2 = cur.load();
+            // (v45d) The block WZ_WG_PF stages on into L2, so the register
+            // load two stages ahead waits on L2, not DRAM: the 16 decoders
+            // of a stage then arrive closer together (the empty-barrier
+            // wait, 8% of the samples at M = 64, is the lockstep).
+            if (WZ_WG_PF && kt + WZ_WG_PF < k1) cur.prefetch_l2<(WZ_WG_PF - 2) * C::KB>();
             uint32_t fl[4];
             bool esc;
             const uint8_t *eb;
