@@ -44,9 +44,6 @@ extern "C" {
 #ifndef WZ_WG_RED2
 #define WZ_WG_RED2 1
 #endif
-#ifndef WZ_WG_PF
-#define WZ_WG_PF 0 // decoders prefetch their block this many stages ahead into L2 (0: none); an A/B for v45d
-#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -202,11 +199,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
 #pragma unroll
             for (int j = 0; j < C::KB; j++) cur.next();
             if (kt + 2 < k1) n2 = cur.load();
-            // (v45d) The block WZ_WG_PF stages on into L2, so the register
-            // load two stages ahead waits on L2, not DRAM: the 16 decoders
-            // of a stage then arrive closer together (the empty-barrier
-            // wait, 8% of the samples at M = 64, is the lockstep).
-            if (WZ_WG_PF && kt + WZ_WG_PF < k1) cur.prefetch_l2<(WZ_WG_PF - 2) * C::KB>();
             uint32_t fl[4];
             bool esc;
             const uint8_t *eb;
