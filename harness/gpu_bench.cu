@@ -500,12 +500,12 @@ int main(int argc, char **argv)
                 json_object_set_new(jr, "bitmap4_path", json_string(t_bm4_mma <= t_bm4_dc ? "fused-mma" : "decode+cublas"));
                 printf("           bitmap4 fused-mma %8.1f us | decode+cublas %8.1f us\n", t_bm4_mma, t_bm4_dc);
             }
-            // The wgmma GEMM below WZ_GPU_BM4_WG_MIN_M: beside the others,
-            // not in bitmap4_us (the automatic path's time).
             // Which fused kernel bitmap4's automatic path ran (kernels.h).
             if (bfused_ok[1] && !ta_only)
                 json_object_set_new(jr, "bitmap4_kernel",
                                     json_string(M >= WZ_GPU_BM4_WG_MIN_M && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA) ? "wgmma" : "warp"));
+            // The wgmma GEMM below WZ_GPU_BM4_WG_MIN_M: beside the others,
+            // not in bitmap4_us (the automatic path's time).
             if (bm4_wg && !ta_only) {
                 json_object_set_new(jr, "bitmap4_wgmma_us", json_real(t_bm4_wg));
                 printf("           bitmap4 wgmma     %8.1f us\n", t_bm4_wg);

@@ -614,13 +614,20 @@ extern "C" wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *st
     return WZ_OK;
 }
 
+// The fused kernels this blob has for M: bitmap.cu's warp kernels, the
+// wgmma GEMM (kernels.h: WZ_BM_WARP, WZ_BM_WGMMA).
+static void bm_paths(const wz_gpu_bm *g, int M, bool &warp, bool &wg)
+{
+    warp = g->order == WZ_TA_ORDER_MMA ? M >= 1 && M <= WZ_GPU_BM4_GEMV_MAX_M
+                                       : M == 1 || M == 2 || M == 4 || M == 8 || (g->h.width == 4 && M > 8 && M <= WZ_GPU_BM4_GEMV_MAX_M);
+    wg = bm4_wg_fits(bm_args(g), M);
+}
+
 extern "C" int wz_gpu_bm_path_ok(const wz_gpu_bm *g, int M, int path)
 {
-    const BmArgs a = bm_args(g);
-    const bool sync = g->order == WZ_TA_ORDER_MMA ? M >= 1 && M <= WZ_GPU_BM4_GEMV_MAX_M
-                                                 : M == 1 || M == 2 || M == 4 || M == 8 || (g->h.width == 4 && M > 8 && M <= WZ_GPU_BM4_GEMV_MAX_M);
-    const bool wg = bm4_wg_fits(a, M);
-    return path == WZ_BM_WARP ? sync : path == WZ_BM_WGMMA ? wg : path == WZ_BM_AUTO && (sync || wg);
+    bool warp, wg;
+    bm_paths(g, M, warp, wg);
+    return path == WZ_BM_WARP ? warp : path == WZ_BM_WGMMA ? wg : path == WZ_BM_AUTO && (warp || wg);
 }
 
 extern "C" int wz_gpu_bm_fused_ok(const wz_gpu_bm *g, int M) { return wz_gpu_bm_path_ok(g, M, WZ_BM_AUTO); }
@@ -637,8 +644,11 @@ extern "C" wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M,
     if (!wz_gpu_bm_path_ok(g, M, path))
         return wz_fail(WZ_ERR_ARG, "bitmap fused GEMM: M=%d has no %s path for this blob (wz_gpu_bm_path_ok)", M,
                        path == WZ_BM_WARP ? "warp" : path == WZ_BM_WGMMA ? "wgmma" : "fused");
-    if (path == WZ_BM_AUTO)
-        path = wz_gpu_bm_path_ok(g, M, WZ_BM_WGMMA) && (M >= WZ_GPU_BM4_WG_MIN_M || !wz_gpu_bm_path_ok(g, M, WZ_BM_WARP)) ? WZ_BM_WGMMA : WZ_BM_WARP;
+    if (path == WZ_BM_AUTO) {
+        bool warp, wg;
+        bm_paths(g, M, warp, wg);
+        path = wg && (M >= WZ_GPU_BM4_WG_MIN_M || !warp) ? WZ_BM_WGMMA : WZ_BM_WARP;
+    }
     if (path == WZ_BM_WGMMA) return bm4_wg_launch(a, d_x, M, d_y, *g->sk, s);
     if (a.width == 4 && (a.order == WZ_TA_ORDER_MMA || M > 8)) { // tensor cores, n-tiles of 8
         // Activations staged in shared memory where rows are 16-byte aligned (v38).

@@ -1,21 +1,24 @@
-// bm4_wgmma.cu — bitmap4 decoded inside a Hopper wgmma GEMM, for large M
-// (M > 64, where the mma.sync kernels of bitmap.cu stop): Y = X W^T, bf16
-// in and out, fp32 sums. Built for sm_90a (wgmma); kernels/NOTES.md v43.
+// bm4_wgmma.cu — bitmap4 decoded inside a Hopper wgmma GEMM: Y = X W^T,
+// bf16 in and out, fp32 sums, for M >= 17 (below, bitmap.cu's mma.sync
+// kernels are faster; kernels.h WZ_GPU_BM4_WG_MIN_M). Built for sm_90a
+// (wgmma); kernels/NOTES.md v43, v45.
 //
-// A block computes a BM x 128 tile of Y (BM = 128 or 256 tokens, 128
-// output rows) over its K range, 64 columns a stage, in a STAGES-deep ring:
-//   - warpgroup 0 produces: one thread asks the copy engine (TMA) for the
-//     stage's BM x 64 activations; each of the 4 warps decodes its 32-row
-//     block row's two 32 x 32 bitmap4 blocks (bitmap4.cuh, a lane's pairs
-//     are A fragments) and writes them with stmatrix into the 128-byte
-//     swizzled K-major layout wgmma reads;
-//   - warpgroups 1 and 2 consume: each multiplies BM/2 tokens by the
-//     128 x 64 weight tile (wgmma m64n128k16, A and B from shared memory).
+// A block computes a BM x 128 tile of Y (BM = 64, 128 or 256 tokens, 128
+// output rows) over its K range, a stage of 64 or 128 columns at a time,
+// in a ring of 4-6 stages:
+//   - NP decoding warps (8, or 16 at M <= 64): each decodes one 32 x 32
+//     bitmap4 block of every stage (bitmap4.cuh; a lane's pairs are A
+//     fragments) and writes it with stmatrix into the 128-byte swizzled
+//     K-major layout wgmma reads; thread 0 also asks the copy engine (TMA)
+//     for the stage's activations;
+//   - NC consumer warpgroups (2, or 1 at M <= 64): each multiplies its MT
+//     m64 token tiles by the weight tile (wgmma m64n128k16, A and B from
+//     shared memory).
 // Full/empty mbarriers hand stages over. Every weight tile is decoded once
 // per block of tokens: M/BM times in all, on the CUDA cores while the
-// tensor cores run. With few tiles (M = 65..1024 on narrow layers) the K
+// tensor cores run. With few tiles (narrow layers up to M = 1024) the K
 // range is split and the parts summed in fp32 (the matrix's zero-kept
-// split-K sums; the last part converts and re-zeroes).
+// split-K sums, float2 atomics; the last part converts and re-zeroes).
 // The CPU reference is the decoder (codecs/bitmap) followed by the GEMM;
 // tests/gpu_test.cu and gpu_bench compare against fp64.
 #include <stdio.h>
@@ -228,7 +231,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         }
         return;
     }
-    // ---- consumers: warpgroup c takes tokens c BM/2 .. ----
+    // ---- consumers: warpgroup c takes tokens 64 MT c .. 64 MT (c + 1) - 1 of the block ----
     if (C::CONSUMER_REGS) asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(C::CONSUMER_REGS));
     const int c = wg - NP / 4, t = tid - 128 * wg, warp = t / 32, ct = tid - NP * 32; // ct: 0 .. 128 NC - 1 over all
     float d[MT][64];

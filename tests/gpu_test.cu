@@ -175,8 +175,9 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     // 65, 200: a partial token block; 128 / 256: one block of 128 / 256
     // tokens; 520: three blocks, K unsplit on the 4096-row matrix; the
     // small matrices split K (sums kept at zero: 65 again after 256).
-    // Every path the blob has for M (the wgmma GEMM below 65 too: at M <=
-    // 64 its second warpgroup has no tokens), and the automatic choice.
+    // Every path the blob has for M, and the automatic choice: the wgmma
+    // GEMM at every M (at M <= 64 with 16 decoders where cols % 128 == 0,
+    // else with 8 and a second consumer warpgroup that has no tokens).
     for (int M : {1, 2, 3, 4, 8, 13, 16, 32, 40, 64, 13, 1, 65, 128, 200, 256, 65, 520}) {
         if (!wz_gpu_bm_fused_ok(g, M)) continue;
         for (int path : {WZ_BM_AUTO, WZ_BM_WARP, WZ_BM_WGMMA}) {
