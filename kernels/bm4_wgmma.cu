@@ -16,9 +16,9 @@
 //     shared memory).
 // Full/empty mbarriers hand stages over. Every weight tile is decoded once
 // per block of tokens: M/BM times in all, on the CUDA cores while the
-// tensor cores run. With few tiles (narrow layers up to M = 1024) the K
-// range is split and the parts summed in fp32 (the matrix's zero-kept
-// split-K sums, float2 atomics; the last part converts and re-zeroes).
+// tensor cores run. One block an SM walks the tiles' stages in one line
+// (stream-K, v45f): a tile split between two blocks is summed through
+// fp32 partial tiles by the part that finishes last.
 // The CPU reference is the decoder (codecs/bitmap) followed by the GEMM;
 // tests/gpu_test.cu and gpu_bench compare against fp64.
 #include <stdio.h>
@@ -41,11 +41,8 @@ extern "C" {
 #ifndef WZ_WG_ESCPF
 #define WZ_WG_ESCPF 1 // the next block's escape list prefetched into L1 a stage ahead (v43e: -3.5% at M = 4096); 0: the A/B
 #endif
-// Split-K sums by float2 reductions (sm_90: one 64-bit atomic for the two
-// adjacent columns a thread holds) instead of one atomic each (v45b: the
-// layer at M = 256 429.7 -> 403.3 us; qkv 80.0 -> 69.2). 0: the A/B.
-#ifndef WZ_WG_RED2
-#define WZ_WG_RED2 1
+#ifndef WZ_WG_STREAMK
+#define WZ_WG_STREAMK 1 // 1: one block an SM over all the tiles' stages (v45f); 0: a tile a block, even K splits (the A/B)
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
@@ -151,12 +148,24 @@ __device__ __forceinline__ void wg_store_block(uint32_t w_s, int p, int kb, int 
 struct WgArgs {
     BmArgs a;
     uint16_t *y;      // M x rows, row-major by token (as cuBLAS's column-major rows x M)
-    float *acc;       // split-K: M x rows zero-kept sums
-    unsigned *cnt;    // split-K: a counter a tile (mt x nt of them), zero-kept
+    float *ws;        // partial tiles: two slots a block, BM x 128 fp32 each
+    unsigned *cnt;    // a counter a tile (tiles of them), zero-kept
     int M;
     uint32_t nk;      // stages of the whole K (cols / BK)
-    uint32_t splits;  // K parts (gridDim.z)
+    uint32_t mt;      // token tiles (M / BM, rounded up)
+    uint32_t tiles;   // mt x rows / 128; tile t is token tile t % mt of output rows 128 (t / mt) ..
 };
+
+// The schedule (v45f): the tiles' stages in one line, tile after tile,
+// U = tiles x nk units; block b of G takes units b U / G .. (b + 1) U / G - 1
+// — whole tiles and at most a partial one at each end. With G = tiles
+// every block has one whole tile; with G = the SMs (stream-K) no SM idles
+// in a last wave (gate_up at M = 64: 216 tiles on 132 SMs were 2 waves,
+// the second 64% full). A tile split between blocks is summed through
+// plain fp32 stores of the partial tiles and one read by the part that
+// counts last (v45a: atomics for the sums cost more than the idle SMs).
+// The block whose range holds unit x:
+__device__ __forceinline__ uint32_t wg_block_of(uint64_t x, uint64_t U, uint32_t G) { return (uint32_t)(((x + 1) * G - 1) / U); }
 
 template <int MT, int NP, int NC>
 __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(const __grid_constant__ CUtensorMap xmap, const WgArgs w)
@@ -169,8 +178,8 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
     uint32_t *const lut = (uint32_t *)(smem + C::STAGES * (C::X_BYTES + C::W_BYTES));
     const uint32_t bar_s = base + C::STAGES * (C::X_BYTES + C::W_BYTES) + 1024; // full[s] at + 8 s, empty[s] at + 8 (STAGES + s)
     const int tid = threadIdx.x, wg = tid / 128, lane = tid & 31;
-    const uint32_t mtile = blockIdx.x, ntile = blockIdx.y;
-    const uint32_t k0 = (uint32_t)((uint64_t)w.nk * blockIdx.z / w.splits), k1 = (uint32_t)((uint64_t)w.nk * (blockIdx.z + 1) / w.splits);
+    const uint32_t G = gridDim.x, blk = blockIdx.x, nk = w.nk;
+    const uint64_t U = (uint64_t)w.tiles * nk, u0 = blk * U / G, u1 = (blk + 1) * U / G;
     if (tid == 0) {
         for (int s = 0; s < C::STAGES; s++) {
             mbar_init(bar_s + 8 * s, NP + 1);              // the producer warps + the activations' expect_tx
@@ -183,134 +192,143 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // ---- producers: warp pw decodes block (block row pw % 4, k-block
         // pw / 4) of every stage, the blocks of the next two stages already
         // in registers (a stage is ~1400 cycles at the tensor rate: two
-        // cover a loaded DRAM's latency) ----
+        // cover a loaded DRAM's latency); stage i of the block's run uses
+        // slot i % STAGES across its tiles ----
         if (C::PRODUCER_REGS) asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(C::PRODUCER_REGS));
         const int pw = tid / 32, p = pw & 3, kb = pw >> 2;
-        const uint64_t br = (uint64_t)ntile * 4 + p;
-        Bm4Cursor<> cur(w.a, br * w.a.bc + C::KB * (uint64_t)k0 + kb, lane);
-        Bm4Block n1 = cur.load(), n2 = n1;
-#pragma unroll
-        for (int j = 0; j < C::KB; j++) cur.next();
-        if (k0 + 1 < k1) n2 = cur.load();
-        for (uint32_t kt = k0; kt < k1; kt++) {
-            const uint32_t i = kt - k0, s = i % C::STAGES, round = i / C::STAGES;
-            const Bm4Block k = n1;
-            n1 = n2;
-            // Next stage's escape bytes into L1 (its offset, loaded a stage
-            // ago, has landed): the patch's dependent loads then hit L1.
-            if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
+        uint32_t i = 0;
+        for (uint64_t u = u0; u < u1;) {
+            const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
+            const uint32_t mtile = t % w.mt, ntile = t / w.mt;
+            u += k1 - k0;
+            const uint64_t br = (uint64_t)ntile * 4 + p;
+            Bm4Cursor<> cur(w.a, br * w.a.bc + C::KB * (uint64_t)k0 + kb, lane);
+            Bm4Block n1 = cur.load(), n2 = n1;
 #pragma unroll
             for (int j = 0; j < C::KB; j++) cur.next();
-            if (kt + 2 < k1) n2 = cur.load();
-            uint32_t fl[4];
-            bool esc;
-            const uint8_t *eb;
-            bm4_escapes(w.a, k, lane, fl, esc, eb);
-            uint32_t va[8], vb[8];
-            if (WZ_WG_ARITH) {
-                bm4_half(k, 0, bm4_arith(w.a.base), esc, fl, eb, va);
-                bm4_half(k, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
-            } else {
-                bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
-                bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
-            }
-            // The slot is free once both consumer warpgroups are done with
-            // it; the decode above ran before (asking for the activations
-            // before warp 0's decode instead was no faster: v43d).
-            mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
-            if (tid == 0) {
-                mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
+            if (k0 + 1 < k1) n2 = cur.load();
+            for (uint32_t kt = k0; kt < k1; kt++, i++) {
+                const uint32_t s = i % C::STAGES, round = i / C::STAGES;
+                const Bm4Block k = n1;
+                n1 = n2;
+                // Next stage's escape bytes into L1 (its offset, loaded a stage
+                // ago, has landed): the patch's dependent loads then hit L1.
+                if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
 #pragma unroll
-                for (int j = 0; j < C::ATOMS; j++)
-                    tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
+                for (int j = 0; j < C::KB; j++) cur.next();
+                if (kt + 2 < k1) n2 = cur.load();
+                uint32_t fl[4];
+                bool esc;
+                const uint8_t *eb;
+                bm4_escapes(w.a, k, lane, fl, esc, eb);
+                uint32_t va[8], vb[8];
+                if (WZ_WG_ARITH) {
+                    bm4_half(k, 0, bm4_arith(w.a.base), esc, fl, eb, va);
+                    bm4_half(k, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
+                } else {
+                    bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
+                    bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
+                }
+                // The slot is free once both consumer warpgroups are done with
+                // it; the decode above ran before (asking for the activations
+                // before warp 0's decode instead was no faster: v43d).
+                mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
+                if (tid == 0) {
+                    mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
+#pragma unroll
+                    for (int j = 0; j < C::ATOMS; j++)
+                        tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
+                }
+                wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
+                asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
+                __syncwarp();
+                if (lane == 0) mbar_arrive(bar_s + 8 * s);
             }
-            wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
-            asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
-            __syncwarp();
-            if (lane == 0) mbar_arrive(bar_s + 8 * s);
         }
         return;
     }
-    // ---- consumers: warpgroup c takes tokens 64 MT c .. 64 MT (c + 1) - 1 of the block ----
+    // ---- consumers: warpgroup c takes tokens 64 MT c .. 64 MT (c + 1) - 1 of each tile ----
     if (C::CONSUMER_REGS) asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(C::CONSUMER_REGS));
-    const int c = wg - NP / 4, t = tid - 128 * wg, warp = t / 32, ct = tid - NP * 32; // ct: 0 .. 128 NC - 1 over all
-    float d[MT][64];
-#pragma unroll
-    for (int m = 0; m < MT; m++)
-#pragma unroll
-        for (int i = 0; i < 64; i++) d[m][i] = 0.f;
-    // A warpgroup with no token below M (at M <= 64, warpgroup 1) only
-    // hands the stages back: no tensor time on padding. (A partial one
-    // multiplies all its tiles.) The test is outside the loop: inside it,
-    // it put the wgmmas on a divergent path, which ptxas serialises (C7520).
-    if ((int64_t)mtile * C::BM + (int64_t)c * MT * 64 >= w.M) {
-        for (uint32_t kt = k0; kt < k1; kt++) {
-            const uint32_t i = kt - k0, s = i % C::STAGES;
-            mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
-            if (lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + s));
-        }
-    } else
-        for (uint32_t kt = k0; kt < k1; kt++) {
-            const uint32_t i = kt - k0, s = i % C::STAGES;
-            mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
-            wg_fence();
-#pragma unroll
-            for (int kk = 0; kk < C::BK / 16; kk++) {
-                const int at = kk / 4, k16 = kk % 4; // swizzle atom, its k16 step
-                const uint64_t db = wg_desc(w_s + s * C::W_BYTES + at * WG_ATOM_W_BYTES) + 2 * k16;
-#pragma unroll
-                for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + at * C::BM * 128 + (c * MT + m) * 64 * 128) + 2 * k16, db);
-            }
-            wg_commit();
-            wg_wait<1>(); // the previous stage's products are done: hand it back
-            if (i > 0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
-        }
-    wg_wait<0>();
-    // ---- epilogue ----
+    const int c = wg - NP / 4, warp = (tid - 128 * wg) / 32, ct = tid - NP * 32; // ct: 0 .. 128 NC - 1 over all
     const uint64_t N = w.a.rows;
-    const uint32_t n0 = ntile * WG_BN;
-    if (w.splits == 1) {
+    constexpr uint32_t PART = C::BM * WG_BN; // floats of a partial tile
+    __shared__ unsigned last;
+    uint32_t i = 0;
+    for (uint64_t u = u0; u < u1;) {
+        const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
+        const uint32_t mtile = t % w.mt, n0 = (t / w.mt) * WG_BN;
+        u += k1 - k0;
+        float d[MT][64];
 #pragma unroll
         for (int m = 0; m < MT; m++)
 #pragma unroll
-            for (int i = 0; i < 64; i += 2) {
-                const uint32_t tok = mtile * C::BM + (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((i >> 1) & 1);
-                const uint32_t col = n0 + 8 * (i >> 2) + 2 * (lane & 3);
-                if ((int)tok < w.M) {
-                    __nv_bfloat162 b = __floats2bfloat162_rn(d[m][i], d[m][i + 1]);
-                    *(__nv_bfloat162 *)(w.y + (uint64_t)tok * N + col) = b;
-                }
+            for (int e = 0; e < 64; e++) d[m][e] = 0.f;
+        // A warpgroup with no token below M (at M <= 64 in the 8-decoder
+        // shape, warpgroup 1) only hands the stages back: no tensor time on
+        // padding. (A partial one multiplies all its tiles.) The test is
+        // outside the k-loop: inside it, it put the wgmmas on a divergent
+        // path, which ptxas serialises (C7520).
+        if ((int64_t)mtile * C::BM + (int64_t)c * MT * 64 >= w.M) {
+            for (uint32_t kt = k0; kt < k1; kt++, i++) {
+                const uint32_t s = i % C::STAGES;
+                mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
+                if (lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + s));
             }
-        return;
-    }
+        } else
+            for (uint32_t kt = k0; kt < k1; kt++, i++) {
+                const uint32_t s = i % C::STAGES;
+                mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
+                wg_fence();
 #pragma unroll
-    for (int m = 0; m < MT; m++)
+                for (int kk = 0; kk < C::BK / 16; kk++) {
+                    const int at = kk / 4, k16 = kk % 4; // swizzle atom, its k16 step
+                    const uint64_t db = wg_desc(w_s + s * C::W_BYTES + at * WG_ATOM_W_BYTES) + 2 * k16;
 #pragma unroll
-        for (int i = 0; i < 64; i += 1 + WZ_WG_RED2) {
-            const uint32_t tok = mtile * C::BM + (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((i >> 1) & 1);
-            const uint32_t col = n0 + 8 * (i >> 2) + 2 * (lane & 3) + (i & 1);
-            if ((int)tok >= w.M) continue;
-            if (WZ_WG_RED2) atomicAdd((float2 *)(w.acc + (uint64_t)tok * N + col), make_float2(d[m][i], d[m][i + 1]));
-            else atomicAdd(w.acc + (uint64_t)tok * N + col, d[m][i]);
+                    for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + at * C::BM * 128 + (c * MT + m) * 64 * 128) + 2 * k16, db);
+                }
+                wg_commit();
+                wg_wait<1>(); // the previous stage's products are done: hand it back (across tiles too)
+                if (i > 0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
+            }
+        wg_wait<0>();
+        // ---- epilogue: a tile split between blocks first sums its parts.
+        // Every part stores its partial tile (in the accumulators' order,
+        // coalesced) and counts; the part that counts last adds the
+        // others' and writes Y. A block's partial tiles are its first and
+        // last: slot 0 or 1. ----
+        const uint32_t first = wg_block_of((uint64_t)t * nk, U, G), lastb = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
+        if (first != lastb) {
+            auto slot = [&](uint32_t b) { return w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * PART; };
+            float *const mine = slot(blk);
+#pragma unroll
+            for (int m = 0; m < MT; m++)
+#pragma unroll
+                for (int e = 0; e < 64; e++) __stcg(mine + (m * 64 + e) * (128 * NC) + ct, d[m][e]);
+            __threadfence();
+            asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
+            if (ct == 0) last = atomicAdd(w.cnt + t, 1u) == lastb - first;
+            asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
+            if (!last) continue;
+            __threadfence();
+            for (uint32_t b = first; b <= lastb; b++) {
+                if (b == blk) continue;
+                const float *const other = slot(b);
+#pragma unroll
+                for (int m = 0; m < MT; m++)
+#pragma unroll
+                    for (int e = 0; e < 64; e++) d[m][e] += __ldcg(other + (m * 64 + e) * (128 * NC) + ct);
+            }
+            if (ct == 0) w.cnt[t] = 0; // zero-kept; the parts of this tile have all counted
         }
-    // The last part of this tile converts the sums and zeroes them again.
-    __shared__ unsigned last;
-    __threadfence();
-    asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
-    unsigned *const cnt = w.cnt + (uint64_t)mtile * gridDim.y + ntile;
-    if (ct == 0) last = atomicAdd(cnt, 1u) == w.splits - 1;
-    asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
-    if (!last) return;
-    __threadfence();
-    const uint32_t rows_here = min((uint32_t)C::BM, (uint32_t)w.M - mtile * C::BM);
-    for (uint32_t e = ct; e < rows_here * (WG_BN / 2); e += 128 * NC) {
-        const uint64_t tok = (uint64_t)mtile * C::BM + e / (WG_BN / 2), col = n0 + 2 * (e % (WG_BN / 2));
-        float2 *pa = (float2 *)(w.acc + tok * N + col);
-        const float2 v = __ldcg(pa);
-        *(__nv_bfloat162 *)(w.y + tok * N + col) = __floats2bfloat162_rn(v.x, v.y);
-        __stcg(pa, make_float2(0.f, 0.f));
+#pragma unroll
+        for (int m = 0; m < MT; m++)
+#pragma unroll
+            for (int e = 0; e < 64; e += 2) {
+                const uint32_t tok = mtile * C::BM + (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((e >> 1) & 1);
+                const uint32_t col = n0 + 8 * (e >> 2) + 2 * (lane & 3);
+                if ((int)tok < w.M) *(__nv_bfloat162 *)(w.y + (uint64_t)tok * N + col) = __floats2bfloat162_rn(d[m][e], d[m][e + 1]);
+            }
     }
-    if (ct == 0) atomicExch(cnt, 0u);
 }
 
 // ---- host ----
@@ -359,20 +377,25 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
         attr = true;
     }
     w.nk = (uint32_t)(w.a.cols / C::BK);
-    // Split K where the tiles leave SMs idle (one block an SM), at least 4
-    // stages a part; only where a counter a tile fits the matrix's rows /
-    // 32 counters (mt x rows / 128 of them). (v45a: a split against wave
-    // quantisation where tiles >= SMs — o at M = 1024, gate_up at 256 —
-    // was slower: gate_up at M = 256 302 vs 173 us at 3 parts.)
-    const uint64_t mt = (w.M + C::BM - 1) / C::BM, tiles = mt * (w.a.rows / WG_BN), sms = (uint64_t)wz_sm_count();
-    const uint64_t splits = tiles < sms && tiles <= (w.a.rows + 31) / 32 ? sms / tiles : 1;
-    w.splits = (uint32_t)std::max<uint64_t>(1, std::min<uint64_t>(splits, w.nk / 4));
-    if (w.splits > 1) {
-        WZ_TRY(splitk_reserve(sk, w.a.rows, w.M));
-        w.acc = sk.acc; w.cnt = sk.cnt;
+    w.mt = (uint32_t)((w.M + C::BM - 1) / C::BM);
+    w.tiles = (uint32_t)(w.mt * (w.a.rows / WG_BN));
+    const uint64_t sms = (uint64_t)wz_sm_count(), U = (uint64_t)w.tiles * w.nk;
+    // Blocks: one an SM over the line of stages (at least 4 stages a
+    // block) where a counter a tile fits the matrix's rows / 32 counters
+    // (tiles <= rows / 32: M <= 4 BM); else one a tile. WZ_WG_STREAMK=0:
+    // the schedule before v45f (a tile a block; where tiles < SMs, K split
+    // evenly into SMs / tiles parts).
+    uint64_t G = w.tiles;
+    if (w.tiles <= (w.a.rows + 31) / 32) {
+        if (WZ_WG_STREAMK) G = std::min<uint64_t>(sms, U / 4);
+        else if (w.tiles < sms) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
+        G = std::max<uint64_t>(G, 1);
     }
-    const dim3 grid((unsigned)mt, (unsigned)(w.a.rows / WG_BN), w.splits);
-    bm4_wg_kernel<MT, NP, NC><<<grid, C::THREADS, C::SMEM, s>>>(map, w);
+    if (G != w.tiles) {
+        WZ_TRY(splitk_ws_reserve(sk, w.a.rows, sizeof(float) * 2 * G * C::BM * WG_BN));
+        w.ws = sk.ws; w.cnt = sk.cnt;
+    }
+    bm4_wg_kernel<MT, NP, NC><<<(unsigned)G, C::THREADS, C::SMEM, s>>>(map, w);
     CU(cudaGetLastError(), "bm4_wg_kernel launch");
     return WZ_OK;
 }

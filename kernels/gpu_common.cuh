@@ -92,7 +92,27 @@ struct SplitKBuf {
     float *acc;
     unsigned *cnt;
     int m; // rows of acc allocated for
+    float *ws;       // the wgmma GEMM's partial tiles (bm4_wgmma.cu), ws_bytes of them
+    size_t ws_bytes;
 };
+// The counters (zeroed, as splitk_reserve's) and at least `bytes` of
+// partial-tile workspace (written before it is read: not zeroed).
+static inline wz_err splitk_ws_reserve(SplitKBuf &b, uint64_t rows, size_t bytes)
+{
+    cudaError_t e = cudaSuccess;
+    if (!b.cnt) {
+        const size_t nc = sizeof(unsigned) * ((rows + 31) / 32);
+        e = cudaMalloc(&b.cnt, nc);
+        if (e == cudaSuccess) e = cudaMemset(b.cnt, 0, nc);
+        if (e != cudaSuccess) { cudaFree(b.cnt); b.cnt = NULL; return wz_cuda_fail(e, "split-K counters"); }
+    }
+    if (b.ws_bytes >= bytes) return WZ_OK;
+    cudaFree(b.ws);
+    b.ws = NULL; b.ws_bytes = 0;
+    if ((e = cudaMalloc(&b.ws, bytes)) != cudaSuccess) return wz_cuda_fail(e, "wgmma partial tiles");
+    b.ws_bytes = bytes;
+    return WZ_OK;
+}
 static inline wz_err splitk_reserve(SplitKBuf &b, uint64_t rows, int M)
 {
     if (b.m >= M) return WZ_OK;
@@ -111,7 +131,11 @@ static inline void splitk_reset(SplitKBuf &b, uint64_t rows)
 {
     if (b.m) { cudaMemset(b.acc, 0, sizeof(float) * rows * (size_t)b.m); cudaMemset(b.cnt, 0, sizeof(unsigned) * ((rows + 31) / 32)); }
 }
-static inline void splitk_free(SplitKBuf &b) { cudaFree(b.acc); cudaFree(b.cnt); b.acc = NULL; b.cnt = NULL; b.m = 0; }
+static inline void splitk_free(SplitKBuf &b)
+{
+    cudaFree(b.acc); cudaFree(b.cnt); cudaFree(b.ws);
+    b.acc = NULL; b.cnt = NULL; b.m = 0; b.ws = NULL; b.ws_bytes = 0;
+}
 // Before a tensor-core launch: the matrix's zero-kept sums (and its
 // counters where the epilogue runs in the kernel), or, built with
 // WZ_SPLITK_EPI=0, the caller's d_acc after a memset (the pre-v35 path).
