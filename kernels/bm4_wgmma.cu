@@ -42,7 +42,7 @@ extern "C" {
 #define WZ_WG_ESCPF 1 // the next block's escape list prefetched into L1 a stage ahead (v43e: -3.5% at M = 4096); 0: the A/B
 #endif
 #ifndef WZ_WG_STREAMK
-#define WZ_WG_STREAMK 1 // 1: one block an SM over all the tiles' stages (v45f); 0: a tile a block, even K splits (the A/B)
+#define WZ_WG_STREAMK 1 // 1: past a wave of tiles, one block an SM over all the tiles' stages (v45f); 0: a block a tile (the A/B)
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
@@ -380,16 +380,19 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
     w.mt = (uint32_t)((w.M + C::BM - 1) / C::BM);
     w.tiles = (uint32_t)(w.mt * (w.a.rows / WG_BN));
     const uint64_t sms = (uint64_t)wz_sm_count(), U = (uint64_t)w.tiles * w.nk;
-    // Blocks: one an SM over the line of stages (at least 4 stages a
-    // block) where a counter a tile fits the matrix's rows / 32 counters
-    // (tiles <= rows / 32: M <= 4 BM); else one a tile. WZ_WG_STREAMK=0:
-    // the schedule before v45f (a tile a block; where tiles < SMs, K split
-    // evenly into SMs / tiles parts).
+    // Blocks, where a counter a tile fits the matrix's rows / 32 counters
+    // (tiles <= rows / 32: M <= 4 BM; else one block a tile): fewer tiles
+    // than SMs split K evenly, SMs / tiles parts of at least 4 stages;
+    // more tiles take one block an SM over the line of stages (stream-K,
+    // WZ_WG_STREAMK). v45f: stream-K everywhere cost the narrow shapes
+    // 7-13% (qkv at M = 64 39.0 vs 34.8 us: a tile in 3-4 parts, each
+    // block restarting its decoders' pipeline twice) and gained where the
+    // tiles overflow a wave (gate_up 96.8 vs 103.0, o at M = 1024 132.6 vs
+    // 172.2).
     uint64_t G = w.tiles;
     if (w.tiles <= (w.a.rows + 31) / 32) {
-        if (WZ_WG_STREAMK) G = std::min<uint64_t>(sms, U / 4);
-        else if (w.tiles < sms) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
-        G = std::max<uint64_t>(G, 1);
+        if (w.tiles < sms) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
+        else if (WZ_WG_STREAMK) G = std::min<uint64_t>(sms, U / 4);
     }
     if (G != w.tiles) {
         WZ_TRY(splitk_ws_reserve(sk, w.a.rows, sizeof(float) * 2 * G * C::BM * WG_BN));
