@@ -370,8 +370,8 @@ int main(int argc, char **argv)
             int ta_fused = wz_gpu_ta_fused_ok(g, M), both = ta_fused && M > WZ_GPU_GEMV_MAX_M;
             // The bitmap codecs' fused kernels where the blob has one for this
             // M (bitmap: 1, 2, 4, 8; bitmap4 rows: also 9..64; bitmap4
-            // MMA order: every M to 64 by mma.sync, past 64 by wgmma where the
-            // shape allows), else decode + cuBLAS.
+            // MMA order: mma.sync below WZ_GPU_BM4_WG_MIN_M, wgmma from there
+            // where the shape allows, else mma.sync to 64), else decode + cuBLAS.
             const int bfused_ok[2] = {!ta_only && wz_gpu_bm_fused_ok(gb[0], M), !ta_only && wz_gpu_bm_fused_ok(gb[1], M)};
             int use_fused = ta_fused;
             // (MMA-order blobs: tensor cores at every M, so "fused-mma" for all.)
@@ -380,7 +380,7 @@ int main(int argc, char **argv)
                 if (use_fused) wz_gpu_ta_gemv(g, dX, M, dY, dAcc, 0);
                 else { wz_gpu_ta_decode(g, dDec, 0); cublas(dDec); }
             };
-            // bitmap4 from M = 9 (past 64: wgmma) has both a tensor-core kernel and decode +
+            // bitmap4 from M = 9 has both a tensor-core kernel and decode +
             // cuBLAS: both checked and timed, the faster reported (as tile-ans).
             // Below WZ_GPU_BM4_WG_MIN_M its wgmma GEMM (bm4_wgmma.cu) is a
             // third path where the shape has it, checked and timed the same way.

@@ -289,8 +289,8 @@ __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
     __syncthreads();
 }
 
-// The wgmma GEMM for M > 64 (bm4_wgmma.cu, sm_90a): whether this matrix
+// The wgmma GEMM (bm4_wgmma.cu, sm_90a; M >= 17 by default): whether this matrix
 // and M have it (MMA order, rows % 128 == 0, cols % 64 == 0), and the
-// launch (split-K sums in sk where the tiles are few).
+// launch (partial tiles and counters in sk where a tile is split between blocks).
 bool bm4_wg_fits(const BmArgs &a, int M);
 wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y, SplitKBuf &sk, cudaStream_t s);

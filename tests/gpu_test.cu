@@ -347,7 +347,7 @@ int main()
     // tensor cores; edge blocks, odd row stride, escapes, many units.
 bitmap4:
     test_bitmap(&wz_codec_bitmap4, 256, 512, 0.02, WZ_TA_ORDER_MMA);
-    test_bitmap(&wz_codec_bitmap4, 128, 256, 3.0, WZ_TA_ORDER_MMA);   // wgmma (M > 64): escapes in most blocks
+    test_bitmap(&wz_codec_bitmap4, 128, 256, 3.0, WZ_TA_ORDER_MMA);   // wgmma (every M): escapes in most blocks
     test_bitmap(&wz_codec_bitmap4, 128, 256, 1e-30, WZ_TA_ORDER_MMA); // and everywhere
     test_bitmap(&wz_codec_bitmap4, 100, 300, 3.0, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 100, 301, 0.5, WZ_TA_ORDER_MMA);
