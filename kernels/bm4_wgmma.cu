@@ -42,7 +42,7 @@ extern "C" {
 #define WZ_WG_ESCPF 1 // the next block's escape list prefetched into L1 a stage ahead (v43e: -3.5% at M = 4096); 0: the A/B
 #endif
 #ifndef WZ_WG_STREAMK
-#define WZ_WG_STREAMK 1 // 1: past a wave of tiles, one block an SM over all the tiles' stages (v45f); 0: a block a tile (the A/B)
+#define WZ_WG_STREAMK 1 // 1: past a wave of tiles, one block an SM over all the tiles' stages (v45f); 2: everywhere; 0: a block a tile (A/Bs)
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
@@ -196,17 +196,32 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // slot i % STAGES across its tiles ----
         if (C::PRODUCER_REGS) asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(C::PRODUCER_REGS));
         const int pw = tid / 32, p = pw & 3, kb = pw >> 2;
+        // The two-stage register pipeline runs on across tiles (v45g): the
+        // cursor follows the unit two stages ahead, re-aimed where it
+        // enters a new tile, so a block's later tiles start with their
+        // first blocks already loaded.
+        auto aim = [&](uint64_t u) { // the cursor at unit u's block
+            const uint32_t t = (uint32_t)(u / nk), kt = (uint32_t)(u % nk);
+            return Bm4Cursor<>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb, lane);
+        };
+        Bm4Cursor<> cur = aim(u0);
+        Bm4Block n1 = cur.load(), n2 = n1;
+        uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
+        uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
+        auto step = [&] {                            // the cursor to unit lu (< u1), and on
+            if (lkt == nk) { cur = aim(lu); lkt = 0; }
+            else {
+#pragma unroll
+                for (int j = 0; j < C::KB; j++) cur.next();
+            }
+            lu++, lkt++;
+        };
+        if (lu < u1) { step(); n2 = cur.load(); }
         uint32_t i = 0;
         for (uint64_t u = u0; u < u1;) {
             const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
-            const uint32_t mtile = t % w.mt, ntile = t / w.mt;
+            const uint32_t mtile = t % w.mt;
             u += k1 - k0;
-            const uint64_t br = (uint64_t)ntile * 4 + p;
-            Bm4Cursor<> cur(w.a, br * w.a.bc + C::KB * (uint64_t)k0 + kb, lane);
-            Bm4Block n1 = cur.load(), n2 = n1;
-#pragma unroll
-            for (int j = 0; j < C::KB; j++) cur.next();
-            if (k0 + 1 < k1) n2 = cur.load();
             for (uint32_t kt = k0; kt < k1; kt++, i++) {
                 const uint32_t s = i % C::STAGES, round = i / C::STAGES;
                 const Bm4Block k = n1;
@@ -214,9 +229,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 // Next stage's escape bytes into L1 (its offset, loaded a stage
                 // ago, has landed): the patch's dependent loads then hit L1.
                 if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
-#pragma unroll
-                for (int j = 0; j < C::KB; j++) cur.next();
-                if (kt + 2 < k1) n2 = cur.load();
+                if (lu < u1) { step(); n2 = cur.load(); }
                 uint32_t fl[4];
                 bool esc;
                 const uint8_t *eb;
@@ -391,7 +404,7 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
     // 172.2).
     uint64_t G = w.tiles;
     if (w.tiles <= (w.a.rows + 31) / 32) {
-        if (w.tiles < sms) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
+        if (w.tiles < sms && WZ_WG_STREAMK != 2) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
         else if (WZ_WG_STREAMK) G = std::min<uint64_t>(sms, U / 4);
     }
     if (G != w.tiles) {
