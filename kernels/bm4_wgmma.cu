@@ -405,7 +405,7 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
     uint64_t G = w.tiles;
     if (w.tiles <= (w.a.rows + 31) / 32) {
         if (w.tiles < sms && WZ_WG_STREAMK != 2) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
-        else if (WZ_WG_STREAMK) G = std::min<uint64_t>(sms, U / 4);
+        else if (WZ_WG_STREAMK) G = std::max<uint64_t>(1, std::min<uint64_t>(sms, U / 4));
     }
     if (G != w.tiles) {
         WZ_TRY(splitk_ws_reserve(sk, w.a.rows, sizeof(float) * 2 * G * C::BM * WG_BN));
