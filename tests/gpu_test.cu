@@ -182,6 +182,7 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
         if (!wz_gpu_bm_fused_ok(g, M)) continue;
         for (int path : {WZ_BM_AUTO, WZ_BM_WARP, WZ_BM_WGMMA}) {
             if (!wz_gpu_bm_path_ok(g, M, path)) continue;
+            if (getenv("WZ_GPU_TEST_VERBOSE")) { printf("  %s %llux%llu M=%d path %d\n", codec->name, (unsigned long long)r, (unsigned long long)c, M, path); fflush(stdout); }
             double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *acc) {
                 return wz_gpu_bm_gemm(g, dx, M, dy, acc, path, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
             });
