@@ -300,10 +300,17 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                     for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + at * C::BM * 128 + (c * MT + m) * 64 * 128) + 2 * k16, db);
                 }
                 wg_commit();
-                wg_wait<1>(); // the previous stage's products are done: hand it back (across tiles too)
-                if (i > 0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
+                wg_wait<1>(); // the previous stage's products are done: hand it back
+                if (kt > k0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
             }
         wg_wait<0>();
+        // The tile's last stage, handed back here, not by the next tile's
+        // first: every stage is handed back once by each warp, whether the
+        // next tile has tokens for this warpgroup or not (a stage handed
+        // back twice across a dead-to-live change, or never across a
+        // live-to-dead one, hung the ring: v45g, M = 520 over 132 blocks).
+        if (k1 > k0 && lane == 0 && (int64_t)mtile * C::BM + (int64_t)c * MT * 64 < w.M)
+            mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
         // ---- epilogue: a tile split between blocks first sums its parts.
         // Every part stores its partial tile (in the accumulators' order,
         // coalesced) and counts; the part that counts last adds the
