@@ -95,17 +95,23 @@ struct SplitKBuf {
     float *ws;       // the wgmma GEMM's partial tiles (bm4_wgmma.cu), ws_bytes of them
     size_t ws_bytes;
 };
-// The counters (zeroed, as splitk_reserve's) and at least `bytes` of
-// partial-tile workspace (written before it is read: not zeroed).
+// The matrix's counters, (rows + 31) / 32 of them, allocated once and
+// zeroed (the kernels keep them zero).
+static inline cudaError_t splitk_counters(SplitKBuf &b, uint64_t rows)
+{
+    if (b.cnt) return cudaSuccess;
+    const size_t nc = sizeof(unsigned) * ((rows + 31) / 32);
+    cudaError_t e = cudaMalloc(&b.cnt, nc);
+    if (e == cudaSuccess) e = cudaMemset(b.cnt, 0, nc);
+    if (e != cudaSuccess) { cudaFree(b.cnt); b.cnt = NULL; }
+    return e;
+}
+// The counters and at least `bytes` of partial-tile workspace (written
+// before it is read: not zeroed).
 static inline wz_err splitk_ws_reserve(SplitKBuf &b, uint64_t rows, size_t bytes)
 {
-    cudaError_t e = cudaSuccess;
-    if (!b.cnt) {
-        const size_t nc = sizeof(unsigned) * ((rows + 31) / 32);
-        e = cudaMalloc(&b.cnt, nc);
-        if (e == cudaSuccess) e = cudaMemset(b.cnt, 0, nc);
-        if (e != cudaSuccess) { cudaFree(b.cnt); b.cnt = NULL; return wz_cuda_fail(e, "split-K counters"); }
-    }
+    cudaError_t e = splitk_counters(b, rows);
+    if (e != cudaSuccess) return wz_cuda_fail(e, "split-K counters");
     if (b.ws_bytes >= bytes) return WZ_OK;
     cudaFree(b.ws);
     b.ws = NULL; b.ws_bytes = 0;
@@ -118,11 +124,10 @@ static inline wz_err splitk_reserve(SplitKBuf &b, uint64_t rows, int M)
     if (b.m >= M) return WZ_OK;
     cudaFree(b.acc); cudaFree(b.cnt);
     b.acc = NULL; b.cnt = NULL; b.m = 0;
-    const size_t na = sizeof(float) * rows * (size_t)M, nc = sizeof(unsigned) * ((rows + 31) / 32);
+    const size_t na = sizeof(float) * rows * (size_t)M;
     cudaError_t e = cudaMalloc(&b.acc, na);
-    if (e == cudaSuccess) e = cudaMalloc(&b.cnt, nc);
     if (e == cudaSuccess) e = cudaMemset(b.acc, 0, na);
-    if (e == cudaSuccess) e = cudaMemset(b.cnt, 0, nc);
+    if (e == cudaSuccess) e = splitk_counters(b, rows);
     if (e != cudaSuccess) return wz_cuda_fail(e, "split-K scratch");
     b.m = M;
     return WZ_OK;
