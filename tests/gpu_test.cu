@@ -356,7 +356,7 @@ bitmap4:
     test_bitmap(&wz_codec_bitmap4, 64, 256, 1e-30, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 4096, 1024, 0.02, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 128, 320, 0.5, WZ_TA_ORDER_MMA); // wgmma at M <= 64 with cols % 128 != 0: the 8-decoder shape
-    test_bitmap(&wz_codec_bitmap4, 128 * 140, 256, 0.02, WZ_TA_ORDER_MMA); // 140 tiles at M <= 128: more than a wave of SMs, so stream-K
+    test_bitmap(&wz_codec_bitmap4, 128 * 140, 256, 0.02, WZ_TA_ORDER_MMA); // 140 tiles at M <= 128: more than a wave of SMs (stream-K where WZ_WG_STREAMK is on; off: a block a tile)
     if (!all) goto done;
 pairhuff: // last with bitmap4's wgmma GEMM above: the newest kernels (a fault would take the context, and every later test, with it)
     test_pairhuff(256, 512, 0.02, 0);
