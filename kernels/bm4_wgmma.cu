@@ -42,15 +42,13 @@ extern "C" {
 #define WZ_WG_ESCPF 1 // the next block's escape list prefetched into L1 a stage ahead (v43e: -3.5% at M = 4096); 0: the A/B
 #endif
 #ifndef WZ_WG_STREAMK
-// 1: past a wave of tiles, one block an SM over all the tiles' stages
-// (v45f: layer 216.5 vs 223.1 us at M = 64, 355.5 vs 373.5 at 256; run
-// at 4d034dc, whose stage hand-back hung where a block's tiles change
-// between having tokens for a warpgroup and not, e.g. M = 520 on
-// 4096 x 1024). The hand-back is mended below, but the mended kernel has
-// not yet run on a GPU (the device time ran out), so it stays off until
-// gpu_test's 140-tile case passes with it. 2: stream-K everywhere; 0: a
-// block a tile, even K splits below a wave (every block one tile's range).
-#define WZ_WG_STREAMK 0
+// 1 (default): past a wave of tiles, one block an SM over all the tiles'
+// stages (v45f: layer 216.5 vs 223.1 us at M = 64, 355.5 vs 373.5 at 256).
+// v45h: the mended stage hand-back passed gpu_test under 0, 1 and 2 (the
+// 140-tile case and M = 520 included); hybrid 221.5 / 219.9 vs 228.5 /
+// 228.8 us at M = 64 in the same run. 2: stream-K everywhere (narrow shapes
+// +7-13%, v45f); 0: a block a tile, even K splits below a wave.
+#define WZ_WG_STREAMK 1
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
