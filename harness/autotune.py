@@ -2,6 +2,7 @@
 """autotune.py — the committed tile-ans plan from gpu_bench runs of candidate layouts.
 
 usage: harness/autotune.py OUT.tsv RUN.json...
+       harness/autotune.py --bitmap4 OUT.tsv RUN.json...
 
 Each RUN is one `gpu_bench --tile TxK --lane-states S --order O` run (same machine,
 same M list; without --plan, so each M's time is the faster path). Per
@@ -17,7 +18,59 @@ import os
 import sys
 
 
+B4_PATHS = (("warp", "bitmap4_warp_us"), ("wgmma", "bitmap4_wgmma_us"), ("decode+cublas", "bitmap4_decode_cublas_us"))
+
+
+def bitmap4_plan(out, paths):
+    runs = [(p, json.load(open(p))) for p in paths]
+    for p, d in runs:
+        if d.get("bm4_plan"):
+            print(f"autotune: {p} ran with a bitmap4 plan; candidates must not", file=sys.stderr)
+            return 2
+    dev = {d["provenance"]["device"] for _, d in runs}
+    if len(dev) != 1:
+        print(f"autotune: runs from different devices {sorted(dev)}", file=sys.stderr)
+        return 2
+    lines = [f"# bitmap4 plan for {dev.pop()}: harness/autotune.py --bitmap4 from {len(runs)} gpu_bench runs",
+             "# " + ", ".join(sorted({d['provenance']['commit'] + ' ' + d['provenance']['date'] for _, d in runs})),
+             "# per (shape, M) the path with the smallest mean time over the runs (us: warp / wgmma / decode+cublas, - where absent)"]
+    rows = []
+    for s0 in runs[0][1]["shapes"]:
+        name = s0["name"]
+        for b0 in s0["by_M"]:
+            M = b0["M"]
+            per = []
+            for p, d in runs:
+                s = next((x for x in d["shapes"] if x["name"] == name), None)
+                b = next((x for x in s["by_M"] if x["M"] == M), None) if s else None
+                if b is None:
+                    print(f"autotune: {p} has no {name} M={M}", file=sys.stderr)
+                    return 2
+                per.append(b)
+            means = []
+            for path, key in B4_PATHS:
+                ts = [b.get(key) for b in per]
+                means.append(sum(ts) / len(ts) if all(isinstance(t, (int, float)) for t in ts) else None)
+            cands = [(m, i) for i, m in enumerate(means) if m is not None]
+            if not cands:
+                print(f"autotune: no bitmap4 path timed for {name} M={M} (runs made with --ta-only?)", file=sys.stderr)
+                return 2
+            best = min(cands)[1]
+            lines.append(f"#   {name:8s} M={M:<5d} " + " / ".join("-" if m is None else f"{m:.1f}" for m in means) + f" -> {B4_PATHS[best][0]}")
+            rows.append(f"{name}\t{s0['out']}\t{s0['in']}\t{M}\t{B4_PATHS[best][0]}")
+    lines.append("# shape\tout\tin\tM\tpath")
+    with open(out, "w") as f:
+        f.write("\n".join(lines + rows) + "\n")
+    print("\n".join(lines + rows))
+    return 0
+
+
 def main(argv):
+    if argv and argv[0] == "--bitmap4":
+        if len(argv) < 3:
+            print(__doc__.strip(), file=sys.stderr)
+            return 2
+        return bitmap4_plan(argv[1], argv[2:])
     if len(argv) < 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2

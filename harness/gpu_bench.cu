@@ -74,6 +74,43 @@ static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &
     fclose(f);
     return 1;
 }
+// The bitmap4 plan (kernels/plan-bm4-*.tsv, harness/autotune.py --bitmap4):
+// per (shape, M) the path — warp (bitmap.cu's kernels), wgmma
+// (bm4_wgmma.cu) or decode+cublas. Lines: shape out in M path.
+struct Bm4PlanRow { std::string shape; uint64_t out, in; int M, path; };
+enum { B4_WARP, B4_WGMMA, B4_DC, B4_NPATHS };
+static const char *const B4_NAME[B4_NPATHS] = {"warp", "wgmma", "decode+cublas"};
+static int read_bm4_plan(const char *path, std::vector<Bm4PlanRow> &rows, std::string &device)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) { fprintf(stderr, "gpu_bench: cannot open bitmap4 plan %s\n", path); return 0; }
+    char line[512];
+    int ln = 0;
+    while (fgets(line, sizeof line, f)) {
+        ln++;
+        const char *tag = "# bitmap4 plan for ";
+        if (!strncmp(line, tag, strlen(tag))) {
+            device.assign(line + strlen(tag));
+            device = device.substr(0, device.find_first_of(":\n"));
+        }
+        if (line[0] == '#' || line[0] == '\n') continue;
+        char shape[64], pth[32];
+        unsigned long long o, i;
+        Bm4PlanRow r;
+        r.path = -1;
+        if (sscanf(line, "%63s %llu %llu %d %31s", shape, &o, &i, &r.M, pth) == 5)
+            for (int k = 0; k < B4_NPATHS; k++) if (!strcmp(pth, B4_NAME[k])) r.path = k;
+        if (r.path < 0 || r.M < 1) {
+            fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in M warp|wgmma|decode+cublas'\n", path, ln);
+            fclose(f);
+            return 0;
+        }
+        r.shape = shape; r.out = o; r.in = i;
+        rows.push_back(r);
+    }
+    fclose(f);
+    return 1;
+}
 static const PlanRow *plan_find(const std::vector<PlanRow> &rows, const char *shape, int M)
 {
     for (const PlanRow &r : rows)
@@ -137,9 +174,10 @@ int main(int argc, char **argv)
 {
     const char *out_path = "gpu-bench.json";
     int reps = 30;
-    const char *only = NULL, *dump = NULL, *plan_path = NULL;
-    std::string plan_device;
+    const char *only = NULL, *dump = NULL, *plan_path = NULL, *bm4_plan_path = NULL;
+    std::string plan_device, bm4_plan_device;
     std::vector<PlanRow> plan;
+    std::vector<Bm4PlanRow> bm4_plan;
     int bm4_order = WZ_TA_ORDER_MMA; // --bm4-order: bitmap4's element order (v32: MMA, its fused kernel at every M <= 64)
     int ta_only = 0; // --ta-only: tile-ans and cuBLAS only (autotune candidates), no baselines or peers
     int with_ph = 0; // --pairhuff: the pairhuff column (its kernels are new: not yet in the default run)
@@ -165,6 +203,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--ta-only")) ta_only = 1;
         else if (!strcmp(argv[i], "--pairhuff")) with_ph = 1;
         else if (!strcmp(argv[i], "--plan") && i + 1 < argc) { plan_path = argv[++i]; if (!read_plan(plan_path, plan, plan_device)) return 2; }
+        else if (!strcmp(argv[i], "--bm4-plan") && i + 1 < argc) { bm4_plan_path = argv[++i]; if (!read_bm4_plan(bm4_plan_path, bm4_plan, bm4_plan_device)) return 2; }
         else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc) {
             const char *m = argv[++i];
             if (strcmp(m, "1") && strcmp(m, "2")) { fprintf(stderr, "gpu_bench: --lane-states takes 1 or 2, not '%s'\n", m); return 2; }
@@ -185,7 +224,7 @@ int main(int argc, char **argv)
             if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--bm4-order rows|mma] [--plan FILE] [--ta-only] [--pairhuff] [--dump DIR]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--bm4-order rows|mma] [--plan FILE] [--bm4-plan FILE] [--ta-only] [--pairhuff] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
@@ -196,6 +235,8 @@ int main(int argc, char **argv)
     printf("device: %s, %d SMs, driver %d, runtime %d\n", prop.name, prop.multiProcessorCount, drv, rt);
     if (plan_path && plan_device != prop.name) // still runs: the plan is a choice of layouts, any card decodes them
         printf("gpu-bench: note: plan %s was tuned on '%s', this is '%s'\n", plan_path, plan_device.c_str(), prop.name);
+    if (bm4_plan_path && bm4_plan_device != prop.name)
+        printf("gpu-bench: note: bitmap4 plan %s was tuned on '%s', this is '%s'\n", bm4_plan_path, bm4_plan_device.c_str(), prop.name);
     Timer tm;
     // Copy bandwidth (bytes read + written), same process.
     size_t cb = 1ull << 30; void *ca, *cb2; CK(cudaMalloc(&ca, cb)); CK(cudaMalloc(&cb2, cb)); CK(cudaMemset(ca, 1, cb));
@@ -380,18 +421,29 @@ int main(int argc, char **argv)
                 if (use_fused) wz_gpu_ta_gemv(g, dX, M, dY, dAcc, 0);
                 else { wz_gpu_ta_decode(g, dDec, 0); cublas(dDec); }
             };
-            // bitmap4 from M = 9 has both a tensor-core kernel and decode +
-            // cuBLAS: both checked and timed, the faster reported (as tile-ans).
-            // Below WZ_GPU_BM4_WG_MIN_M its wgmma GEMM (bm4_wgmma.cu) is a
-            // third path where the shape has it, checked and timed the same way.
-            const int bm4_mma = bfused_ok[1] && M > WZ_GPU_GEMV_MAX_M;
-            const int bm4_wg = bfused_ok[1] && M < WZ_GPU_BM4_WG_MIN_M && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA);
-            int bm4_dc = 0, bm4_wgf = 0; // force bitmap4's decode + cuBLAS, its wgmma GEMM
+            // bitmap4's paths at this M: the warp kernels (bitmap.cu, M <= 64),
+            // the wgmma GEMM (bm4_wgmma.cu, where the shape has it) and decode +
+            // cuBLAS, each checked against fp64 and timed. bitmap4_us is the
+            // path the bitmap4 plan (--bm4-plan) names for this (shape, M), else
+            // the fastest of this run (the run-time autotune); the JSON keeps
+            // every path's time.
+            int b4ok[B4_NPATHS] = {!ta_only && bfused_ok[1] && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WARP),
+                                   !ta_only && bfused_ok[1] && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA), !ta_only};
+            int b4sel = -1; // the bitmap4 path bfused(1) runs; -1: the library's automatic choice
             auto bfused = [&](int f) {
-                if (f == 1 && bm4_wgf) wz_gpu_bm_gemm(gb[f], dX, M, dY, dAcc, WZ_BM_WGMMA, 0);
-                else if (bfused_ok[f] && !(f == 1 && bm4_dc)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
+                if (f == 1 && b4sel == B4_WARP) wz_gpu_bm_gemm(gb[f], dX, M, dY, dAcc, WZ_BM_WARP, 0);
+                else if (f == 1 && b4sel == B4_WGMMA) wz_gpu_bm_gemm(gb[f], dX, M, dY, dAcc, WZ_BM_WGMMA, 0);
+                else if (bfused_ok[f] && !(f == 1 && b4sel == B4_DC)) wz_gpu_bm_gemv(gb[f], dX, M, dY, dAcc, 0);
                 else { wz_gpu_bm_decode(gb[f], dDec, 0); cublas(dDec); }
             };
+            const Bm4PlanRow *b4p = NULL;
+            for (const Bm4PlanRow &r : bm4_plan)
+                if (r.shape == S.name && r.M == M) b4p = &r;
+            if (b4p && (b4p->out != S.out || b4p->in != S.in || !b4ok[b4p->path])) {
+                fprintf(stderr, "gpu_bench: bitmap4 plan row %s M=%d (%s, %llux%llu) does not fit this shape's blob\n", S.name, M, B4_NAME[b4p->path],
+                        (unsigned long long)b4p->out, (unsigned long long)b4p->in);
+                return 2;
+            }
             const int ph_fused = ph_on && wz_gpu_ph_fused_ok(gph, M);
             auto phrun = [&] {
                 if (ph_fused) wz_gpu_ph_gemv(gph, dX, M, dY, dAcc, 0);
@@ -431,8 +483,9 @@ int main(int argc, char **argv)
             errs[0] = check(fused);
             errs[1] = check([&] { cublas(dW); });
             for (int f = 0; f < 2; f++) errs[2 + f] = ta_only ? 0 : check([&] { bfused(f); });
-            if (bm4_mma && !ta_only) { bm4_dc = 1; errs[3] = std::max(errs[3], check([&] { bfused(1); })); bm4_dc = 0; }
-            if (bm4_wg && !ta_only) { bm4_wgf = 1; errs[3] = std::max(errs[3], check([&] { bfused(1); })); bm4_wgf = 0; }
+            for (b4sel = 0; b4sel < B4_NPATHS; b4sel++)
+                if (b4ok[b4sel]) errs[3] = std::max(errs[3], check([&] { bfused(1); }));
+            b4sel = -1;
             const double err_ph = ph_on ? check(phrun) : 0;
             max_err_fused = std::max(max_err_fused, err_ph);
             max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
@@ -453,21 +506,18 @@ int main(int argc, char **argv)
                 max_err_fused = std::max(max_err_fused, err_alt);
             }
             double t_bm[2] = {1, 1}, t_df = 1, t_nz = 1; // --ta-only: placeholders, not written to the JSON
-            double t_bm4_mma = 0, t_bm4_dc = 0, t_bm4_wg = 0, t_ph = 1;
+            double t_b4[B4_NPATHS] = {0, 0, 0}, t_ph = 1;
+            int b4fast = -1, b4used = -1;
             if (!ta_only) {
-                for (int f = 0; f < 2; f++) t_bm[f] = tm.median_us([&] { bfused(f); }, reps);
-                if (bm4_mma) {
-                    t_bm4_mma = t_bm[1];
-                    bm4_dc = 1;
-                    t_bm4_dc = tm.median_us([&] { bfused(1); }, reps);
-                    bm4_dc = 0;
-                    t_bm[1] = std::min(t_bm4_mma, t_bm4_dc);
-                }
-                if (bm4_wg) {
-                    bm4_wgf = 1;
-                    t_bm4_wg = tm.median_us([&] { bfused(1); }, reps);
-                    bm4_wgf = 0;
-                }
+                t_bm[0] = tm.median_us([&] { bfused(0); }, reps);
+                for (b4sel = 0; b4sel < B4_NPATHS; b4sel++)
+                    if (b4ok[b4sel]) {
+                        t_b4[b4sel] = tm.median_us([&] { bfused(1); }, reps);
+                        if (b4fast < 0 || t_b4[b4sel] < t_b4[b4fast]) b4fast = b4sel;
+                    }
+                b4sel = -1;
+                b4used = b4p ? b4p->path : b4fast;
+                t_bm[1] = t_b4[b4used];
                 if (ph_on) t_ph = tm.median_us(phrun, reps);
                 t_df = tm.median_us([&] { wz_gpu_df_decode(gdf, dDec, 0); cublas(dDec); }, reps);
                 t_nz = tm.median_us([&] { wz_gpu_nz_decode(gnz, dDec, 0); cublas(dDec); }, reps);
@@ -494,21 +544,22 @@ int main(int argc, char **argv)
                 snprintf(k, sizeof k, "%s_floor_us", FLN[f]); json_object_set_new(jr, k, json_real(bfloor_us[f]));
                 snprintf(k, sizeof k, "%s_pct_floor", FLN[f]); json_object_set_new(jr, k, json_real(100.0 * bfloor_us[f] / t_bm[f]));
             }
-            if (bm4_mma && !ta_only) {
-                json_object_set_new(jr, "bitmap4_mma_us", json_real(t_bm4_mma));
-                json_object_set_new(jr, "bitmap4_decode_cublas_us", json_real(t_bm4_dc));
-                json_object_set_new(jr, "bitmap4_path", json_string(t_bm4_mma <= t_bm4_dc ? "fused-mma" : "decode+cublas"));
-                printf("           bitmap4 fused-mma %8.1f us | decode+cublas %8.1f us\n", t_bm4_mma, t_bm4_dc);
-            }
-            // Which fused kernel bitmap4's automatic path ran (kernels.h).
-            if (bfused_ok[1] && !ta_only)
-                json_object_set_new(jr, "bitmap4_kernel",
-                                    json_string(M >= WZ_GPU_BM4_WG_MIN_M && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA) ? "wgmma" : "warp"));
-            // The wgmma GEMM below WZ_GPU_BM4_WG_MIN_M: beside the others,
-            // not in bitmap4_us (the automatic path's time).
-            if (bm4_wg && !ta_only) {
-                json_object_set_new(jr, "bitmap4_wgmma_us", json_real(t_bm4_wg));
-                printf("           bitmap4 wgmma     %8.1f us\n", t_bm4_wg);
+            // bitmap4: every path's time (bitmap4_warp_us, bitmap4_wgmma_us,
+            // bitmap4_decode_cublas_us where it has one), the one bitmap4_us
+            // reports (bitmap4_path: the plan's, else the fastest) and the
+            // fastest of this run (bitmap4_fastest: what autotune.py reads).
+            if (!ta_only) {
+                printf("           bitmap4");
+                for (int k = 0; k < B4_NPATHS; k++)
+                    if (b4ok[k]) {
+                        char key[64];
+                        snprintf(key, sizeof key, "bitmap4_%s_us", k == B4_DC ? "decode_cublas" : B4_NAME[k]);
+                        json_object_set_new(jr, key, json_real(t_b4[k]));
+                        printf(" | %s %.1f us", B4_NAME[k], t_b4[k]);
+                    }
+                json_object_set_new(jr, "bitmap4_path", json_string(B4_NAME[b4used]));
+                json_object_set_new(jr, "bitmap4_fastest", json_string(B4_NAME[b4fast]));
+                printf(" | ran %s (%s)\n", B4_NAME[b4used], b4p ? "plan" : "fastest");
             }
             if (both) {
                 json_object_set_new(jr, "tile_ans_mma_us", json_real(t_mma));
@@ -618,6 +669,8 @@ int main(int argc, char **argv)
     json_object_set_new(root, "order", json_string(cp.order == WZ_TA_ORDER_MMA ? "mma" : "rows")); // the command line's; per shape: shapes[].order
     json_object_set_new(root, "bitmap4_order", json_string(bm4_order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
     if (plan_path) json_object_set_new(root, "plan_device", json_string(plan_device.c_str())); // the card the plan was tuned on
+    json_object_set_new(root, "bm4_plan", bm4_plan_path ? json_string(bm4_plan_path) : json_null());
+    if (bm4_plan_path) json_object_set_new(root, "bm4_plan_device", json_string(bm4_plan_device.c_str()));
     json_dump_file(root, out_path, JSON_INDENT(1));
     json_decref(root);
         return all_exact ? 0 : 1;

@@ -50,6 +50,13 @@ extern "C" {
 // +7-13%, v45f); 0: a block a tile, even K splits below a wave.
 #define WZ_WG_STREAMK 1
 #endif
+// Diagnostics for the bound (v46; wrong products, never a default): 1: the
+// decoders skip the escapes (escaped weights come out wrong); 2: they skip
+// the decode, storing the loaded code and raw words as the weight tile. What
+// is left is the loads, the stores, the hand-overs and the wgmmas.
+#ifndef WZ_WG_SOL
+#define WZ_WG_SOL 0
+#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -236,12 +243,16 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 // ago, has landed): the patch's dependent loads then hit L1.
                 if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
                 if (lu < u1) { step(); n2 = cur.load(); }
-                uint32_t fl[4];
-                bool esc;
-                const uint8_t *eb;
-                bm4_escapes(w.a, k, lane, fl, esc, eb);
+                uint32_t fl[4] = {0, 0, 0, 0};
+                bool esc = false;
+                const uint8_t *eb = w.a.esc;
+                if (WZ_WG_SOL == 0) bm4_escapes(w.a, k, lane, fl, esc, eb);
                 uint32_t va[8], vb[8];
-                if (WZ_WG_ARITH) {
+                if (WZ_WG_SOL == 2) {
+                    const uint32_t q[8] = {k.c.x, k.c.y, k.c.z, k.c.w, k.r0.x, k.r0.y, k.r0.z, k.r0.w};
+#pragma unroll
+                    for (int j = 0; j < 8; j++) va[j] = q[j], vb[j] = u4(k.r1, j & 3) ^ q[j];
+                } else if (WZ_WG_ARITH) {
                     bm4_half(k, 0, bm4_arith(w.a.base), esc, fl, eb, va);
                     bm4_half(k, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
                 } else {
