@@ -57,8 +57,15 @@ extern "C" {
 #ifndef WZ_WG_SOL
 #define WZ_WG_SOL 0
 #endif
+// Diagnostic (v46c; racy, never a default): no proxy fence after the
+// stmatrix writes. The fence is MEMBAR.ALL.CTA + FENCE.VIEW.ASYNC.S in
+// SASS; if the MEMBAR waits for the loads the decoder issued at the top of
+// the same iteration, every stage costs a DRAM round trip.
+#ifndef WZ_WG_NOFENCE
+#define WZ_WG_NOFENCE 0
+#endif
 #ifndef WZ_WG_ESCWIN
-#define WZ_WG_ESCWIN 1 // escapes from a register window, offsets by ballots (bitmap4.cuh, v46); 0: the v39 per-lane patch
+#define WZ_WG_ESCWIN 0 // 1: escapes from a register window, offsets by ballots (bitmap4.cuh, v46b: 2-4% slower than the v39 per-lane patch, 0)
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
@@ -278,7 +285,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                         tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
                 }
                 wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
-                asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
+                if (!WZ_WG_NOFENCE) asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
                 __syncwarp();
                 if (lane == 0) mbar_arrive(bar_s + 8 * s);
             }
