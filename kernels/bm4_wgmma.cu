@@ -67,6 +67,9 @@ extern "C" {
 #ifndef WZ_WG_ESCWIN
 #define WZ_WG_ESCWIN 0 // 1: escapes from a register window, offsets by ballots (bitmap4.cuh, v46b: 2-4% slower than the v39 per-lane patch, 0)
 #endif
+#ifndef WZ_WG_ESCPIPE
+#define WZ_WG_ESCPIPE 1 // a block's escape scan and first bytes a stage ahead (bitmap4.cuh, v46d); 0: in the block's own decode (v39)
+#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -230,6 +233,8 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         Bm4Cursor<> cur = aim(u0);
         Bm4Block n1 = cur.load(), n2 = n1;
         uint32_t w1 = WZ_WG_ESCWIN ? bm4_esc_window(w.a, n1.eo, lane) : 0u; // n1's escape window
+        Bm4EscAhead e1{0u, 0u, false};                                      // n1's escapes, prepared
+        if (WZ_WG_ESCPIPE && WZ_WG_SOL == 0) e1 = bm4_esc_ahead(w.a, n1, lane);
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -250,17 +255,19 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 const uint32_t s = i % C::STAGES, round = i / C::STAGES;
                 const Bm4Block k = n1;
                 const uint32_t kw = w1;
+                const Bm4EscAhead ek = e1;
                 n1 = n2;
                 // Next stage's escape bytes (its offset, loaded a stage ago, has
                 // landed): into a register window, or into L1 for the v39 patch.
                 if (WZ_WG_ESCWIN) w1 = bm4_esc_window(w.a, n1.eo, lane);
-                else if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
+                else if (WZ_WG_ESCPF && !WZ_WG_ESCPIPE) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
                 if (lu < u1) { step(); n2 = cur.load(); }
+                if (WZ_WG_ESCPIPE && WZ_WG_SOL == 0) e1 = bm4_esc_ahead(w.a, n1, lane);
                 uint32_t fl[4] = {0, 0, 0, 0};
                 bool esc = false;
                 const uint8_t *eb = w.a.esc;
-                if (WZ_WG_SOL == 0 && !WZ_WG_ESCWIN) bm4_escapes(w.a, k, lane, fl, esc, eb);
-                const bool escw = WZ_WG_SOL == 0 && WZ_WG_ESCWIN && bm4_flags(k, fl);
+                if (WZ_WG_SOL == 0 && !WZ_WG_ESCWIN && !WZ_WG_ESCPIPE) bm4_escapes(w.a, k, lane, fl, esc, eb);
+                const bool escw = WZ_WG_SOL == 0 && WZ_WG_ESCWIN && !WZ_WG_ESCPIPE && bm4_flags(k, fl);
                 uint32_t va[8], vb[8];
                 if (WZ_WG_SOL == 2) {
                     const uint32_t q[8] = {k.c.x, k.c.y, k.c.z, k.c.w, k.r0.x, k.r0.y, k.r0.z, k.r0.w};
@@ -274,6 +281,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                     bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
                 }
                 if (escw) bm4_patch_window(w.a, k, kw, fl, lane, va, vb);
+                if (WZ_WG_ESCPIPE && WZ_WG_SOL == 0 && ek.any) bm4_patch_ahead(w.a, k, ek, va, vb);
                 // The slot is free once both consumer warpgroups are done with
                 // it; the decode above ran before (asking for the activations
                 // before warp 0's decode instead was no faster: v43d).
