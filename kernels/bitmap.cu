@@ -592,7 +592,6 @@ static BmArgs bm_args(const wz_gpu_bm *g)
     BmArgs a;
     a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc;
     a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
-    a.nesc = g->h.nesc;
     a.chunk = BM_CHUNK;
     a.sk = SplitK{};
     return a;

@@ -12,7 +12,6 @@ struct BmArgs {
     const uint32_t *esc_off;
     const uint8_t *blocks, *esc;
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
-    uint64_t nesc;           /* escape bytes in the list (bm4_esc_window's clamp) */
     uint32_t base, width, order;
     uint32_t chunk;          /* bm4_mma_kernel: blocks per warp unit (frag_grid) */
     SplitK sk;               /* bm4_mma_kernel: split-K sums and the in-kernel epilogue (gpu_common.cuh) */
@@ -279,105 +278,6 @@ __device__ __forceinline__ void bm4_escapes(const BmArgs &a, const Bm4Block &k, 
     fl[0] = esc_flags(k.c.x), fl[1] = esc_flags(k.c.y), fl[2] = esc_flags(k.c.z), fl[3] = esc_flags(k.c.w);
     any = __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]); // warp-uniform
     eb = any ? bm4_ebase(a, k, fl, lane) : a.esc;
-}
-
-// ---- Escapes from a register window (v46, the wgmma decoders): lane l
-// holds byte eo + l of the escape list (loaded a stage ahead, clamped to
-// the list), so a block's first 32 escapes come by one shuffle instead of
-// a dependent global load; the lanes' offsets come from ballots, one a
-// round up to the largest count of a lane (usually 1-2), not from a
-// five-shuffle scan. The patch runs warp-uniform, a round for each escape of
-// the lane with the most. (v46 diagnostics: at M = 64 the old escape path
-// cost the layer 14 us of 222, at M = 256 40 of 359.) ----
-__device__ __forceinline__ uint32_t bm4_esc_window(const BmArgs &a, uint32_t eo, int lane)
-{
-    return a.nesc ? (uint32_t)__ldg(a.esc + min((uint64_t)eo + lane, a.nesc - 1)) : 0u;
-}
-__device__ __forceinline__ bool bm4_flags(const Bm4Block &k, uint32_t (&fl)[4])
-{
-    fl[0] = esc_flags(k.c.x), fl[1] = esc_flags(k.c.y), fl[2] = esc_flags(k.c.z), fl[3] = esc_flags(k.c.w);
-    return __any_sync(0xffffffffu, fl[0] | fl[1] | fl[2] | fl[3]);
-}
-// Escapes patched into both halves va (pairs 0-7) and vb (8-15), decoded
-// escape-free. Warp-uniform: call only where bm4_flags said some lane has one.
-__device__ __forceinline__ void bm4_patch_window(const BmArgs &a, const Bm4Block &k, uint32_t win, const uint32_t (&fl)[4], int lane,
-                                                 uint32_t (&va)[8], uint32_t (&vb)[8])
-{
-    const uint32_t c = __popc(fl[0]) + __popc(fl[1]) + __popc(fl[2]) + __popc(fl[3]), lt = (1u << lane) - 1u;
-    uint32_t pre = 0, J = 0; // this lane's first escape in the block's list; the most a lane has
-    for (;;) {
-        const uint32_t b = __ballot_sync(0xffffffffu, c > J);
-        if (!b) break;
-        pre += __popc(b & lt);
-        J++;
-    }
-    uint64_t m0 = fl[0] | (uint64_t)fl[1] << 32, m1 = fl[2] | (uint64_t)fl[3] << 32;
-    for (uint32_t j = 0; j < J; j++) {
-        const uint32_t idx = pre + j;
-        uint32_t e = __shfl_sync(0xffffffffu, win, idx & 31) & 0xffu;
-        if (j < c) {
-            if (idx >= 32) e = __ldg(a.esc + k.eo + idx); // past the window: a block with > 32 escapes
-            const bool h = m0 == 0;
-            const uint64_t m = h ? m1 : m0;
-            const int b = __ffsll((long long)m) - 1, p = (b >> 5) * 4 + ((b >> 3) & 3);
-            const bool hi = (b >> 2) & 1;
-            const uint32_t keep = hi ? 0x807fffffu : 0xffff807fu, put = e << (hi ? 23 : 7);
-#pragma unroll
-            for (int q = 0; q < 8; q++) {
-                if (!h && q == p) va[q] = (va[q] & keep) | put;
-                if (h && q == p) vb[q] = (vb[q] & keep) | put;
-            }
-            if (h) m1 &= m1 - 1;
-            else m0 &= m0 - 1;
-        }
-    }
-}
-
-// ---- A block's escapes prepared a stage ahead (v46d, the wgmma decoders):
-// the scan over lanes and the lane's first two escape bytes are done for
-// the next block while this one decodes, so a block with escapes (36% of
-// them) no longer waits on five dependent shuffles and a dependent byte
-// load in the middle of its decode. (v46: with no escape patching at all,
-// the layer took 14 us less of 222 at M = 64 and 40 less of 359 at 256.) ----
-struct Bm4EscAhead { uint32_t off, bytes; bool any; };
-__device__ __forceinline__ Bm4EscAhead bm4_esc_ahead(const BmArgs &a, const Bm4Block &k, int lane)
-{
-    Bm4EscAhead e{0u, 0u, false};
-    const uint32_t f = esc_flags(k.c.x) | esc_flags(k.c.y) | esc_flags(k.c.z) | esc_flags(k.c.w);
-    e.any = __any_sync(0xffffffffu, f);
-    if (e.any) {
-        const uint32_t c = __popc(esc_flags(k.c.x)) + __popc(esc_flags(k.c.y)) + __popc(esc_flags(k.c.z)) + __popc(esc_flags(k.c.w));
-        uint32_t incl = c;
-#pragma unroll
-        for (int d = 1; d < 32; d <<= 1) { const uint32_t t = __shfl_up_sync(0xffffffffu, incl, d); if (lane >= d) incl += t; }
-        e.off = k.eo + incl - c;
-        if (c > 0) e.bytes = __ldg(a.esc + e.off);
-        if (c > 1) e.bytes |= (uint32_t)__ldg(a.esc + e.off + 1) << 8;
-    }
-    return e;
-}
-// Both halves of block k patched from its prepared state: a lane's first two
-// escapes from the bytes in hand, any further ones loaded (rare).
-__device__ __forceinline__ void bm4_patch_ahead(const BmArgs &a, const Bm4Block &k, const Bm4EscAhead &e, uint32_t (&va)[8], uint32_t (&vb)[8])
-{
-    const uint32_t fl[4] = {esc_flags(k.c.x), esc_flags(k.c.y), esc_flags(k.c.z), esc_flags(k.c.w)};
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-        uint64_t m = fl[2 * h] | (uint64_t)fl[2 * h + 1] << 32;
-        uint32_t before = h ? __popc(fl[0]) + __popc(fl[1]) : 0u;
-        uint32_t(&v)[8] = h ? vb : va;
-        while (m) {
-            const int b = __ffsll((long long)m) - 1, p = (b >> 5) * 4 + ((b >> 3) & 3);
-            const bool hi = (b >> 2) & 1;
-            const uint32_t x = before < 2 ? (e.bytes >> (8 * before)) & 0xffu : (uint32_t)__ldg(a.esc + e.off + before);
-            const uint32_t keep = hi ? 0x807fffffu : 0xffff807fu, put = x << (hi ? 23 : 7);
-            before++;
-#pragma unroll
-            for (int q = 0; q < 8; q++)
-                if (q == p) v[q] = (v[q] & keep) | put;
-            m &= m - 1;
-        }
-    }
 }
 
 __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
