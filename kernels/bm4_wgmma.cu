@@ -57,9 +57,6 @@ extern "C" {
 #ifndef WZ_WG_SOL
 #define WZ_WG_SOL 0
 #endif
-#ifndef WZ_WG_NBUF
-#define WZ_WG_NBUF 3 // register buffers of blocks a decoder holds (v46e: 2 or 3, without copies); see the producers
-#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -206,25 +203,22 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
     bm4_lut(lut, w.a.base); // ends in __syncthreads: the barriers are ready too
     if (tid < NP * 32) {
         // ---- producers: warp pw decodes block (block row pw % 4, k-block
-        // pw / 4) of every stage; stage i of the block's run uses slot
-        // i % STAGES across its tiles ----
+        // pw / 4) of every stage, the blocks of the next two stages already
+        // in registers (a stage is ~1400 cycles at the tensor rate: two
+        // cover a loaded DRAM's latency); stage i of the block's run uses
+        // slot i % STAGES across its tiles ----
         if (C::PRODUCER_REGS) asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(C::PRODUCER_REGS));
         const int pw = tid / 32, p = pw & 3, kb = pw >> 2;
-        // The blocks of the next stages wait in NB register buffers, stage i
-        // decoding buffer i % NB and reloading it with stage i + NB's block
-        // at once (v46e). Until v46 the pipeline was k = n1, n1 = n2, n2 =
-        // load: the copy n1 = n2 at the top of each stage waited for the load
-        // issued one stage before (SASS: 13 MOVs off the load's registers),
-        // so a stage hid one DRAM round trip, not two. The loop is unrolled
-        // NB times so that each buffer keeps its registers (no copies). The
-        // load cursor runs across tiles (v45g): re-aimed where it enters a
-        // new tile, so a block's later tiles start with their blocks loaded.
-        constexpr int NB = WZ_WG_NBUF;
+        // The two-stage register pipeline runs on across tiles (v45g): the
+        // cursor follows the unit two stages ahead, re-aimed where it
+        // enters a new tile, so a block's later tiles start with their
+        // first blocks already loaded.
         auto aim = [&](uint64_t u) { // the cursor at unit u's block
             const uint32_t t = (uint32_t)(u / nk), kt = (uint32_t)(u % nk);
             return Bm4Cursor<>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb, lane);
         };
         Bm4Cursor<> cur = aim(u0);
+        Bm4Block n1 = cur.load(), n2 = n1;
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -235,55 +229,51 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
             lu++, lkt++;
         };
-        Bm4Block buf[NB]; // indexed by constants only (the unrolled loop below): registers
-        buf[0] = cur.load();
+        if (lu < u1) { step(); n2 = cur.load(); }
+        uint32_t i = 0;
+        for (uint64_t u = u0; u < u1;) {
+            const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
+            const uint32_t mtile = t % w.mt;
+            u += k1 - k0;
+            for (uint32_t kt = k0; kt < k1; kt++, i++) {
+                const uint32_t s = i % C::STAGES, round = i / C::STAGES;
+                const Bm4Block k = n1;
+                n1 = n2;
+                // Next stage's escape bytes into L1 (its offset, loaded a stage
+                // ago, has landed): the patch's dependent loads then hit L1.
+                if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
+                if (lu < u1) { step(); n2 = cur.load(); }
+                uint32_t fl[4] = {0, 0, 0, 0};
+                bool esc = false;
+                const uint8_t *eb = w.a.esc;
+                if (WZ_WG_SOL == 0) bm4_escapes(w.a, k, lane, fl, esc, eb);
+                uint32_t va[8], vb[8];
+                if (WZ_WG_SOL == 2) {
+                    const uint32_t q[8] = {k.c.x, k.c.y, k.c.z, k.c.w, k.r0.x, k.r0.y, k.r0.z, k.r0.w};
 #pragma unroll
-        for (int j = 1; j < NB; j++)
-            if (lu < u1) { step(); buf[j] = cur.load(); }
-        const uint32_t n = (uint32_t)(u1 - u0);
-        uint32_t kt = (uint32_t)(u0 % nk), t = (uint32_t)(u0 / nk), mtile = t % w.mt; // stage i's unit
-        auto stage = [&](uint32_t i, Bm4Block &b, const Bm4Block &next) {
-            const uint32_t s = i % C::STAGES, round = i / C::STAGES;
-            uint32_t fl[4] = {0, 0, 0, 0};
-            bool esc = false;
-            const uint8_t *eb = w.a.esc;
-            if (WZ_WG_SOL == 0) bm4_escapes(w.a, b, lane, fl, esc, eb);
-            uint32_t va[8], vb[8];
-            if (WZ_WG_SOL == 2) {
-                const uint32_t q[8] = {b.c.x, b.c.y, b.c.z, b.c.w, b.r0.x, b.r0.y, b.r0.z, b.r0.w};
+                    for (int j = 0; j < 8; j++) va[j] = q[j], vb[j] = u4(k.r1, j & 3) ^ q[j];
+                } else if (WZ_WG_ARITH) {
+                    bm4_half(k, 0, bm4_arith(w.a.base), esc, fl, eb, va);
+                    bm4_half(k, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
+                } else {
+                    bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
+                    bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
+                }
+                // The slot is free once both consumer warpgroups are done with
+                // it; the decode above ran before (asking for the activations
+                // before warp 0's decode instead was no faster: v43d).
+                mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
+                if (tid == 0) {
+                    mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
 #pragma unroll
-                for (int j = 0; j < 8; j++) va[j] = q[j], vb[j] = u4(b.r1, j & 3) ^ q[j];
-            } else if (WZ_WG_ARITH) {
-                bm4_half(b, 0, bm4_arith(w.a.base), esc, fl, eb, va);
-                bm4_half(b, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
-            } else {
-                bm4_half(b, 0, (const uint32_t *)lut, esc, fl, eb, va);
-                bm4_half(b, 1, (const uint32_t *)lut, esc, fl, eb, vb);
+                    for (int j = 0; j < C::ATOMS; j++)
+                        tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
+                }
+                wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
+                asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
+                __syncwarp();
+                if (lane == 0) mbar_arrive(bar_s + 8 * s);
             }
-            if (lu < u1) { step(); b = cur.load(); } // the buffer is free: stage i + NB's block
-            // The slot is free once both consumer warpgroups are done with
-            // it; the decode above ran before (asking for the activations
-            // before warp 0's decode instead was no faster: v43d).
-            mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
-            if (tid == 0) {
-                mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
-#pragma unroll
-                for (int j = 0; j < C::ATOMS; j++)
-                    tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
-            }
-            wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
-            asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
-            __syncwarp();
-            if (lane == 0) mbar_arrive(bar_s + 8 * s);
-            // Next stage's escape bytes into L1 (its block was loaded a stage
-            // or more ago): the patch's dependent loads then hit L1.
-            if (WZ_WG_ESCPF && i + 1 < n) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + next.eo));
-            if (++kt == nk) kt = 0, t++, mtile = t % w.mt;
-        };
-        for (uint32_t i = 0; i < n; i += NB) {
-#pragma unroll
-            for (int j = 0; j < NB; j++)
-                if (i + j < n) stage(i + j, buf[j], buf[(j + 1) % NB]);
         }
         return;
     }
