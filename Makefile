@@ -86,13 +86,15 @@ $(BUILD)/gpu_test: tests/gpu_test.cu $(CU_OBJ) $(BUILD)/libwzip.a
 	$(NVCC) $(NVFLAGS) $^ -o $@ $(JANSSON) -lgomp
 test-gpu: $(BUILD)/gpu_test
 	$(BUILD)/gpu_test
-# The committed autotuned tile-ans plan for this card, if there is one
-# (kernels/plan-h100.tsv; PLAN= runs the default layout). Recursive, so
-# nvidia-smi only runs for this target.
+# The committed autotuned plans for this card, if there are: tile-ans
+# layouts and paths (kernels/plan-h100.tsv; PLAN= runs the default layout)
+# and bitmap4 paths (kernels/plan-bm4-h100.tsv; BM4PLAN= reports each M's
+# fastest path of the run). Recursive, so nvidia-smi only runs for this target.
 GPU_NAME = $(shell nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -n 1)
 PLAN ?= $(if $(findstring H100,$(GPU_NAME)),$(wildcard kernels/plan-h100.tsv))
+BM4PLAN ?= $(if $(findstring H100,$(GPU_NAME)),$(wildcard kernels/plan-bm4-h100.tsv))
 gpu: $(BUILD)/gpu_bench
-	WZ_COMMIT=$$(git rev-parse HEAD 2>/dev/null || echo $${WZ_COMMIT:-unknown}) $(BUILD)/gpu_bench --json $${OUT:-results}/gpu-bench.json $(if $(PLAN),--plan $(PLAN))
+	WZ_COMMIT=$$(git rev-parse HEAD 2>/dev/null || echo $${WZ_COMMIT:-unknown}) $(BUILD)/gpu_bench --json $${OUT:-results}/gpu-bench.json $(if $(PLAN),--plan $(PLAN)) $(if $(BM4PLAN),--bm4-plan $(BM4PLAN))
 
 # CPU benchmarks (Google Benchmark): JSON with provenance in results/.
 $(BUILD)/bench_cpu: harness/bench_cpu.cc harness/bench_codecs.cc $(BUILD)/libwzip.a
