@@ -66,10 +66,11 @@ if gpu:
       "bit-exact: %s. tile-ans blobs in the MMA element order (v30, `order` in the JSON) run one fused decode + tensor-core kernel (mma.sync; "
       "each lane decodes its own A-fragment registers) at every M up to 64; in the ROWS order M <= 8 runs a fused decode + GEMV on CUDA "
       "cores and M = 9..64 the tensor cores through a shared-memory stage. bitmap runs fused GEMVs at M <= 8; bitmap4 (its element order is "
-      "`bitmap4_order` in the JSON; MMA since v32) the same fused decode + tensor-core kernel as tile-ans below M = 17, and from there "
-      "(`bitmap4_kernel` = wgmma, since v45) a Hopper wgmma GEMM fed by decoding warps through shared memory (16 decoders and one "
-      "consumer warpgroup at M <= 64, 8 and two above). Where both a fused kernel and decode + cuBLAS exist (M > 8) both are timed "
-      "(tile-ans reports the path the committed plan names, bitmap4 the faster; both times are in the JSON); tile-ans past 64 decodes "
+      "`bitmap4_order` in the JSON; MMA since v32) has three paths, all checked and timed at every M (`bitmap4_warp_us`, "
+      "`bitmap4_wgmma_us`, `bitmap4_decode_cublas_us`): the same fused decode + tensor-core kernel as tile-ans (M <= 64), a Hopper wgmma "
+      "GEMM fed by decoding warps through shared memory (v43-v45: 16 decoders and one consumer warpgroup at M <= 64, 8 and two above), "
+      "and decode + cuBLAS; bitmap4 reports the path its committed plan names (`bitmap4_path`; the table below), tile-ans the path its "
+      "plan names where both a fused kernel and decode + cuBLAS exist (both times are in the JSON); tile-ans past 64 decodes "
       "to HBM then calls cuBLAS. "
       "`kernels/NOTES.md` explains what bounds each number.\n" % (p["device"], p["driver"], str(p["commit"])[:10], p["date"], gpu["copy_bandwidth_gbps"],
                                                                    "yes" if gpu["all_bit_exact"] else "NO"))
@@ -85,10 +86,27 @@ if gpu:
             w("\nThe default layout (64x256, one state per lane) is %.4f bits/weight on the same layer (§2: `results/bits-qwen2.5-14b-synth-bf16.json`)."
               % bits_q["model"]["tile-ans"]["bits_per_weight"])
         w("")
-    # Past M = 64 bitmap4 also runs decoded inside a wgmma GEMM (v43): its
-    # newest run, a separate file until a full run carries it.
+    # bitmap4's plan: the path per (shape, M) and every path's time.
+    b4rows = [(sh["name"], b) for sh in gpu["shapes"] for b in sh["by_M"] if "bitmap4_path" in b and "bitmap4_decode_cublas_us" in b]
+    if b4rows:
+        w("bitmap4's path per shape and M%s (us: warp kernel / wgmma GEMM / decode + cuBLAS; - where the path does not exist):\n"
+          % (" from the autotuned plan `%s` (`harness/autotune.py --bitmap4`: the fastest path, mean of two full runs)" % gpu["bm4_plan"]
+             if gpu.get("bm4_plan") else " (the fastest of this run)"))
+        w("| shape | M | path | warp | wgmma | decode + cuBLAS | cuBLAS |")
+        w("|---|---|---|---|---|---|---|")
+        f = lambda b, k: "%.1f" % b[k] if k in b else "-"
+        for name, b in b4rows:
+            w("| %s | %d | %s | %s | %s | %s | %.1f |" % (name, b["M"], b["bitmap4_path"], f(b, "bitmap4_warp_us"), f(b, "bitmap4_wgmma_us"),
+                                                      f(b, "bitmap4_decode_cublas_us"), b["cublas_us"]))
+        w("")
+    # Past M = 64 bitmap4 also runs decoded inside a wgmma GEMM (v43): from
+    # the main run where it times that path at every M (v46), else the
+    # newest separate run.
     wgs = sorted(glob.glob(os.path.join(R, "gpu-bench-v*-wgmma-h100.json")))
     wg = load(wgs[-1]) if wgs else None
+    FK = "bitmap4_mma_us"  # the fused time's key in the separate runs
+    if all("bitmap4_wgmma_us" in b for sh in gpu["shapes"] for b in sh["by_M"] if b["M"] > 64):
+        wg, wgs, FK = gpu, [os.path.join(R, "gpu-bench.json")], "bitmap4_wgmma_us"
     wg_rows = []  # (M, cuBLAS, wgmma, decode + cuBLAS) layer sums: the table and the plot's line
     if wg:
         w("Large M, bitmap4 decoded inside a Hopper wgmma GEMM (`kernels/bm4_wgmma.cu`) against its decode + cuBLAS and cuBLAS, "
@@ -97,9 +115,9 @@ if gpu:
         w("|---|---|---|---|---|---|")
         for mi, l in enumerate(wg["layer"]):
             rows = [sh["by_M"][mi] for sh in wg["shapes"]]
-            if not all("bitmap4_mma_us" in r for r in rows):
+            if not all(FK in r for r in rows) or l["M"] <= 64:
                 continue
-            cb, fu, dc = (sum(r[k] for r in rows) for k in ("cublas_us", "bitmap4_mma_us", "bitmap4_decode_cublas_us"))
+            cb, fu, dc = (sum(r[k] for r in rows) for k in ("cublas_us", FK, "bitmap4_decode_cublas_us"))
             wg_rows.append((l["M"], cb, fu, dc))
             w("| %d | %.1f | %.1f | %.2fx | %.1f | %.2fx |" % (l["M"], cb, fu, cb / fu, dc, cb / dc))
         w("\nSource: `results/%s` (%s); outputs checked against fp64 before timing, all decoders bit-exact: %s. "
