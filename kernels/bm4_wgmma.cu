@@ -60,8 +60,17 @@ extern "C" {
 #ifndef WZ_WG_TMACODE
 // 1: at M <= 64 (16 decoders) the code blocks come by the copy engine
 // (cp.async.bulk, asked for by thread 0) into a ring of code stages, not by
-// each decoder's register loads (v46g); 0: the register pipeline.
-#define WZ_WG_TMACODE 1
+// each decoder's register loads (v46g: correct, but 45% slower with 3 main
+// stages of 48 KB instead of 4; default 0: the register pipeline).
+#define WZ_WG_TMACODE 0
+#endif
+#ifndef WZ_WG_WAIT0
+// 1: a consumer warpgroup waits for its own stage's wgmmas and hands that
+// stage back at once, so it holds one slot of the ring instead of two
+// (v46h: at M <= 64 a stage's products take ~500 of ~3000 cycles, and the
+// ring's depth is what the decoders run ahead on: 3 slots of 48 KB instead
+// of 4 cost 45%, v46g); 0: it hands stage i - 1 back after issuing stage i.
+#define WZ_WG_WAIT0 0
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
@@ -429,8 +438,13 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                     for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + at * C::BM * 128 + (c * MT + m) * 64 * 128) + 2 * k16, db);
                 }
                 wg_commit();
-                wg_wait<1>(); // the previous stage's products are done: hand it back
-                if (kt > k0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
+                if (WZ_WG_WAIT0) { // this stage's products done: hand it back now (v46h)
+                    wg_wait<0>();
+                    if (lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + s));
+                } else {
+                    wg_wait<1>(); // the previous stage's products are done: hand it back
+                    if (kt > k0 && lane == 0) mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
+                }
             }
         wg_wait<0>();
         // The tile's last stage, handed back here, not by the next tile's
@@ -438,7 +452,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // next tile has tokens for this warpgroup or not (a stage handed
         // back twice across a dead-to-live change, or never across a
         // live-to-dead one, hung the ring: v45g, M = 520 over 132 blocks).
-        if (k1 > k0 && lane == 0 && (int64_t)mtile * C::BM + (int64_t)c * MT * 64 < w.M)
+        if (!WZ_WG_WAIT0 && k1 > k0 && lane == 0 && (int64_t)mtile * C::BM + (int64_t)c * MT * 64 < w.M)
             mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
         // ---- epilogue: a tile split between blocks first sums its parts.
         // Every part stores its partial tile (in the accumulators' order,
