@@ -57,20 +57,14 @@ extern "C" {
 #ifndef WZ_WG_SOL
 #define WZ_WG_SOL 0
 #endif
-#ifndef WZ_WG_TMACODE
-// 1: at M <= 64 (16 decoders) the code blocks come by the copy engine
-// (cp.async.bulk, asked for by thread 0) into a ring of code stages, not by
-// each decoder's register loads (v46g: correct, but 45% slower with 3 main
-// stages of 48 KB instead of 4; default 0: the register pipeline).
-#define WZ_WG_TMACODE 0
-#endif
 #ifndef WZ_WG_WAIT0
 // 1: a consumer warpgroup waits for its own stage's wgmmas and hands that
-// stage back at once, so it holds one slot of the ring instead of two
-// (v46h: at M <= 64 a stage's products take ~500 of ~3000 cycles, and the
-// ring's depth is what the decoders run ahead on: 3 slots of 48 KB instead
-// of 4 cost 45%, v46g); 0: it hands stage i - 1 back after issuing stage i.
-#define WZ_WG_WAIT0 0
+// stage back at once, holding one slot of the ring instead of two; 0: it
+// hands stage i - 1 back after issuing stage i (v43-v45). v46h, same run:
+// layer 352.2 / 354.0 vs 357.2 / 356.2 us at M = 256 (-1%), 220.5 / 222.0
+// vs 222.7 / 221.6 at 64. Each live warp hands each stage back once inside
+// the loop, so the v45g rule for a tile's last stage is not needed.
+#define WZ_WG_WAIT0 1
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
@@ -92,20 +86,10 @@ template <int MT, int NP, int NC> struct WgCfg {
     static constexpr int BK = 32 * KB;                // columns a stage
     static constexpr int ATOMS = BK / WG_ATOM;
     static constexpr int BM = 64 * MT * NC;           // tokens a block
-    static constexpr int X_BYTES = BM * BK * 2, W_BYTES = WG_BN * BK * 2;
-    // The code ring (WZ_WG_TMACODE, 16 decoders): CS stages of the 16
-    // blocks' bytes (4 block rows x KB blocks, contiguous in the blob) and
-    // a 32-byte window of the escape index around each block row's first
-    // entry (the index is 4-byte aligned only, the copy engine needs 16),
-    // filled by thread 0 (a loader warp would need registers the 640
-    // threads do not leave: ptxas C7602); the main ring gives up a stage.
-    static constexpr bool TC = WZ_WG_TMACODE && NP == 16;
-    static constexpr int CS = TC ? 3 : 0, CODE_BYTES = 4 * KB * BM4_BLOCK_BYTES + 4 * 32;
     static constexpr int THREADS = 32 * NP + 128 * NC;
-    static constexpr int STAGES = TC ? 3 : X_BYTES + W_BYTES >= 48 * 1024 ? 4 : 6; // 48 KB / 32 KB a stage
-    static constexpr int CODE_OFF = STAGES * (X_BYTES + W_BYTES) + 1024 /* lut */ + 256 /* barriers */;
-    static constexpr int SMEM = CODE_OFF + CS * CODE_BYTES + 1024 /* alignment */;
-    static_assert(2 * (STAGES + CS) * 8 <= 256, "barriers");
+    static constexpr int X_BYTES = BM * BK * 2, W_BYTES = WG_BN * BK * 2;
+    static constexpr int STAGES = X_BYTES + W_BYTES >= 48 * 1024 ? 4 : 6; // 48 KB / 32 KB a stage
+    static constexpr int SMEM = STAGES * (X_BYTES + W_BYTES) + 1024 /* lut */ + 2 * STAGES * 8 + 1024 /* alignment */;
     static constexpr int PRODUCER_REGS = NP == 8 ? 88 : 0, CONSUMER_REGS = NP == 8 ? 168 : 0; // 0: no setmaxnreg
 };
 
@@ -115,20 +99,6 @@ __device__ __forceinline__ void mbar_arrive(uint32_t bar) { asm volatile("mbarri
 __device__ __forceinline__ void mbar_expect_tx(uint32_t bar, uint32_t bytes)
 {
     asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(bar), "r"(bytes) : "memory");
-}
-// A contiguous global range into shared memory by the copy engine,
-// counted on bar's transaction bytes (16-byte aligned, a multiple of 16).
-__device__ __forceinline__ void bulk_load(uint32_t dst, const void *src, uint32_t bytes, uint32_t bar)
-{
-    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(dst), "l"(src), "r"(bytes),
-                 "r"(bar)
-                 : "memory");
-}
-__device__ __forceinline__ bool mbar_test(uint32_t bar, uint32_t parity)
-{
-    uint32_t ok;
-    asm volatile("{\n.reg .pred p;\nmbarrier.test_wait.parity.shared::cta.b64 p, [%1], %2;\nselp.u32 %0, 1, 0, p;\n}\n" : "=r"(ok) : "r"(bar), "r"(parity) : "memory");
-    return ok;
 }
 __device__ __forceinline__ void mbar_wait(uint32_t bar, uint32_t parity)
 {
@@ -229,8 +199,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
     const uint32_t x_s = base, w_s = base + C::STAGES * C::X_BYTES;
     uint32_t *const lut = (uint32_t *)(smem + C::STAGES * (C::X_BYTES + C::W_BYTES));
     const uint32_t bar_s = base + C::STAGES * (C::X_BYTES + C::W_BYTES) + 1024; // full[s] at + 8 s, empty[s] at + 8 (STAGES + s)
-    // Code ring (C::TC): cfull[c] at bar_s + 8 (2 STAGES + c), cempty[c] at + 8 (2 STAGES + CS + c).
-    const uint32_t cbar = bar_s + 16 * C::STAGES, code_s = base + C::CODE_OFF;
     const int tid = threadIdx.x, wg = tid / 128, lane = tid & 31;
     const uint32_t G = gridDim.x, blk = blockIdx.x, nk = w.nk;
     const uint64_t U = (uint64_t)w.tiles * nk, u0 = blk * U / G, u1 = (blk + 1) * U / G;
@@ -239,89 +207,9 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             mbar_init(bar_s + 8 * s, NP + 1);              // the producer warps + the activations' expect_tx
             mbar_init(bar_s + 8 * (C::STAGES + s), 4 * NC); // the consumer warps
         }
-        for (int c = 0; c < C::CS; c++) {
-            mbar_init(cbar + 8 * c, 1);                  // thread 0's expect_tx
-            mbar_init(cbar + 8 * (C::CS + c), NP);       // the decoder warps
-        }
         asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
     }
     bm4_lut(lut, w.a.base); // ends in __syncthreads: the barriers are ready too
-    if constexpr (C::TC) if (tid < NP * 32) {
-        // ---- decoders reading their blocks from the code ring ----
-        const int pw = tid / 32, p = pw & 3, kb = pw >> 2;
-        const uint32_t n = (uint32_t)(u1 - u0);
-        uint32_t kt = (uint32_t)(u0 % nk), t = (uint32_t)(u0 / nk), mtile = t % w.mt;
-        // Thread 0 fills the code ring: stage j's blocks into slot j % CS
-        // once every decoder has read what it held (stage j - CS). Before
-        // its own stage i it makes sure stage i is asked for (waiting on the
-        // slot if need be: the decoders that hold it up are at most at stage
-        // i - 1, so none waits on thread 0), then asks for as many of the
-        // next stages as have free slots, without waiting.
-        uint32_t jn = 0, lkt = kt, lt = t; // the next stage to ask for, its unit
-        auto fill = [&](uint32_t upto, bool wait_first) {
-            for (; jn < n && jn <= upto; jn++) {
-                const uint32_t c = jn % C::CS, par = ((jn / C::CS) & 1) ^ 1;
-                if (wait_first && jn == upto - (C::CS - 1)) mbar_wait(cbar + 8 * (C::CS + c), par);
-                else if (!mbar_test(cbar + 8 * (C::CS + c), par)) break;
-                mbar_expect_tx(cbar + 8 * c, C::CODE_BYTES);
-                const uint32_t dst = code_s + c * C::CODE_BYTES;
-#pragma unroll
-                for (int q = 0; q < 4; q++) {
-                    const uint64_t b = ((uint64_t)(lt / w.mt) * 4 + q) * w.a.bc + (uint64_t)C::KB * lkt;
-                    bulk_load(dst + q * C::KB * BM4_BLOCK_BYTES, w.a.blocks + b * BM4_BLOCK_BYTES, C::KB * BM4_BLOCK_BYTES, cbar + 8 * c);
-                    bulk_load(dst + 4 * C::KB * BM4_BLOCK_BYTES + 32 * q, (const void *)((uintptr_t)(w.a.esc_off + b) & ~(uintptr_t)15), 32,
-                              cbar + 8 * c);
-                }
-                if (++lkt == nk) lkt = 0, lt++;
-            }
-        };
-        auto eo_at = [&](uint32_t c, uint32_t tt, uint32_t kk) { // block (p, kb)'s escape offset from slot c's window
-            const uint64_t b = ((uint64_t)(tt / w.mt) * 4 + p) * w.a.bc + (uint64_t)C::KB * kk;
-            uint32_t e;
-            asm volatile("ld.shared.u32 %0, [%1];" : "=r"(e) : "r"(code_s + c * C::CODE_BYTES + 4 * C::KB * BM4_BLOCK_BYTES + 32 * p +
-                                                               (uint32_t)((uintptr_t)(w.a.esc_off + b) & 15) + 4 * kb));
-            return e;
-        };
-        for (uint32_t i = 0; i < n; i++) {
-            const uint32_t s = i % C::STAGES, round = i / C::STAGES, c = i % C::CS;
-            if (tid == 0) fill(i + C::CS - 1, true);
-            mbar_wait(cbar + 8 * c, (i / C::CS) & 1);
-            const uint32_t cb = code_s + c * C::CODE_BYTES + (p * C::KB + kb) * BM4_BLOCK_BYTES;
-            Bm4Block k;
-            asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(k.c.x), "=r"(k.c.y), "=r"(k.c.z), "=r"(k.c.w) : "r"(cb + 16 * lane));
-            asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(k.r0.x), "=r"(k.r0.y), "=r"(k.r0.z), "=r"(k.r0.w) : "r"(cb + 512 + 32 * lane));
-            asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(k.r1.x), "=r"(k.r1.y), "=r"(k.r1.z), "=r"(k.r1.w) : "r"(cb + 528 + 32 * lane));
-            k.eo = eo_at(c, t, kt);
-            __syncwarp();
-            if (lane == 0) mbar_arrive(cbar + 8 * (C::CS + c)); // the slot's bytes are in registers
-            // The next stage's escape list into L1 where its codes have landed.
-            if (WZ_WG_ESCPF && i + 1 < n) {
-                const uint32_t c1 = (i + 1) % C::CS, kt1 = kt + 1 == nk ? 0 : kt + 1, t1 = kt + 1 == nk ? t + 1 : t;
-                if (mbar_test(cbar + 8 * c1, ((i + 1) / C::CS) & 1)) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + eo_at(c1, t1, kt1)));
-            }
-            uint32_t fl[4] = {0, 0, 0, 0};
-            bool esc = false;
-            const uint8_t *eb = w.a.esc;
-            if (WZ_WG_SOL == 0) bm4_escapes(w.a, k, lane, fl, esc, eb);
-            uint32_t va[8], vb[8];
-            bm4_half(k, 0, bm4_arith(w.a.base), esc, fl, eb, va);
-            bm4_half(k, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
-            mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
-            if (tid == 0) {
-                mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
-#pragma unroll
-                for (int j = 0; j < C::ATOMS; j++)
-                    tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
-            }
-            wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
-            asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
-            __syncwarp();
-            if (lane == 0) mbar_arrive(bar_s + 8 * s);
-            if (tid == 0) fill(i + C::CS, false);
-            if (++kt == nk) kt = 0, t++, mtile = t % w.mt;
-        }
-        return;
-    }
     if (tid < NP * 32) {
         // ---- producers: warp pw decodes block (block row pw % 4, k-block
         // pw / 4) of every stage, the blocks of the next two stages already
