@@ -21,19 +21,32 @@ import sys
 B4_PATHS = (("warp", "bitmap4_warp_us"), ("wgmma", "bitmap4_wgmma_us"), ("decode+cublas", "bitmap4_decode_cublas_us"))
 
 
-def bitmap4_plan(out, paths):
+def load_runs(paths, plan_key, what):
+    """The candidate runs, or None after saying why: each made without a
+    plan of this kind (plan_key in its JSON), all on one device."""
     runs = [(p, json.load(open(p))) for p in paths]
     for p, d in runs:
-        if d.get("bm4_plan"):
-            print(f"autotune: {p} ran with a bitmap4 plan; candidates must not", file=sys.stderr)
-            return 2
+        if d.get(plan_key):
+            print(f"autotune: {p} ran with a {what}; candidates must not", file=sys.stderr)
+            return None, None
     dev = {d["provenance"]["device"] for _, d in runs}
     if len(dev) != 1:
         print(f"autotune: runs from different devices {sorted(dev)}", file=sys.stderr)
+        return None, None
+    return runs, dev.pop()
+
+
+def header(title, runs, rule):
+    """A plan's first lines: what it is and for which card, where its numbers came from, its rule."""
+    return [title, "# " + ", ".join(sorted({d['provenance']['commit'] + ' ' + d['provenance']['date'] for _, d in runs})), "# " + rule]
+
+
+def bitmap4_plan(out, paths):
+    runs, dev = load_runs(paths, "bm4_plan", "bitmap4 plan")
+    if runs is None:
         return 2
-    lines = [f"# bitmap4 plan for {dev.pop()}: harness/autotune.py --bitmap4 from {len(runs)} gpu_bench runs",
-             "# " + ", ".join(sorted({d['provenance']['commit'] + ' ' + d['provenance']['date'] for _, d in runs})),
-             "# per (shape, M) the path with the smallest mean time over the runs (us: warp / wgmma / decode+cublas, - where absent)"]
+    lines = header(f"# bitmap4 plan for {dev}: harness/autotune.py --bitmap4 from {len(runs)} gpu_bench runs", runs,
+                   "per (shape, M) the path with the smallest mean time over the runs (us: warp / wgmma / decode+cublas, - where absent)")
     rows = []
     for s0 in runs[0][1]["shapes"]:
         name = s0["name"]
@@ -74,20 +87,12 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    out, runs = argv[0], []
-    for p in argv[1:]:
-        d = json.load(open(p))
-        if d.get("plan"):
-            print(f"autotune: {p} ran with a plan; candidates must not", file=sys.stderr)
-            return 2
-        runs.append((p, d))
-    dev = {d["provenance"]["device"] for _, d in runs}
-    if len(dev) != 1:
-        print(f"autotune: runs from different devices {sorted(dev)}", file=sys.stderr)
+    out = argv[0]
+    runs, dev = load_runs(argv[1:], "plan", "plan")
+    if runs is None:
         return 2
-    lines = [f"# tile-ans plan for {dev.pop()}: harness/autotune.py from {len(runs)} gpu_bench runs",
-             "# " + ", ".join(sorted({d['provenance']['commit'] + ' ' + d['provenance']['date'] for _, d in runs})),
-             "# score = geomean over M of tile-ans time / cuBLAS time (lower is better)"]
+    lines = header(f"# tile-ans plan for {dev}: harness/autotune.py from {len(runs)} gpu_bench runs", runs,
+                   "score = geomean over M of tile-ans time / cuBLAS time (lower is better)")
     rows = []
     names = [s["name"] for s in runs[0][1]["shapes"]]
     for name in names:

@@ -42,20 +42,31 @@ static float bf(uint16_t h) { return wz_bf16_to_f32(h); }
 // per (shape, M) the path. Lines: shape out in tile lane_states order M
 // path ('#' comments; plans before v30 have no order column: rows).
 struct PlanRow { std::string shape, path; uint64_t out, in; uint32_t T, K; int ls, order, M; };
-static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &device)
+// A plan file's lines: the card it was tuned on from the '# <tag>' line (up
+// to the ':'), then each row that is not a comment to parse(line, ln), which
+// says on stderr what it expected and returns 0 where the row is bad.
+template <class F>
+static int read_plan_file(const char *path, const char *tag, std::string &device, F parse)
 {
     FILE *f = fopen(path, "r");
     if (!f) { fprintf(stderr, "gpu_bench: cannot open plan %s\n", path); return 0; }
     char line[512];
-    int ln = 0;
-    while (fgets(line, sizeof line, f)) {
+    int ln = 0, ok = 1;
+    while (ok && fgets(line, sizeof line, f)) {
         ln++;
-        const char *tag = "# tile-ans plan for ";
-        if (!strncmp(line, tag, strlen(tag))) { // the card it was tuned on, up to the ':'
+        if (!strncmp(line, tag, strlen(tag))) {
             device.assign(line + strlen(tag));
             device = device.substr(0, device.find_first_of(":\n"));
         }
         if (line[0] == '#' || line[0] == '\n') continue;
+        ok = parse(line, ln);
+    }
+    fclose(f);
+    return ok;
+}
+static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &device)
+{
+    return read_plan_file(path, "# tile-ans plan for ", device, [&](const char *line, int ln) {
         char shape[64], tile[32], pth[32], ord[32];
         PlanRow r;
         unsigned long long o, i;
@@ -65,14 +76,12 @@ static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &
         if (n != 8 || sscanf(tile, "%ux%u", &r.T, &r.K) != 2 || (r.ls != 1 && r.ls != 2) || r.M < 1 || (strcmp(ord, "rows") && strcmp(ord, "mma")) ||
             (strcmp(pth, "fused-gemv") && strcmp(pth, "fused-mma") && strcmp(pth, "decode+cublas"))) {
             fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in TxK lane_states rows|mma M fused-gemv|fused-mma|decode+cublas'\n", path, ln);
-            fclose(f);
             return 0;
         }
         r.shape = shape; r.path = pth; r.out = o; r.in = i;
         rows.push_back(r);
-    }
-    fclose(f);
-    return 1;
+        return 1;
+    });
 }
 // The bitmap4 plan (kernels/plan-bm4-*.tsv, harness/autotune.py --bitmap4):
 // per (shape, M) the path — warp (bitmap.cu's kernels), wgmma
@@ -82,18 +91,7 @@ enum { B4_WARP, B4_WGMMA, B4_DC, B4_NPATHS };
 static const char *const B4_NAME[B4_NPATHS] = {"warp", "wgmma", "decode+cublas"};
 static int read_bm4_plan(const char *path, std::vector<Bm4PlanRow> &rows, std::string &device)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) { fprintf(stderr, "gpu_bench: cannot open bitmap4 plan %s\n", path); return 0; }
-    char line[512];
-    int ln = 0;
-    while (fgets(line, sizeof line, f)) {
-        ln++;
-        const char *tag = "# bitmap4 plan for ";
-        if (!strncmp(line, tag, strlen(tag))) {
-            device.assign(line + strlen(tag));
-            device = device.substr(0, device.find_first_of(":\n"));
-        }
-        if (line[0] == '#' || line[0] == '\n') continue;
+    return read_plan_file(path, "# bitmap4 plan for ", device, [&](const char *line, int ln) {
         char shape[64], pth[32];
         unsigned long long o, i;
         Bm4PlanRow r;
@@ -102,14 +100,12 @@ static int read_bm4_plan(const char *path, std::vector<Bm4PlanRow> &rows, std::s
             for (int k = 0; k < B4_NPATHS; k++) if (!strcmp(pth, B4_NAME[k])) r.path = k;
         if (r.path < 0 || r.M < 1) {
             fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in M warp|wgmma|decode+cublas'\n", path, ln);
-            fclose(f);
             return 0;
         }
         r.shape = shape; r.out = o; r.in = i;
         rows.push_back(r);
-    }
-    fclose(f);
-    return 1;
+        return 1;
+    });
 }
 static const PlanRow *plan_find(const std::vector<PlanRow> &rows, const char *shape, int M)
 {
