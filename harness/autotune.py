@@ -41,6 +41,15 @@ def header(title, runs, rule):
     return [title, "# " + ", ".join(sorted({d['provenance']['commit'] + ' ' + d['provenance']['date'] for _, d in runs})), "# " + rule]
 
 
+def write_plan(out, lines, columns, rows):
+    """The plan: header and comment lines, the column names, the rows; echoed."""
+    text = "\n".join(lines + [columns] + rows) + "\n"
+    with open(out, "w") as f:
+        f.write(text)
+    print(text, end="")
+    return 0
+
+
 def bitmap4_plan(out, paths):
     runs, dev = load_runs(paths, "bm4_plan", "bitmap4 plan")
     if runs is None:
@@ -71,11 +80,7 @@ def bitmap4_plan(out, paths):
             best = min(cands)[1]
             lines.append(f"#   {name:8s} M={M:<5d} " + " / ".join("-" if m is None else f"{m:.1f}" for m in means) + f" -> {B4_PATHS[best][0]}")
             rows.append(f"{name}\t{s0['out']}\t{s0['in']}\t{M}\t{B4_PATHS[best][0]}")
-    lines.append("# shape\tout\tin\tM\tpath")
-    with open(out, "w") as f:
-        f.write("\n".join(lines + rows) + "\n")
-    print("\n".join(lines + rows))
-    return 0
+    return write_plan(out, lines, "# shape\tout\tin\tM\tpath", rows)
 
 
 def main(argv):
@@ -108,11 +113,7 @@ def main(argv):
         score, bits, layout, ls, order, s, src = min(cands, key=lambda c: (round(c[0], 3), c[1]))
         for b in s["by_M"]:
             rows.append(f"{name}\t{s['out']}\t{s['in']}\t{layout}\t{ls}\t{order}\t{b['M']}\t{b.get('fastest_path', b['path'])}")
-    lines.append("# shape\tout\tin\ttile\tlane_states\torder\tM\tpath")
-    with open(out, "w") as f:
-        f.write("\n".join(lines + rows) + "\n")
-    print("\n".join(lines + rows))
-    return 0
+    return write_plan(out, lines, "# shape\tout\tin\ttile\tlane_states\torder\tM\tpath", rows)
 
 
 if __name__ == "__main__":
