@@ -5,6 +5,7 @@
 // with provenance (device, driver, clocks, commit, command, date).
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 #include <jansson.h>
 #include <math.h>
 #include <omp.h>
@@ -149,6 +150,27 @@ struct Timer {
         return t[t.size() / 2];
     }
 };
+
+// The driver's version string ("580.159.04") from NVML, loaded at run time
+// (no link-time dependency: the build machine has no driver); "" where
+// NVML is missing. `driver` in the provenance is the CUDA version the
+// driver supports (13000), which names no driver build.
+static std::string driver_version()
+{
+    char v[96] = "";
+    void *h = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h) return v;
+    typedef int (*Init)(void);
+    typedef int (*Get)(char *, unsigned);
+    Init init = (Init)dlsym(h, "nvmlInit_v2"), shut = (Init)dlsym(h, "nvmlShutdown");
+    Get get = (Get)dlsym(h, "nvmlSystemGetDriverVersion");
+    if (init && get && init() == 0) {
+        if (get(v, sizeof v) != 0) v[0] = 0;
+        if (shut) shut();
+    }
+    dlclose(h);
+    return v;
+}
 
 // A GEMM check's error for the JSON: JSON has no infinity (jansson refuses
 // it, and the key vanished, so a failed check read as no check), so an
@@ -658,6 +680,7 @@ int main(int argc, char **argv)
 #define WZ_NVEXTRA ""
 #endif
     json_object_set_new(prov, "build_flags", json_string(WZ_NVEXTRA)); // NVEXTRA of this build (A/B variants, experiments)
+    json_object_set_new(prov, "driver_version", json_string(driver_version().c_str()));
     // Every timed output against fp64 (bf16 operands land at 1e-3..1e-2): null where one was not finite.
     json_object_set_new(root, "max_rel_err_fused", json_err(max_err_fused));
     json_object_set_new(root, "max_rel_err_cublas", json_err(max_err_cublas));
