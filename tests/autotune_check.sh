@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # autotune_check.sh — harness/autotune.py picks per shape the candidate
 # layout with the smaller geometric mean of tile-ans / cuBLAS time (ties: fewer
-# bits) and per (shape, M) the fastest path; it refuses runs from different
-# devices or runs made with a plan; gpu_bench refuses bad --plan / --ms /
+# bits) and per (shape, M) the fastest path; with --bitmap4, per (shape, M)
+# bitmap4's path of smallest mean time; it refuses runs from different
+# devices or runs made with a plan; gpu_bench refuses bad --plan / --bm4-plan / --ms /
 # --lane-states / --order before touching a GPU; ab_summary.py flags an A/B
 # run that is not bit-exact or whose GEMM error is out of bounds. No GPU needed.
 set -u
