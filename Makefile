@@ -114,6 +114,7 @@ test: $(BUILD)/wzip $(TEST_BIN) $(CU_OBJ) $(if $(NVCC),$(BUILD)/gpu_test $(BUILD
 	if [ -x $(BUILD)/gpu_test ]; then echo "== gpu tests"; $(BUILD)/gpu_test || fail=1; fi; \
 	bash tests/cli_errors.sh $(BUILD)/wzip || fail=1; \
 	bash tests/autotune_check.sh $(BUILD)/gpu_bench || fail=1; \
+	echo "== wgmma stage hand-back model"; python3 kernels/wg_handback_model.py || fail=1; \
 	if [ $$fail = 0 ]; then echo "ALL CPU TESTS PASSED"; else echo "SOME TESTS FAILED"; exit 1; fi
 
 # Fuzzing (libFuzzer, clang): `make fuzz FUZZ_SECS=60` runs every target.
