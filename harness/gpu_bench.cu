@@ -445,8 +445,8 @@ int main(int argc, char **argv)
             // path the bitmap4 plan (--bm4-plan) names for this (shape, M), else
             // the fastest of this run (the run-time autotune); the JSON keeps
             // every path's time.
-            int b4ok[B4_NPATHS] = {!ta_only && bfused_ok[1] && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WARP),
-                                   !ta_only && bfused_ok[1] && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA), !ta_only};
+            const int b4ok[B4_NPATHS] = {!ta_only && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WARP), !ta_only && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA),
+                                         !ta_only};
             int b4sel = -1; // the bitmap4 path bfused(1) runs; -1: the library's automatic choice
             auto bfused = [&](int f) {
                 if (f == 1 && b4sel == B4_WARP) wz_gpu_bm_gemm(gb[f], dX, M, dY, dAcc, WZ_BM_WARP, 0);
