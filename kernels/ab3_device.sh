@@ -3,7 +3,8 @@
 # usage: kernels/ab3_device.sh "NVEXTRA a" "NVEXTRA b" ["NVEXTRA c"] [gpu_bench args]
 # (a third argument that starts with "-" and is not "-D..." begins the
 # gpu_bench args; give "" for a third build equal to the default.)
-# Builds in parallel; runs gpu_test on the builds named in WZ_TEST (default
+# Builds in parallel; runs gpu_test on the builds named in WZ_TEST (none: no
+# tests; default
 # all: "a b c") under a timeout, WZ_GPU_TEST_ONLY / WZ_GPU_TEST_VERBOSE passed
 # through (a hang shows as the last case printed); then WZ_ROUNDS (1) rounds
 # of gpu_bench with the args on every build, and ab_summary.py per key of
@@ -26,7 +27,7 @@ for i in "${!FL[@]}"; do v=${V[$i]}
 done
 wait
 grep -hE " error|C75" "$L"/build-*.log
-for v in ${WZ_TEST:-${V[*]}}; do
+for v in ${WZ_TEST:-${V[*]}}; do [ -x ./build-$v/gpu_test ] || continue   # WZ_TEST=none: no tests
   timeout ${WZ_TEST_TIMEOUT:-300} ./build-$v/gpu_test > "$L/gpu-test-$v.log" 2>&1; echo "gpu_test $v rc=$?"; tail -2 "$L/gpu-test-$v.log"
 done
 args=()

@@ -57,6 +57,14 @@ extern "C" {
 #ifndef WZ_WG_SOL
 #define WZ_WG_SOL 0
 #endif
+// Diagnostic (v47; wrong products, never a default): 1: no activations'
+// TMA — thread 0 arrives on the full barrier without asking for the bytes,
+// so the wgmmas read whatever the stage held. What it removes is the
+// activations' L2 -> shared memory traffic (at M = 256 a tile of 128 rows
+// re-reads all 256 tokens' X: 1.1 GB a layer against 414 MB of weights).
+#ifndef WZ_WG_NOX
+#define WZ_WG_NOX 0
+#endif
 #ifndef WZ_WG_WAIT0
 // 1: a consumer warpgroup waits for its own stage's wgmmas and hands that
 // stage back at once, holding one slot of the ring instead of two; 0: it
@@ -272,7 +280,8 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 // it; the decode above ran before (asking for the activations
                 // before warp 0's decode instead was no faster: v43d).
                 mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
-                if (tid == 0) {
+                if (tid == 0 && WZ_WG_NOX) mbar_arrive(bar_s + 8 * s);
+                else if (tid == 0) {
                     mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
 #pragma unroll
                     for (int j = 0; j < C::ATOMS; j++)
