@@ -74,6 +74,21 @@ extern "C" {
 // the loop, so the v45g rule for a tile's last stage is not needed.
 #define WZ_WG_WAIT0 1
 #endif
+#ifndef WZ_WG_CPA
+// v47: the decoders' code blocks come through a per-warp ring of CPA
+// blocks in shared memory, filled by cp.async (each lane copies its own 48
+// bytes and the block's escape offset and reads them back: no barrier),
+// instead of the two-stage register pipeline. The bet, from SOL 2 + NOX
+// (no decode, no activations: gate_up at M = 256 still 139 us, 2000 cycles
+// a stage against 1024 of tensor work, DRAM at 1.5 TB/s): a warp holding
+// two 1.5 KB blocks in flight is latency-bound (24 KB an SM over a ~2 us
+// loaded latency is ~12 GB/s an SM, 1.6 TB/s a GPU). The ring costs one of
+// the four 48 KB main stages. 0: the register pipeline (v43-v46).
+#define WZ_WG_CPA 0
+#endif
+#ifndef WZ_WG_CPA16
+#define WZ_WG_CPA16 (WZ_WG_CPA ? 3 : 0) // the same for the 16-decoder shape (M <= 64), where only 3 fit beside 3 stages
+#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -96,8 +111,17 @@ template <int MT, int NP, int NC> struct WgCfg {
     static constexpr int BM = 64 * MT * NC;           // tokens a block
     static constexpr int THREADS = 32 * NP + 128 * NC;
     static constexpr int X_BYTES = BM * BK * 2, W_BYTES = WG_BN * BK * 2;
-    static constexpr int STAGES = X_BYTES + W_BYTES >= 48 * 1024 ? 4 : 6; // 48 KB / 32 KB a stage
-    static constexpr int SMEM = STAGES * (X_BYTES + W_BYTES) + 1024 /* lut */ + 2 * STAGES * 8 + 1024 /* alignment */;
+    static constexpr int CPA = NP == 8 ? WZ_WG_CPA : WZ_WG_CPA16;  // code ring depth in blocks (0: registers)
+    static constexpr int CSLOT = BM4_BLOCK_BYTES + 128;               // a ring slot: the block, then 32 lanes' copies of its escape offset
+    static constexpr int CODE_BYTES = CPA * NP * CSLOT;
+    static constexpr int RING = CPA ? CPA : 1;                         // for the slot arithmetic (no % 0)
+    static constexpr int SMEM_MAX = 227 * 1024, FIXED = 1024 /* lut */ + 1024 /* barriers */ + 1024 /* alignment */;
+    static constexpr int STAGES_FIT = (SMEM_MAX - FIXED - CODE_BYTES) / (X_BYTES + W_BYTES);
+    static constexpr int STAGES_WANT = X_BYTES + W_BYTES >= 48 * 1024 ? 4 : 6; // 48 KB / 32 KB a stage
+    static constexpr int STAGES = STAGES_FIT < STAGES_WANT ? STAGES_FIT : STAGES_WANT;
+    static_assert(STAGES >= 2, "code ring too deep for the stages");
+    static_assert(CPA == 0 || CPA >= 2, "the ring waits for two blocks at once");
+    static constexpr int SMEM = STAGES * (X_BYTES + W_BYTES) + FIXED + CODE_BYTES;
     static constexpr int PRODUCER_REGS = NP == 8 ? 88 : 0, CONSUMER_REGS = NP == 8 ? 168 : 0; // 0: no setmaxnreg
 };
 
@@ -235,7 +259,16 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             return Bm4Cursor<>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb, lane);
         };
         Bm4Cursor<> cur = aim(u0);
-        Bm4Block n1 = cur.load(), n2 = n1;
+        // CPA: slot j of this warp's ring (C::CPA blocks) holds unit u0 + i
+        // for i % CPA == j; the cursor runs CPA units ahead. Otherwise two
+        // blocks in registers.
+        const uint32_t cring = base + C::STAGES * (C::X_BYTES + C::W_BYTES) + 2048 + pw * C::CPA * C::CSLOT;
+        const uint8_t *const cring_p = smem + C::STAGES * (C::X_BYTES + C::W_BYTES) + 2048 + pw * C::CPA * C::CSLOT;
+        Bm4Block n1, n2;
+        if (C::CPA) {
+            cur.copy_async(cring, lane);
+            asm volatile("cp.async.commit_group;" ::: "memory");
+        } else n1 = cur.load(), n2 = n1;
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -246,7 +279,13 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
             lu++, lkt++;
         };
-        if (lu < u1) { step(); n2 = cur.load(); }
+        if (C::CPA) {
+#pragma unroll
+            for (int j = 1; j < C::CPA; j++) {
+                if (lu < u1) step(), cur.copy_async(cring + j * C::CSLOT, lane);
+                asm volatile("cp.async.commit_group;" ::: "memory"); // empty past u1: one group a unit all the same
+            }
+        } else if (lu < u1) { step(); n2 = cur.load(); }
         uint32_t i = 0;
         for (uint64_t u = u0; u < u1;) {
             const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
@@ -254,12 +293,19 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             u += k1 - k0;
             for (uint32_t kt = k0; kt < k1; kt++, i++) {
                 const uint32_t s = i % C::STAGES, round = i / C::STAGES;
-                const Bm4Block k = n1;
-                n1 = n2;
+                Bm4Block k;
+                if (C::CPA) { // units i and i + 1 have landed (CPA - 2 younger groups may still fly)
+                    asm volatile("cp.async.wait_group %0;" ::"n"(C::CPA ? C::CPA - 2 : 0) : "memory");
+                    k = bm4_slot_read(cring_p + (i % C::RING) * C::CSLOT, lane);
+                    n1.eo = *(const uint32_t *)(cring_p + ((i + 1) % C::RING) * C::CSLOT + BM4_BLOCK_BYTES + 4 * lane);
+                } else {
+                    k = n1;
+                    n1 = n2;
+                }
                 // Next stage's escape bytes into L1 (its offset, loaded a stage
                 // ago, has landed): the patch's dependent loads then hit L1.
-                if (WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
-                if (lu < u1) { step(); n2 = cur.load(); }
+                if (WZ_WG_ESCPF && (!C::CPA || u0 + i + 1 < u1)) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
+                if (!C::CPA && lu < u1) { step(); n2 = cur.load(); }
                 uint32_t fl[4] = {0, 0, 0, 0};
                 bool esc = false;
                 const uint8_t *eb = w.a.esc;
@@ -275,6 +321,12 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 } else {
                     bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
                     bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
+                }
+                // k's slot is read (the decode used every word of it): refill it
+                // with the unit CPA ahead.
+                if (C::CPA) {
+                    if (lu < u1) step(), cur.copy_async(cring + (i % C::RING) * C::CSLOT, lane);
+                    asm volatile("cp.async.commit_group;" ::: "memory");
                 }
                 // The slot is free once both consumer warpgroups are done with
                 // it; the decode above ran before (asking for the activations
@@ -293,6 +345,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 if (lane == 0) mbar_arrive(bar_s + 8 * s);
             }
         }
+        if (C::CPA) asm volatile("cp.async.wait_group 0;" ::: "memory"); // no copy outlives the warp
         return;
     }
     // ---- consumers: warpgroup c takes tokens 64 MT c .. 64 MT (c + 1) - 1 of each tile ----
