@@ -263,6 +263,12 @@ typedef struct {
     int order;               /* WZ_TA_ORDER_* */
 } wz_bm_view;
 wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v);
+/* Every escape of a parsed blob (counts checked by wz_bm_parse) as one word:
+ * its position in its block (32 row + column, wz_bm_pos) | its whole bf16
+ * value << 16; entry esc_off[b] + j is block b's j-th escape in the list's
+ * order. out holds h->nesc words. The GPU decoders that patch escapes over
+ * an escape-free tile read this (kernels/bm4_wgmma.cu, WZ_WG_EPV). */
+void wz_bm_escape_list(const wz_bm_view *v, uint32_t *out);
 /* Block = codes (width 3: three 128-byte bit-planes; width 4: 32 lanes x 16
  * bytes of nibbles) + 32 lanes x 32 raw bytes. */
 static inline size_t wz_bm_block_bytes(int width) { return (width == 4 ? 512 : 384) + 1024; }

@@ -29,9 +29,13 @@ def main(argv):
         for mi, b in enumerate(s["by_M"]):
             print(f"  M={b['M']:<5} cublas {b['cublas_us']:.1f}",
                   " ".join(f"{n}={r['shapes'][si]['by_M'][mi].get(key, float('nan')):.1f}" for n, r in runs))
+    def layer(r, mi):  # the layer's field, or the sum of the shapes' where the layer has none (a path's own time)
+        if key in r["layer"][mi]:
+            return r["layer"][mi][key]
+        return sum(s["by_M"][mi].get(key, float("nan")) for s in r["shapes"])
+
     for mi, L in enumerate(ref["layer"]):
-        print(f"layer M={L['M']:<5} cublas {L['cublas_us']:.1f}",
-              " ".join(f"{n}={r['layer'][mi].get(key, float('nan')):.1f}" for n, r in runs))
+        print(f"layer M={L['M']:<5} cublas {L['cublas_us']:.1f}", " ".join(f"{n}={layer(r, mi):.1f}" for n, r in runs))
     # Each run's own correctness, so that an A/B of a new variant says whether
     # it decoded bit-exact and multiplied within bf16 error before it is read
     # for speed (bf16 operands land between 1e-3 and 1e-2 against fp64).

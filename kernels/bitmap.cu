@@ -30,6 +30,8 @@ struct wz_gpu_bm {
     const uint32_t *d_esc_off;
     const uint8_t *d_blocks, *d_esc;
     uint64_t nblocks;
+    uint32_t *d_epv; // bitmap4 MMA: every escape as (position in its block | bf16 << 16), in the list's order (wz_bm_escape_list)
+    size_t epv_bytes;
     int order; // WZ_TA_ORDER_* (codecs.h: bitmap4 v2 blobs are MMA)
     SplitKBuf *sk; // the tensor-core GEMM's split-K sums and counters (zero between calls)
 };
@@ -47,6 +49,16 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
     g->d_esc_off = wz_dev_at(g->d_blob, blob, v.esc_off);
     g->d_blocks = wz_dev_at(g->d_blob, blob, v.blocks);
     g->d_esc = wz_dev_at(g->d_blob, blob, v.esc);
+    if (v.h->width == 4 && v.order == WZ_TA_ORDER_MMA && v.h->nesc) {
+        g->epv_bytes = 4 * v.h->nesc;
+        uint32_t *h_epv = (uint32_t *)malloc(g->epv_bytes);
+        if (!h_epv) { wz_gpu_bm_free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
+        wz_bm_escape_list(&v, h_epv); // 4 bytes an escape (0.018 bits a weight on the synthetic layer): bm4_wgmma.cu, WZ_WG_EPV
+        e = cudaMalloc(&g->d_epv, g->epv_bytes);
+        if (e == cudaSuccess) e = cudaMemcpy(g->d_epv, h_epv, g->epv_bytes, cudaMemcpyHostToDevice);
+        free(h_epv);
+        if (e != cudaSuccess) { wz_gpu_bm_free(g); return wz_cuda_fail(e, "upload escapes"); }
+    }
     *out = g;
     return WZ_OK;
 }
@@ -54,10 +66,11 @@ extern "C" void wz_gpu_bm_free(wz_gpu_bm *g)
 {
     if (!g) return;
     cudaFree(g->d_blob);
+    cudaFree(g->d_epv);
     if (g->sk) { splitk_free(*g->sk); free(g->sk); }
     free(g);
 }
-extern "C" size_t wz_gpu_bm_bytes(const wz_gpu_bm *g) { return g->len; }
+extern "C" size_t wz_gpu_bm_bytes(const wz_gpu_bm *g) { return g->len + g->epv_bytes; }
 
 
 struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
@@ -590,7 +603,7 @@ static int bm4_gemv_grid(const BmArgs &a)
 static BmArgs bm_args(const wz_gpu_bm *g)
 {
     BmArgs a;
-    a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc;
+    a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc; a.epv = g->d_epv;
     a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
     a.chunk = BM_CHUNK;
     a.sk = SplitK{};

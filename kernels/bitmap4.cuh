@@ -11,6 +11,7 @@
 struct BmArgs {
     const uint32_t *esc_off;
     const uint8_t *blocks, *esc;
+    const uint32_t *epv;     /* width 4, MMA order: the escapes as (position | bf16 << 16), indexed as esc (codecs.h, wz_bm_escape_list) */
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
     uint32_t base, width, order;
     uint32_t chunk;          /* bm4_mma_kernel: blocks per warp unit (frag_grid) */
@@ -23,7 +24,9 @@ struct BmArgs {
 // (base+c1)<<23. The raw byte pair is spread into bf16x2 position with one
 // PRMT and one LOP3 (sign moves from bit 7 to 15), so a weight pair costs
 // ~8 instructions before its FMAs.
-struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo; };
+// en, pv: the block's escape count and this lane's entry of its epv list
+// (the wgmma GEMM's WZ_WG_EPV path fills them; other kernels leave them).
+struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo, en, pv; };
 
 // A lane's block back from a Bm4Cursor::copy_async slot.
 __device__ __forceinline__ Bm4Block bm4_slot_read(const uint8_t *slot, int lane)

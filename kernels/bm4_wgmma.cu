@@ -89,6 +89,15 @@ extern "C" {
 #ifndef WZ_WG_CPA16
 #define WZ_WG_CPA16 (WZ_WG_CPA ? 3 : 0) // the same for the 16-decoder shape (M <= 64), where only 3 fit beside 3 stages
 #endif
+#ifndef WZ_WG_EPV
+// v47: escapes never reach the decode. Every weight is decoded escape-free
+// (no flags, vote, lane scan or dependent byte loads), then the warp stores
+// its block's escapes over the tile, one 16-bit shared-memory store each,
+// from the upload's (position, bf16) list (codecs.h, wz_bm_escape_list); a
+// lane's entry is loaded a stage ahead. Bound by v46's SOL 1 (the decode
+// without escapes): 208.5 / 318.8 us against 222.5 / 359.3 at M = 64 / 256.
+#define WZ_WG_EPV 0
+#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -269,6 +278,11 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             cur.copy_async(cring, lane);
             asm volatile("cp.async.commit_group;" ::: "memory");
         } else n1 = cur.load(), n2 = n1;
+        // EPV: a block's escape count with its load; this lane's entry once
+        // the offset is in (the first block's now, later ones a stage ahead).
+        auto epv_count = [&](Bm4Block &b) { if (WZ_WG_EPV) b.en = __ldg(cur.eo + 1) - b.eo; };
+        auto epv_entry = [&](Bm4Block &b) { if (WZ_WG_EPV) b.pv = (uint32_t)lane < b.en ? __ldg(w.a.epv + b.eo + lane) : 0u; };
+        if (!C::CPA) { epv_count(n1); epv_entry(n1); n2 = n1; }
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -285,7 +299,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 if (lu < u1) step(), cur.copy_async(cring + j * C::CSLOT, lane);
                 asm volatile("cp.async.commit_group;" ::: "memory"); // empty past u1: one group a unit all the same
             }
-        } else if (lu < u1) { step(); n2 = cur.load(); }
+        } else if (lu < u1) { step(); n2 = cur.load(); epv_count(n2); }
         uint32_t i = 0;
         for (uint64_t u = u0; u < u1;) {
             const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
@@ -304,12 +318,13 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 }
                 // Next stage's escape bytes into L1 (its offset, loaded a stage
                 // ago, has landed): the patch's dependent loads then hit L1.
-                if (WZ_WG_ESCPF && (!C::CPA || u0 + i + 1 < u1)) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
-                if (!C::CPA && lu < u1) { step(); n2 = cur.load(); }
+                if (WZ_WG_EPV) epv_entry(n1);
+                else if (WZ_WG_ESCPF && (!C::CPA || u0 + i + 1 < u1)) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
+                if (!C::CPA && lu < u1) { step(); n2 = cur.load(); epv_count(n2); }
                 uint32_t fl[4] = {0, 0, 0, 0};
                 bool esc = false;
                 const uint8_t *eb = w.a.esc;
-                if (WZ_WG_SOL == 0) bm4_escapes(w.a, k, lane, fl, esc, eb);
+                if (WZ_WG_SOL == 0 && !WZ_WG_EPV) bm4_escapes(w.a, k, lane, fl, esc, eb);
                 uint32_t va[8], vb[8];
                 if (WZ_WG_SOL == 2) {
                     const uint32_t q[8] = {k.c.x, k.c.y, k.c.z, k.c.w, k.r0.x, k.r0.y, k.r0.z, k.r0.w};
@@ -340,6 +355,17 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                         tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
                 }
                 wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
+                if (WZ_WG_EPV && k.en) { // warp-uniform; the escapes over the escape-free tile
+                    __syncwarp();         // the stmatrix writes before the stores that overwrite them
+                    const uint32_t wa = w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES;
+                    for (uint32_t j = lane; j < k.en; j += 32) {
+                        const uint32_t e = j < 32 ? k.pv : __ldg(w.a.epv + k.eo + j);
+                        const uint32_t row = 32 * p + ((e >> 5) & 31), col = 32 * (kb & 1) + (e & 31);
+                        asm volatile("st.shared.u16 [%0], %1;" ::"r"(wa + 128 * row + 16 * ((col >> 3) ^ (row & 7)) + 2 * (col & 7)),
+                                     "h"((uint16_t)(e >> 16))
+                                     : "memory");
+                    }
+                }
                 asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
                 __syncwarp();
                 if (lane == 0) mbar_arrive(bar_s + 8 * s);

@@ -356,6 +356,47 @@ static void test_bitmap4_mma_order(void **st)
     free(b3); free(back); free(bm); free(br); free(w);
 }
 
+/* bitmap4's escape list (what the wgmma GEMM patches over an escape-free
+ * tile): block by block, the listed positions are exactly the weights whose
+ * exponent lies outside the 15-exponent window — found here from the
+ * original weights, not from the codes — each listed once, with its exact
+ * bf16 value; both element orders, edge blocks included. */
+static void test_bitmap4_escape_list(void **st)
+{
+    (void)st;
+    const uint64_t R = 200, C = 530, bc = (C + 31) / 32;
+    uint16_t *w = wide_bf16(R * C, 31, 24);
+    for (int order = WZ_TA_ORDER_ROWS; order <= WZ_TA_ORDER_MMA; order++) {
+        uint8_t *blob;
+        size_t len = bm4_round_trip(order, w, R, C, &blob);
+        wz_bm_view v;
+        assert_int_equal(wz_bm_parse(blob, len, &v), WZ_OK);
+        uint32_t *list = malloc(4 * v.h->nesc + 4);
+        wz_bm_escape_list(&v, list);
+        uint64_t listed = 0;
+        for (uint64_t b = 0; b < v.nblocks; b++) {
+            uint8_t seen[1024] = {0};
+            const uint64_t r0 = b / bc * 32, c0 = b % bc * 32;
+            for (uint32_t e = v.esc_off[b]; e < v.esc_off[b + 1]; e++, listed++) {
+                const uint32_t pos = list[e] & 0xffffu, r = pos >> 5, c = pos & 31;
+                assert_true(pos < 1024 && !seen[pos]);
+                seen[pos] = 1;
+                assert_true(r0 + r < R && c0 + c < C);
+                assert_int_equal(list[e] >> 16, w[(r0 + r) * C + c0 + c]);
+            }
+            for (uint64_t r = 0; r < 32 && r0 + r < R; r++)
+                for (uint64_t c = 0; c < 32 && c0 + c < C; c++) {
+                    const int ex = (w[(r0 + r) * C + c0 + c] >> 7) & 0xff;
+                    assert_int_equal(seen[r * 32 + c], ex < v.h->base || ex > v.h->base + 14);
+                }
+        }
+        assert_int_equal(listed, v.h->nesc);
+        assert_true(listed > 0);
+        free(list); free(blob);
+    }
+    free(w);
+}
+
 /* Encode with pairhuff, decode, compare; returns the blob (caller frees). */
 static uint8_t *ph_round_trip(const uint16_t *w, uint64_t r, uint64_t c, size_t *len)
 {
@@ -788,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_tile_ans_mma_order),
         cmocka_unit_test(test_tile_ans_mma_order_is_ptx_fragment),
         cmocka_unit_test(test_bitmap4_mma_order),
+        cmocka_unit_test(test_bitmap4_escape_list),
         cmocka_unit_test(test_pairhuff_escapes_and_edges),
         cmocka_unit_test(test_pairhuff_segment_bounds_checked),
         cmocka_unit_test(test_pairhuff_gpu_table_matches_codes),

@@ -189,6 +189,27 @@ static wz_err bm_decode(const uint8_t *src, size_t len, void *out, size_t out_by
     return WZ_OK;
 }
 
+void wz_bm_escape_list(const wz_bm_view *v, uint32_t *out)
+{
+    const wz_bm_header *h = v->h;
+    const int W = (1 << h->width) - 1;
+    const size_t cb = BM_BLOCK_BYTES(h->width) - 1024;
+    uint16_t pos[1024];
+    pos_table(v->order, pos);
+    #pragma omp parallel for schedule(dynamic, 256)
+    for (int64_t b = 0; b < (int64_t)v->nblocks; b++) {
+        uint32_t e = v->esc_off[b];
+        if (v->esc_off[b + 1] == e) continue;
+        const uint8_t *blk = v->blocks + (uint64_t)b * BM_BLOCK_BYTES(h->width);
+        for (int l = 0; l < 32; l++)
+            for (int s = 0; s < 32; s++)
+                if (wz_bm_code(blk, h->width, l, s) == W) {
+                    out[e] = pos[l * 32 + s] | (uint32_t)wz_split_merge(v->esc[e], blk[cb + l * 32 + s], 1) << 16;
+                    e++;
+                }
+    }
+}
+
 const wz_codec wz_codec_bitmap = {
     "bitmap", "ZipServ-style 3-bit window of 7 exponents + escapes, raw sign/mantissa", bm_supports, bm_bound, bm_encode, bm_decode,
 };
