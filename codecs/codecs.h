@@ -269,6 +269,15 @@ wz_err wz_bm_parse(const uint8_t *src, size_t len, wz_bm_view *v);
  * order. out holds h->nesc words. The GPU decoders that patch escapes over
  * an escape-free tile read this (kernels/bm4_wgmma.cu, WZ_WG_EPV). */
 void wz_bm_escape_list(const wz_bm_view *v, uint32_t *out);
+/* The first two escapes of every block at a fixed place, so that a GPU
+ * decoder loads them beside the block, from its index, with no load that
+ * waits for another (the escape offset): slots[2 b + j] = block b's entry j
+ * of `list` | VALID, or 0 where the block has fewer; entry 0 also carries
+ * MORE where the block has more than two (the rest: list[esc_off[b] + 2 ..]).
+ * A Poisson block of 0.57 escapes has more than two in ~2% of blocks. */
+#define WZ_BM_SLOT_VALID (1u << 10)
+#define WZ_BM_SLOT_MORE (1u << 11)
+void wz_bm_escape_slots(const wz_bm_view *v, const uint32_t *list, uint32_t *slots);
 /* Block = codes (width 3: three 128-byte bit-planes; width 4: 32 lanes x 16
  * bytes of nibbles) + 32 lanes x 32 raw bytes. */
 static inline size_t wz_bm_block_bytes(int width) { return (width == 4 ? 512 : 384) + 1024; }

@@ -30,7 +30,10 @@ struct wz_gpu_bm {
     const uint32_t *d_esc_off;
     const uint8_t *d_blocks, *d_esc;
     uint64_t nblocks;
-    uint32_t *d_epv; // bitmap4 MMA: every escape as (position in its block | bf16 << 16), in the list's order (wz_bm_escape_list)
+    // bitmap4 MMA, for the wgmma GEMM's escape patch (bm4_wgmma.cu, WZ_WG_EPV):
+    // two slots a block, then every escape as (position | bf16 << 16) in the
+    // list's order (codecs.h: wz_bm_escape_slots, wz_bm_escape_list).
+    uint32_t *d_epv;
     size_t epv_bytes;
     int order; // WZ_TA_ORDER_* (codecs.h: bitmap4 v2 blobs are MMA)
     SplitKBuf *sk; // the tensor-core GEMM's split-K sums and counters (zero between calls)
@@ -49,11 +52,14 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
     g->d_esc_off = wz_dev_at(g->d_blob, blob, v.esc_off);
     g->d_blocks = wz_dev_at(g->d_blob, blob, v.blocks);
     g->d_esc = wz_dev_at(g->d_blob, blob, v.esc);
-    if (v.h->width == 4 && v.order == WZ_TA_ORDER_MMA && v.h->nesc) {
-        g->epv_bytes = 4 * v.h->nesc;
+    if (v.h->width == 4 && v.order == WZ_TA_ORDER_MMA) {
+        // 8 bytes a block (+0.5% of bitmap4's bytes, read beside each block)
+        // and 4 an escape (0.018 bits a weight on the synthetic layer).
+        g->epv_bytes = 4 * (2 * v.nblocks + v.h->nesc);
         uint32_t *h_epv = (uint32_t *)malloc(g->epv_bytes);
         if (!h_epv) { wz_gpu_bm_free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
-        wz_bm_escape_list(&v, h_epv); // 4 bytes an escape (0.018 bits a weight on the synthetic layer): bm4_wgmma.cu, WZ_WG_EPV
+        wz_bm_escape_list(&v, h_epv + 2 * v.nblocks);
+        wz_bm_escape_slots(&v, h_epv + 2 * v.nblocks, h_epv);
         e = cudaMalloc(&g->d_epv, g->epv_bytes);
         if (e == cudaSuccess) e = cudaMemcpy(g->d_epv, h_epv, g->epv_bytes, cudaMemcpyHostToDevice);
         free(h_epv);
@@ -603,7 +609,7 @@ static int bm4_gemv_grid(const BmArgs &a)
 static BmArgs bm_args(const wz_gpu_bm *g)
 {
     BmArgs a;
-    a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc; a.epv = g->d_epv;
+    a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc; a.eslot = g->d_epv; a.epv = g->d_epv ? g->d_epv + 2 * g->nblocks : NULL;
     a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
     a.chunk = BM_CHUNK;
     a.sk = SplitK{};

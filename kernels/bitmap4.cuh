@@ -11,7 +11,8 @@
 struct BmArgs {
     const uint32_t *esc_off;
     const uint8_t *blocks, *esc;
-    const uint32_t *epv;     /* width 4, MMA order: the escapes as (position | bf16 << 16), indexed as esc (codecs.h, wz_bm_escape_list) */
+    const uint32_t *eslot;   /* width 4, MMA order: two escape slots a block (codecs.h, wz_bm_escape_slots) */
+    const uint32_t *epv;     /*   and every escape as (position | bf16 << 16), indexed as esc (wz_bm_escape_list) */
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
     uint32_t base, width, order;
     uint32_t chunk;          /* bm4_mma_kernel: blocks per warp unit (frag_grid) */
@@ -24,20 +25,9 @@ struct BmArgs {
 // (base+c1)<<23. The raw byte pair is spread into bf16x2 position with one
 // PRMT and one LOP3 (sign moves from bit 7 to 15), so a weight pair costs
 // ~8 instructions before its FMAs.
-// en, pv: the block's escape count and this lane's entry of its epv list
-// (the wgmma GEMM's WZ_WG_EPV path fills them; other kernels leave them).
-struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo, en, pv; };
-
-// A lane's block back from a Bm4Cursor::copy_async slot.
-__device__ __forceinline__ Bm4Block bm4_slot_read(const uint8_t *slot, int lane)
-{
-    Bm4Block k;
-    k.c = *(const uint4 *)(slot + 16 * lane);
-    k.r0 = *(const uint4 *)(slot + 512 + 32 * lane);
-    k.r1 = *(const uint4 *)(slot + 528 + 32 * lane);
-    k.eo = *(const uint32_t *)(slot + BM4_BLOCK_BYTES + 4 * lane);
-    return k;
-}
+// es: this lane's escape slot (lane & 1) of the block, for the wgmma GEMM's
+// WZ_WG_EPV path (other kernels leave it).
+struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo, es; };
 
 // A warp's walk along a block-row, block b onwards: running pointers to
 // this lane's codes and raw bytes and to the block's escape offset
@@ -68,18 +58,6 @@ struct Bm4Cursor {
         return k;
     }
     __device__ __forceinline__ void next() { c += BM4_BLOCK_BYTES; r += BM4_BLOCK_BYTES; eo++; }
-    // This lane's 48 bytes of the block and the block's escape offset into
-    // a shared-memory slot laid out as the block (codes at 16 lane, raw at
-    // 512 + 32 lane), the offset at BM4_BLOCK_BYTES + 4 lane: cp.async, so
-    // no register waits for it; the lane reads back only what it copied
-    // (after cp.async.wait_group, no barrier). Not for the row split (Q).
-    __device__ __forceinline__ void copy_async(uint32_t slot, int lane) const
-    {
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(slot + 16 * lane), "l"(c) : "memory");
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(slot + 512 + 32 * lane), "l"(r) : "memory");
-        asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(slot + 528 + 32 * lane), "l"(r + 16) : "memory");
-        asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"(slot + BM4_BLOCK_BYTES + 4 * lane), "l"(eo) : "memory");
-    }
     // The current block, moving on and loading the next one into nx if
     // there is one (`more`): the walk's step, one block ahead. (The row
     // split's; the measured kernels keep the three lines inline, which this

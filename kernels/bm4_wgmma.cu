@@ -74,28 +74,18 @@ extern "C" {
 // the loop, so the v45g rule for a tile's last stage is not needed.
 #define WZ_WG_WAIT0 1
 #endif
-#ifndef WZ_WG_CPA
-// v47: the decoders' code blocks come through a per-warp ring of CPA
-// blocks in shared memory, filled by cp.async (each lane copies its own 48
-// bytes and the block's escape offset and reads them back: no barrier),
-// instead of the two-stage register pipeline. The bet, from SOL 2 + NOX
-// (no decode, no activations: gate_up at M = 256 still 139 us, 2000 cycles
-// a stage against 1024 of tensor work, DRAM at 1.5 TB/s): a warp holding
-// two 1.5 KB blocks in flight is latency-bound (24 KB an SM over a ~2 us
-// loaded latency is ~12 GB/s an SM, 1.6 TB/s a GPU). The ring costs one of
-// the four 48 KB main stages. 0: the register pipeline (v43-v46).
-#define WZ_WG_CPA 0
-#endif
-#ifndef WZ_WG_CPA16
-#define WZ_WG_CPA16 (WZ_WG_CPA ? 3 : 0) // the same for the 16-decoder shape (M <= 64), where only 3 fit beside 3 stages
-#endif
 #ifndef WZ_WG_EPV
 // v47: escapes never reach the decode. Every weight is decoded escape-free
 // (no flags, vote, lane scan or dependent byte loads), then the warp stores
-// its block's escapes over the tile, one 16-bit shared-memory store each,
-// from the upload's (position, bf16) list (codecs.h, wz_bm_escape_list); a
-// lane's entry is loaded a stage ahead. Bound by v46's SOL 1 (the decode
-// without escapes): 208.5 / 318.8 us against 222.5 / 359.3 at M = 64 / 256.
+// its block's escapes over the tile, one 16-bit shared-memory store each.
+// Lanes 0-1 load the block's two escape slots (codecs.h,
+// wz_bm_escape_slots: (position, bf16) at a place given by the block's
+// index) beside the block, two stages ahead, so no load waits for another;
+// a block with more than two (~2%) reads the rest from the list then.
+// (v47c, the entries found through the escape offset a stage ahead, gained
+// 3% at M = 64 and nothing at 256: that chain of two loads did not hide.)
+// Bound by v46's SOL 1 (the decode without escapes): 208.5 / 318.8 us
+// against 222.5 / 359.3 at M = 64 / 256.
 #define WZ_WG_EPV 0
 #endif
 #ifndef WZ_WG_NP16
@@ -120,17 +110,8 @@ template <int MT, int NP, int NC> struct WgCfg {
     static constexpr int BM = 64 * MT * NC;           // tokens a block
     static constexpr int THREADS = 32 * NP + 128 * NC;
     static constexpr int X_BYTES = BM * BK * 2, W_BYTES = WG_BN * BK * 2;
-    static constexpr int CPA = NP == 8 ? WZ_WG_CPA : WZ_WG_CPA16;  // code ring depth in blocks (0: registers)
-    static constexpr int CSLOT = BM4_BLOCK_BYTES + 128;               // a ring slot: the block, then 32 lanes' copies of its escape offset
-    static constexpr int CODE_BYTES = CPA * NP * CSLOT;
-    static constexpr int RING = CPA ? CPA : 1;                         // for the slot arithmetic (no % 0)
-    static constexpr int SMEM_MAX = 227 * 1024, FIXED = 1024 /* lut */ + 1024 /* barriers */ + 1024 /* alignment */;
-    static constexpr int STAGES_FIT = (SMEM_MAX - FIXED - CODE_BYTES) / (X_BYTES + W_BYTES);
-    static constexpr int STAGES_WANT = X_BYTES + W_BYTES >= 48 * 1024 ? 4 : 6; // 48 KB / 32 KB a stage
-    static constexpr int STAGES = STAGES_FIT < STAGES_WANT ? STAGES_FIT : STAGES_WANT;
-    static_assert(STAGES >= 2, "code ring too deep for the stages");
-    static_assert(CPA == 0 || CPA >= 2, "the ring waits for two blocks at once");
-    static constexpr int SMEM = STAGES * (X_BYTES + W_BYTES) + FIXED + CODE_BYTES;
+    static constexpr int STAGES = X_BYTES + W_BYTES >= 48 * 1024 ? 4 : 6; // 48 KB / 32 KB a stage
+    static constexpr int SMEM = STAGES * (X_BYTES + W_BYTES) + 1024 /* lut */ + 2 * STAGES * 8 + 1024 /* alignment */;
     static constexpr int PRODUCER_REGS = NP == 8 ? 88 : 0, CONSUMER_REGS = NP == 8 ? 168 : 0; // 0: no setmaxnreg
 };
 
@@ -268,21 +249,17 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             return Bm4Cursor<>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb, lane);
         };
         Bm4Cursor<> cur = aim(u0);
-        // CPA: slot j of this warp's ring (C::CPA blocks) holds unit u0 + i
-        // for i % CPA == j; the cursor runs CPA units ahead. Otherwise two
-        // blocks in registers.
-        const uint32_t cring = base + C::STAGES * (C::X_BYTES + C::W_BYTES) + 2048 + pw * C::CPA * C::CSLOT;
-        const uint8_t *const cring_p = smem + C::STAGES * (C::X_BYTES + C::W_BYTES) + 2048 + pw * C::CPA * C::CSLOT;
-        Bm4Block n1, n2;
-        if (C::CPA) {
-            cur.copy_async(cring, lane);
-            asm volatile("cp.async.commit_group;" ::: "memory");
-        } else n1 = cur.load(), n2 = n1;
-        // EPV: a block's escape count with its load; this lane's entry once
-        // the offset is in (the first block's now, later ones a stage ahead).
-        auto epv_count = [&](Bm4Block &b) { if (WZ_WG_EPV) b.en = __ldg(cur.eo + 1) - b.eo; };
-        auto epv_entry = [&](Bm4Block &b) { if (WZ_WG_EPV) b.pv = (uint32_t)lane < b.en ? __ldg(w.a.epv + b.eo + lane) : 0u; };
-        if (!C::CPA) { epv_count(n1); epv_entry(n1); n2 = n1; }
+        Bm4Block n1 = cur.load(), n2 = n1;
+        // EPV: the block's escape slots with its load, from its index (kept
+        // in eo, whose list offset only the rare overflow needs).
+        auto epv_slot = [&](Bm4Block &b) {
+            if (WZ_WG_EPV) {
+                const uint64_t bi = (uint64_t)(cur.eo - w.a.esc_off);
+                b.eo = (uint32_t)bi, b.es = __ldg(w.a.eslot + 2 * bi + (lane & 1));
+            }
+        };
+        epv_slot(n1);
+        n2 = n1;
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -293,13 +270,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
             lu++, lkt++;
         };
-        if (C::CPA) {
-#pragma unroll
-            for (int j = 1; j < C::CPA; j++) {
-                if (lu < u1) step(), cur.copy_async(cring + j * C::CSLOT, lane);
-                asm volatile("cp.async.commit_group;" ::: "memory"); // empty past u1: one group a unit all the same
-            }
-        } else if (lu < u1) { step(); n2 = cur.load(); epv_count(n2); }
+        if (lu < u1) { step(); n2 = cur.load(); epv_slot(n2); }
         uint32_t i = 0;
         for (uint64_t u = u0; u < u1;) {
             const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
@@ -307,20 +278,12 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             u += k1 - k0;
             for (uint32_t kt = k0; kt < k1; kt++, i++) {
                 const uint32_t s = i % C::STAGES, round = i / C::STAGES;
-                Bm4Block k;
-                if (C::CPA) { // units i and i + 1 have landed (CPA - 2 younger groups may still fly)
-                    asm volatile("cp.async.wait_group %0;" ::"n"(C::CPA ? C::CPA - 2 : 0) : "memory");
-                    k = bm4_slot_read(cring_p + (i % C::RING) * C::CSLOT, lane);
-                    n1.eo = *(const uint32_t *)(cring_p + ((i + 1) % C::RING) * C::CSLOT + BM4_BLOCK_BYTES + 4 * lane);
-                } else {
-                    k = n1;
-                    n1 = n2;
-                }
+                const Bm4Block k = n1;
+                n1 = n2;
                 // Next stage's escape bytes into L1 (its offset, loaded a stage
                 // ago, has landed): the patch's dependent loads then hit L1.
-                if (WZ_WG_EPV) epv_entry(n1);
-                else if (WZ_WG_ESCPF && (!C::CPA || u0 + i + 1 < u1)) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
-                if (!C::CPA && lu < u1) { step(); n2 = cur.load(); epv_count(n2); }
+                if (!WZ_WG_EPV && WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
+                if (lu < u1) { step(); n2 = cur.load(); epv_slot(n2); }
                 uint32_t fl[4] = {0, 0, 0, 0};
                 bool esc = false;
                 const uint8_t *eb = w.a.esc;
@@ -337,12 +300,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                     bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
                     bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
                 }
-                // k's slot is read (the decode used every word of it): refill it
-                // with the unit CPA ahead.
-                if (C::CPA) {
-                    if (lu < u1) step(), cur.copy_async(cring + (i % C::RING) * C::CSLOT, lane);
-                    asm volatile("cp.async.commit_group;" ::: "memory");
-                }
                 // The slot is free once both consumer warpgroups are done with
                 // it; the decode above ran before (asking for the activations
                 // before warp 0's decode instead was no faster: v43d).
@@ -355,15 +312,19 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                         tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
                 }
                 wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
-                if (WZ_WG_EPV && k.en) { // warp-uniform; the escapes over the escape-free tile
-                    __syncwarp();         // the stmatrix writes before the stores that overwrite them
+                if (WZ_WG_EPV && __any_sync(0xffffffffu, k.es & WZ_BM_SLOT_VALID)) { // the escapes over the escape-free tile
+                    __syncwarp(); // the stmatrix writes before the stores that overwrite them
                     const uint32_t wa = w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES;
-                    for (uint32_t j = lane; j < k.en; j += 32) {
-                        const uint32_t e = j < 32 ? k.pv : __ldg(w.a.epv + k.eo + j);
+                    auto put = [&](uint32_t e) {
                         const uint32_t row = 32 * p + ((e >> 5) & 31), col = 32 * (kb & 1) + (e & 31);
                         asm volatile("st.shared.u16 [%0], %1;" ::"r"(wa + 128 * row + 16 * ((col >> 3) ^ (row & 7)) + 2 * (col & 7)),
                                      "h"((uint16_t)(e >> 16))
                                      : "memory");
+                    };
+                    if (lane < 2 && (k.es & WZ_BM_SLOT_VALID)) put(k.es);
+                    if (__shfl_sync(0xffffffffu, k.es, 0) & WZ_BM_SLOT_MORE) { // more than two: the rest from the list
+                        const uint32_t e0 = __ldg(w.a.esc_off + k.eo), n = __ldg(w.a.esc_off + k.eo + 1) - e0;
+                        for (uint32_t j = 2 + lane; j < n; j += 32) put(__ldg(w.a.epv + e0 + j));
                     }
                 }
                 asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
@@ -371,7 +332,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 if (lane == 0) mbar_arrive(bar_s + 8 * s);
             }
         }
-        if (C::CPA) asm volatile("cp.async.wait_group 0;" ::: "memory"); // no copy outlives the warp
         return;
     }
     // ---- consumers: warpgroup c takes tokens 64 MT c .. 64 MT (c + 1) - 1 of each tile ----

@@ -392,7 +392,18 @@ static void test_bitmap4_escape_list(void **st)
         }
         assert_int_equal(listed, v.h->nesc);
         assert_true(listed > 0);
-        free(list); free(blob);
+        /* The slots: a block's first two entries, flagged, MORE past two. */
+        uint32_t *slots = malloc(8 * v.nblocks);
+        wz_bm_escape_slots(&v, list, slots);
+        int more = 0;
+        for (uint64_t b = 0; b < v.nblocks; b++) {
+            const uint32_t e = v.esc_off[b], n = v.esc_off[b + 1] - e;
+            for (uint32_t j = 0; j < 2; j++)
+                assert_int_equal(slots[2 * b + j], j < n ? list[e + j] | WZ_BM_SLOT_VALID | (j == 0 && n > 2 ? WZ_BM_SLOT_MORE : 0u) : 0u);
+            more += n > 2;
+        }
+        assert_true(more > 0); /* the overflow path has cases here */
+        free(slots); free(list); free(blob);
     }
     free(w);
 }

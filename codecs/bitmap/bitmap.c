@@ -210,6 +210,15 @@ void wz_bm_escape_list(const wz_bm_view *v, uint32_t *out)
     }
 }
 
+void wz_bm_escape_slots(const wz_bm_view *v, const uint32_t *list, uint32_t *slots)
+{
+    for (uint64_t b = 0; b < v->nblocks; b++) {
+        const uint32_t e = v->esc_off[b], n = v->esc_off[b + 1] - e;
+        for (uint32_t j = 0; j < 2; j++)
+            slots[2 * b + j] = j < n ? list[e + j] | WZ_BM_SLOT_VALID | (j == 0 && n > 2 ? WZ_BM_SLOT_MORE : 0u) : 0u;
+    }
+}
+
 const wz_codec wz_codec_bitmap = {
     "bitmap", "ZipServ-style 3-bit window of 7 exponents + escapes, raw sign/mantissa", bm_supports, bm_bound, bm_encode, bm_decode,
 };
