@@ -624,7 +624,9 @@ int main(int argc, char **argv)
         wz_gpu_nz_free(gnz);
         for (int f = 0; f < 2 && !ta_only; f++) {
             json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), FLN[f],
-                                json_pack("{s:f, s:I, s:b, s:f, s:f}", "bits_per_weight", bgap[f].total, "compressed_bytes", (json_int_t)blen[f],
+                                json_pack("{s:f, s:I, s:I, s:b, s:f, s:f}", "bits_per_weight", bgap[f].total, "compressed_bytes", (json_int_t)blen[f],
+                                          // what the GPU holds: the blob and, for bitmap4, the wgmma GEMM's escape slots and list
+                                          "gpu_resident_bytes", (json_int_t)wz_gpu_bm_bytes(gb[f]),
                                           "decode_bit_exact", bexact[f], "decode_us", bdec_us[f], "decode_pct_copy_roofline",
                                           100.0 * (bdec_bytes[f] / copy_bw * 1e6) / bdec_us[f]));
             wz_gpu_bm_free(gb[f]);

@@ -84,9 +84,12 @@ extern "C" {
 // a block with more than two (~2%) reads the rest from the list then.
 // (v47c, the entries found through the escape offset a stage ahead, gained
 // 3% at M = 64 and nothing at 256: that chain of two loads did not hide.)
-// Bound by v46's SOL 1 (the decode without escapes): 208.5 / 318.8 us
-// against 222.5 / 359.3 at M = 64 / 256.
-#define WZ_WG_EPV 0
+// Bound by v46's SOL 1 (the decode without escapes). Same run (v47d, H100,
+// two rounds): layer 214.0 / 214.2 us at M = 64 against 221.2 / 221.0 with
+// the escapes in the decode and 208.3 / 207.8 with none; M = 256 339.4 /
+// 340.2 against 358.9 / 359.3 (none: 320.8 / 323.4); M = 1024 -3.3%.
+// 0: the v39-v46 escape path (flags, vote, lane scan, patch loop).
+#define WZ_WG_EPV 1
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
@@ -253,10 +256,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // EPV: the block's escape slots with its load, from its index (kept
         // in eo, whose list offset only the rare overflow needs).
         auto epv_slot = [&](Bm4Block &b) {
-            if (WZ_WG_EPV) {
-                const uint64_t bi = (uint64_t)(cur.eo - w.a.esc_off);
-                b.eo = (uint32_t)bi, b.es = __ldg(w.a.eslot + 2 * bi + (lane & 1));
-            }
+            if (WZ_WG_EPV) bm4_slot_load(w.a, cur, b, lane);
         };
         epv_slot(n1);
         n2 = n1;
@@ -312,20 +312,17 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                         tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
                 }
                 wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
-                if (WZ_WG_EPV && __any_sync(0xffffffffu, k.es & WZ_BM_SLOT_VALID)) { // the escapes over the escape-free tile
-                    __syncwarp(); // the stmatrix writes before the stores that overwrite them
+                if (WZ_WG_EPV) { // the escapes over the escape-free tile, one 16-bit store each (lane 0)
                     const uint32_t wa = w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES;
-                    auto put = [&](uint32_t e) {
+                    __syncwarp(); // the stmatrix writes before the stores that overwrite them
+                    bm4_slot_each(w.a, k, [&](uint32_t e) {
                         const uint32_t row = 32 * p + ((e >> 5) & 31), col = 32 * (kb & 1) + (e & 31);
-                        asm volatile("st.shared.u16 [%0], %1;" ::"r"(wa + 128 * row + 16 * ((col >> 3) ^ (row & 7)) + 2 * (col & 7)),
-                                     "h"((uint16_t)(e >> 16))
-                                     : "memory");
-                    };
-                    if (lane < 2 && (k.es & WZ_BM_SLOT_VALID)) put(k.es);
-                    if (__shfl_sync(0xffffffffu, k.es, 0) & WZ_BM_SLOT_MORE) { // more than two: the rest from the list
-                        const uint32_t e0 = __ldg(w.a.esc_off + k.eo), n = __ldg(w.a.esc_off + k.eo + 1) - e0;
-                        for (uint32_t j = 2 + lane; j < n; j += 32) put(__ldg(w.a.epv + e0 + j));
-                    }
+                        if (lane == 0)
+                            asm volatile("st.shared.u16 [%0], %1;" ::"r"(wa + 128 * row + 16 * ((col >> 3) ^ (row & 7)) + 2 * (col & 7)),
+                                         "h"((uint16_t)(e >> 16))
+                                         : "memory");
+                    });
+                    __syncwarp();
                 }
                 asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
                 __syncwarp();
