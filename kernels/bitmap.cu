@@ -348,14 +348,6 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef BM4_MMA_NT2_BLOCKS
 #define BM4_MMA_NT2_BLOCKS 3 // NT = 2 (M = 9..16): 80 registers, 20-76 B of spills; 2 would fit without (v32 A/B)
 #endif
-#ifndef WZ_BM4_EPV
-// v47: the warp kernels (M <= 64, MMA order) decode every weight
-// escape-free and patch the block's escapes from its slots (bitmap4.cuh,
-// bm4_slot_each) into the owning lane's fragment; 0: flags, vote, lane
-// scan and the per-lane patch loop (v39).
-#define WZ_BM4_EPV 0
-#endif
-
 template <int NT, bool ODD, int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
@@ -375,8 +367,6 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, a.chunk * 32, lane);
         Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load();
-        constexpr bool EPV = WZ_BM4_EPV && ORD == WZ_TA_ORDER_MMA && !(NT == 1 && WZ_BM4_LA2);
-        if (EPV) bm4_slot_load(a, cur, nx, lane);
         // LA2 (NT = 1): two blocks in flight a warp, nx2 the second; the
         // cursor then stays one block further on (it points at nx2's).
         constexpr bool LA2 = NT == 1 && WZ_BM4_LA2;
@@ -397,25 +387,21 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             if (LA2) {
                 nx = nx2;
                 if (bcx + 2 < bc1) nx2 = cur.load();
-            } else if (bcx + 1 < bc1) {
-                nx = cur.load();
-                if (EPV) bm4_slot_load(a, cur, nx, lane);
-            }
+            } else if (bcx + 1 < bc1) nx = cur.load();
             if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
             uint32_t bn[2][NT][2];
             if (PF)
 #pragma unroll
                 for (int h = 0; h < 2; h++) { xb.load(bn[h], a.cols); xb.next(false, 0); } // past the unit: zeros, unused
-            uint32_t fl[4] = {0, 0, 0, 0};
-            bool esc = false;
-            const uint8_t *eb = a.esc;
-            if (!EPV) bm4_escapes(a, k, lane, fl, esc, eb);
+            uint32_t fl[4];
+            bool esc;
+            const uint8_t *eb;
+            bm4_escapes(a, k, lane, fl, esc, eb);
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
                 uint32_t v[8];
                 bm4_half(k, h, ex, esc, fl, eb, v);
-                if (EPV) bm4_slot_each(a, k, [&](uint32_t e) { bm4_slot_patch(e, h, lane, v); });
                 if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, bq[h], c);
                 else mma_rows32_k16<NT>(st, st_s, lane, v, bq[h], c);
             }
@@ -522,26 +508,23 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
         mma_zero(c);
         Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load(); // one block ahead (two measured no faster at M = 64, v38c)
-        if (WZ_BM4_EPV) bm4_slot_load(a, cur, nx, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
             cur.next();
             if (bcx + 1 < bc1) {
                 nx = cur.load();
-                if (WZ_BM4_EPV) bm4_slot_load(a, cur, nx, lane);
-            }
+                    }
             if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
-            uint32_t fl[4] = {0, 0, 0, 0};
-            bool esc = false;
-            const uint8_t *eb = a.esc;
-            if (!WZ_BM4_EPV) bm4_escapes(a, k, lane, fl, esc, eb);
+            uint32_t fl[4];
+            bool esc;
+            const uint8_t *eb;
+            bm4_escapes(a, k, lane, fl, esc, eb);
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 uint32_t bq[NT][2];
                 xs_load_b<NT>(xl, rs, (uint32_t)(bcx - bc0) * 32 + 16 * h, bq);
                 uint32_t v[8];
                 bm4_half<WZ_BM4_PATCH && (NT != 2 || WZ_BM4_XS_PATCH_NT2)>(k, h, ex, esc, fl, eb, v);
-                if (WZ_BM4_EPV) bm4_slot_each(a, k, [&](uint32_t e) { bm4_slot_patch(e, h, lane, v); });
                 mma_frags32_k16<NT>(v, bq, c);
             }
         }

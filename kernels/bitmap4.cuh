@@ -284,12 +284,14 @@ __device__ __forceinline__ void bm4_escapes(const BmArgs &a, const Bm4Block &k, 
     eb = any ? bm4_ebase(a, k, fl, lane) : a.esc;
 }
 
-// ---- Escapes from the slots (v47, WZ_WG_EPV / WZ_BM4_EPV): every weight
+// ---- Escapes from the slots (v47, the wgmma GEMM's WZ_WG_EPV): every weight
 // decoded escape-free, then the block's escapes written over it from its
 // two slots (codecs.h, wz_bm_escape_slots) and, past two, the list. The
 // slots come from the block's index beside its load: no load waits for
 // another. b.eo then holds the block's index (the overflow's list offset
-// is read only when a block has more than two). ----
+// is read only when a block has more than two). (The warp kernels patching
+// their fragments this way lost 3-7% at M = 1..64, v47e: the slots' bytes
+// and a warp-wide pass an escape cost more than the lane loop there.) ----
 template <bool Q>
 __device__ __forceinline__ void bm4_slot_load(const BmArgs &a, const Bm4Cursor<Q> &cur, Bm4Block &b, int lane)
 {
@@ -310,20 +312,6 @@ __device__ __forceinline__ void bm4_slot_each(const BmArgs &a, const Bm4Block &k
         for (uint32_t j = 2; j < n; j++) f(__ldg(a.epv + e0 + j));
     }
 }
-// Half h's escapes into this lane's A fragments v (the MMA order: the
-// owner of (row r, column c) is lane 4 (r % 8) + (c / 2) % 4, pair 4 (r /
-// 16) + (r / 8) % 2 + 2 ((c / 8) % 2) of half c / 16, element c % 2).
-__device__ __forceinline__ void bm4_slot_patch(uint32_t e, int h, int lane, uint32_t (&v)[8])
-{
-    const uint32_t r = (e >> 5) & 31, c = e & 31;
-    if ((int)(c >> 4) != h || lane != (int)(4 * (r & 7) + ((c >> 1) & 3))) return;
-    const int q = 4 * (r >> 4) + ((r >> 3) & 1) + 2 * ((c >> 3) & 1);
-    const uint32_t keep = c & 1 ? 0x0000ffffu : 0xffff0000u, put = c & 1 ? e & 0xffff0000u : e >> 16;
-#pragma unroll
-    for (int j = 0; j < 8; j++)
-        if (j == q) v[j] = (v[j] & keep) | put;
-}
-
 __device__ __forceinline__ void bm4_lut(uint32_t *lut, uint32_t base)
 {
     for (uint32_t i = threadIdx.x; i < 256; i += blockDim.x) {
