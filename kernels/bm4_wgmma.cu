@@ -103,18 +103,6 @@ extern "C" {
 // deeper ring, which cost a stage, lost 10-14%). 0: the register pipeline.
 #define WZ_WG_CPA 0
 #endif
-#ifndef WZ_WG_REGA
-// v47i: at M > 128, the weights as the wgmma's A operand from registers and
-// the 256 tokens as its N (bm4_wgr_kernel): each consumer warp decodes the
-// 16 rows of its A fragments itself (bitmap4's MMA order is that layout),
-// so the weight tile never passes through shared memory. What shared
-// memory still carries a stage: the activations' TMA (32 KB) and the B
-// reads (64 KB), against 156 KB in bm4_wg_kernel, whose L1 / shared pipe
-// ncu puts at 75% (v47f) against the tensor pipe's 56%. Each weight is
-// decoded once per 256 tokens, as there (v44 did this at N = 128: twice
-// the decodes, 1.65x slower). 0: bm4_wg_kernel at every M.
-#define WZ_WG_REGA 0
-#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -198,35 +186,6 @@ __device__ __forceinline__ void wg_m64n128k16(float (&d)[64], uint64_t da, uint6
                    "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]),
                    "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
                  : "l"(da), "l"(db));
-}
-
-// D (64 x 256, fp32) += A (64 x 16, registers) B (16 x 256, shared memory):
-// warp w of the warpgroup holds A rows 16 w .. 16 w + 15 as mma.m16n8k16's A
-// fragment (a[0..3]); thread t holds D row 16 (t / 32) + (t % 32) / 4 +
-// 8 ((i >> 1) & 1), column 8 (i >> 2) + 2 (t % 4) + (i & 1) in element i of
-// d0 (i < 64) and d1 (i - 64).
-__device__ __forceinline__ void wg_m64n256k16_rs(float (&d0)[64], float (&d1)[64], const uint32_t (&a)[4], uint64_t db)
-{
-    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
-                 "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 "
-                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, %64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, %80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, %96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, %112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, {%128, %129, %130, %131}, %132, p, 1, 1, 0;\n}\n"
-                 : "+f"(d0[0]), "+f"(d0[1]), "+f"(d0[2]), "+f"(d0[3]), "+f"(d0[4]), "+f"(d0[5]), "+f"(d0[6]), "+f"(d0[7]),
-                   "+f"(d0[8]), "+f"(d0[9]), "+f"(d0[10]), "+f"(d0[11]), "+f"(d0[12]), "+f"(d0[13]), "+f"(d0[14]), "+f"(d0[15]),
-                   "+f"(d0[16]), "+f"(d0[17]), "+f"(d0[18]), "+f"(d0[19]), "+f"(d0[20]), "+f"(d0[21]), "+f"(d0[22]), "+f"(d0[23]),
-                   "+f"(d0[24]), "+f"(d0[25]), "+f"(d0[26]), "+f"(d0[27]), "+f"(d0[28]), "+f"(d0[29]), "+f"(d0[30]), "+f"(d0[31]),
-                   "+f"(d0[32]), "+f"(d0[33]), "+f"(d0[34]), "+f"(d0[35]), "+f"(d0[36]), "+f"(d0[37]), "+f"(d0[38]), "+f"(d0[39]),
-                   "+f"(d0[40]), "+f"(d0[41]), "+f"(d0[42]), "+f"(d0[43]), "+f"(d0[44]), "+f"(d0[45]), "+f"(d0[46]), "+f"(d0[47]),
-                   "+f"(d0[48]), "+f"(d0[49]), "+f"(d0[50]), "+f"(d0[51]), "+f"(d0[52]), "+f"(d0[53]), "+f"(d0[54]), "+f"(d0[55]),
-                   "+f"(d0[56]), "+f"(d0[57]), "+f"(d0[58]), "+f"(d0[59]), "+f"(d0[60]), "+f"(d0[61]), "+f"(d0[62]), "+f"(d0[63]),
-                   "+f"(d1[0]), "+f"(d1[1]), "+f"(d1[2]), "+f"(d1[3]), "+f"(d1[4]), "+f"(d1[5]), "+f"(d1[6]), "+f"(d1[7]),
-                   "+f"(d1[8]), "+f"(d1[9]), "+f"(d1[10]), "+f"(d1[11]), "+f"(d1[12]), "+f"(d1[13]), "+f"(d1[14]), "+f"(d1[15]),
-                   "+f"(d1[16]), "+f"(d1[17]), "+f"(d1[18]), "+f"(d1[19]), "+f"(d1[20]), "+f"(d1[21]), "+f"(d1[22]), "+f"(d1[23]),
-                   "+f"(d1[24]), "+f"(d1[25]), "+f"(d1[26]), "+f"(d1[27]), "+f"(d1[28]), "+f"(d1[29]), "+f"(d1[30]), "+f"(d1[31]),
-                   "+f"(d1[32]), "+f"(d1[33]), "+f"(d1[34]), "+f"(d1[35]), "+f"(d1[36]), "+f"(d1[37]), "+f"(d1[38]), "+f"(d1[39]),
-                   "+f"(d1[40]), "+f"(d1[41]), "+f"(d1[42]), "+f"(d1[43]), "+f"(d1[44]), "+f"(d1[45]), "+f"(d1[46]), "+f"(d1[47]),
-                   "+f"(d1[48]), "+f"(d1[49]), "+f"(d1[50]), "+f"(d1[51]), "+f"(d1[52]), "+f"(d1[53]), "+f"(d1[54]), "+f"(d1[55]),
-                   "+f"(d1[56]), "+f"(d1[57]), "+f"(d1[58]), "+f"(d1[59]), "+f"(d1[60]), "+f"(d1[61]), "+f"(d1[62]), "+f"(d1[63])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db));
 }
 
 // A lane's two A-fragment groups of block (block row p, k-block kb) into
@@ -524,142 +483,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
     }
 }
 
-
-// ---- v47i: A from registers (WZ_WG_REGA). A block computes 128 output
-// rows x 256 tokens; warp cw (0..7) of the two consumer warpgroups owns rows
-// 16 cw .. 16 cw + 15 (block row cw / 2, half rb = cw % 2) and decodes their
-// quarter of both k-blocks of each stage (Bm4Cursor<true>, bm4_quarter) into
-// A fragments for the next stage while this stage's wgmmas run; warp 8
-// brings the activations by TMA into a ring of 6 stages (32 KB each). The
-// register file split by setmaxnreg: 232 a consumer thread (128
-// accumulators, two A sets of 16, the blocks in flight), 40 a producer. ----
-#define WR_BM 256
-#define WR_BK 64
-#define WR_STAGES 6
-#define WR_THREADS (256 + 128) /* a whole producer warpgroup: setmaxnreg works by warpgroups (ptxas caps a wgmma kernel at 168 without it) */
-#define WR_X_BYTES (WR_BM * WR_BK * 2)
-#define WR_SMEM (WR_STAGES * WR_X_BYTES + 1024 /* barriers */ + 1024 /* alignment */)
-
-__global__ void __launch_bounds__(WR_THREADS, 1) bm4_wgr_kernel(const __grid_constant__ CUtensorMap xmap, const WgArgs w)
-{
-    extern __shared__ uint8_t smem_raw[];
-    const uint32_t base = ((uint32_t)__cvta_generic_to_shared(smem_raw) + 1023u) & ~1023u;
-    const uint32_t x_s = base, bar_s = base + WR_STAGES * WR_X_BYTES; // full[s] at + 8 s, empty[s] at + 8 (STAGES + s)
-    const int tid = threadIdx.x, lane = tid & 31, cw = tid / 32;
-    const uint32_t G = gridDim.x, blk = blockIdx.x, nk = w.nk;
-    const uint64_t U = (uint64_t)w.tiles * nk, u0 = blk * U / G, u1 = (blk + 1) * U / G;
-    if (tid == 0) {
-        for (int s = 0; s < WR_STAGES; s++) {
-            mbar_init(bar_s + 8 * s, 1);                   // the TMA thread's expect_tx
-            mbar_init(bar_s + 8 * (WR_STAGES + s), 8);     // the consumer warps
-        }
-        asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
-    }
-    __syncthreads();
-    if (cw >= 8) { // ---- the activations: warp 8's lane 0; the register file goes to the consumers ----
-        asm volatile("setmaxnreg.dec.sync.aligned.u32 40;");
-        if (cw == 8 && lane == 0) {
-            uint32_t i = 0;
-            for (uint64_t u = u0; u < u1; u++, i++) {
-                const uint32_t t = (uint32_t)(u / nk), kt = (uint32_t)(u % nk), s = i % WR_STAGES;
-                mbar_wait(bar_s + 8 * (WR_STAGES + s), ((i / WR_STAGES) & 1) ^ 1);
-                mbar_expect_tx(bar_s + 8 * s, WR_X_BYTES);
-                tma_load_2d(x_s + s * WR_X_BYTES, &xmap, bar_s + 8 * s, (int)(kt * WR_BK), (int)((t % w.mt) * WR_BM));
-            }
-        }
-        return;
-    }
-    asm volatile("setmaxnreg.inc.sync.aligned.u32 232;");
-    const int p = cw >> 1, rb = cw & 1;
-    const uint64_t N = w.a.rows;
-    auto aim = [&](uint64_t u) { // the cursor at unit u's first block of this warp's block row
-        const uint32_t t = (uint32_t)(u / nk), kt = (uint32_t)(u % nk);
-        return Bm4Cursor<true>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + 2 * (uint64_t)kt, lane, rb);
-    };
-    // A stage's two blocks: b[0] (k-block 0) and b[1]; loaded a stage before
-    // their decode, decoded a stage before their wgmmas.
-    Bm4Cursor<true> cur = aim(u0);
-    Bm4Block nb[2];
-    auto load2 = [&](uint64_t u) { cur = aim(u); nb[0] = cur.load(); cur.next(); nb[1] = cur.load(); };
-    auto decode2 = [&](const Bm4Block (&b)[2], uint32_t (&a)[4][4]) {
-#pragma unroll
-        for (int j = 0; j < 2; j++) {
-            uint32_t fl[4];
-            bool esc;
-            const uint8_t *eb;
-            bm4_escapes(w.a, b[j], lane, fl, esc, eb);
-#pragma unroll
-            for (int h = 0; h < 2; h++) bm4_quarter(b[j], h, rb, bm4_arith(w.a.base), esc, fl, eb, a[2 * j + h]);
-        }
-    };
-    uint32_t acur[4][4], anext[4][4];
-    load2(u0);
-    {
-        const Bm4Block b0[2] = {nb[0], nb[1]};
-        if (u0 + 1 < u1) load2(u0 + 1);
-        decode2(b0, acur);
-    }
-    constexpr uint32_t PART = WR_BM * 128; // floats of a partial tile
-    __shared__ unsigned last;
-    uint32_t i = 0;
-    for (uint64_t u = u0; u < u1;) {
-        const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
-        const uint32_t mtile = t % w.mt, n0 = (t / w.mt) * 128;
-        float d0[64], d1[64];
-#pragma unroll
-        for (int e = 0; e < 64; e++) d0[e] = 0.f, d1[e] = 0.f;
-        for (uint32_t kt = k0; kt < k1; kt++, i++, u++) {
-            const uint32_t s = i % WR_STAGES;
-            // The next stage's blocks (already loaded) and the one after's loads.
-            const Bm4Block bn[2] = {nb[0], nb[1]};
-            if (u + 2 < u1) load2(u + 2);
-            mbar_wait(bar_s + 8 * s, (i / WR_STAGES) & 1);
-            wg_fence();
-#pragma unroll
-            for (int kk = 0; kk < 4; kk++) wg_m64n256k16_rs(d0, d1, acur[kk], wg_desc(x_s + s * WR_X_BYTES) + 2 * kk);
-            wg_commit();
-            if (u + 1 < u1) decode2(bn, anext); // under this stage's products
-            wg_wait<0>();
-            if (lane == 0) mbar_arrive(bar_s + 8 * (WR_STAGES + s));
-#pragma unroll
-            for (int kk = 0; kk < 4; kk++)
-#pragma unroll
-                for (int q = 0; q < 4; q++) acur[kk][q] = anext[kk][q];
-        }
-        // ---- epilogue, as bm4_wg_kernel's: split tiles summed through
-        // partial tiles; element e of d0 / d1 is weight row n0 + 16 cw +
-        // lane / 4 + 8 ((e >> 1) & 1), token 8 (e >> 2) + 2 (lane % 4) +
-        // (e & 1) (+ 128 in d1). ----
-        const uint32_t first = wg_block_of((uint64_t)t * nk, U, G), lastb = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
-        if (first != lastb) {
-            auto slot = [&](uint32_t b) { return w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * PART; };
-            float *const mine = slot(blk);
-#pragma unroll
-            for (int e = 0; e < 64; e++) __stcg(mine + e * 256 + tid, d0[e]), __stcg(mine + (64 + e) * 256 + tid, d1[e]);
-            __threadfence();
-            asm volatile("bar.sync 1, 256;" ::: "memory");
-            if (tid == 0) last = atomicAdd(w.cnt + t, 1u) == lastb - first;
-            asm volatile("bar.sync 1, 256;" ::: "memory");
-            if (!last) continue;
-            __threadfence();
-            for (uint32_t b = first; b <= lastb; b++) {
-                if (b == blk) continue;
-                const float *const other = slot(b);
-#pragma unroll
-                for (int e = 0; e < 64; e++) d0[e] += __ldcg(other + e * 256 + tid), d1[e] += __ldcg(other + (64 + e) * 256 + tid);
-            }
-            if (tid == 0) w.cnt[t] = 0;
-        }
-        const uint32_t row = n0 + 16 * cw + lane / 4;
-#pragma unroll
-        for (int e = 0; e < 64; e++) {
-            const uint32_t tok = mtile * WR_BM + 8 * (e >> 2) + 2 * (lane & 3) + (e & 1), r = row + 8 * ((e >> 1) & 1);
-            if ((int)tok < w.M) w.y[(uint64_t)tok * N + r] = __bfloat16_as_ushort(__float2bfloat16_rn(d0[e]));
-            if ((int)tok + 128 < w.M) w.y[(uint64_t)(tok + 128) * N + r] = __bfloat16_as_ushort(__float2bfloat16_rn(d1[e]));
-        }
-    }
-}
-
 // ---- host ----
 bool bm4_wg_fits(const BmArgs &a, int M)
 {
@@ -694,26 +517,6 @@ static wz_err xmap_make(const uint16_t *d_x, uint64_t cols, int M, uint32_t box_
     return WZ_OK;
 }
 
-// Blocks, where a counter a tile fits the matrix's rows / 32 counters
-// (tiles <= rows / 32: M <= 4 BM; else one block a tile): fewer tiles
-// than SMs split K evenly, SMs / tiles parts of at least 4 stages;
-// more tiles take one block an SM over the line of stages (stream-K,
-// WZ_WG_STREAMK). v45f: stream-K everywhere cost the narrow shapes
-// 7-13% (qkv at M = 64 39.0 vs 34.8 us: a tile in 3-4 parts, each
-// block restarting its decoders' pipeline twice) and gained where the
-// tiles overflow a wave (gate_up 96.8 vs 103.0, o at M = 1024 132.6 vs
-// 172.2).
-static uint64_t wg_grid(const WgArgs &w, uint64_t U)
-{
-    const uint64_t sms = (uint64_t)wz_sm_count();
-    uint64_t G = w.tiles;
-    if (w.tiles <= (w.a.rows + 31) / 32) {
-        if (w.tiles < sms && WZ_WG_STREAMK != 2) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
-        else if (WZ_WG_STREAMK) G = std::max<uint64_t>(1, std::min<uint64_t>(sms, U / 4));
-    }
-    return G;
-}
-
 template <int MT, int NP, int NC>
 static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream_t s)
 {
@@ -728,36 +531,27 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
     w.nk = (uint32_t)(w.a.cols / C::BK);
     w.mt = (uint32_t)((w.M + C::BM - 1) / C::BM);
     w.tiles = (uint32_t)(w.mt * (w.a.rows / WG_BN));
-    const uint64_t G = wg_grid(w, (uint64_t)w.tiles * w.nk);
+    const uint64_t sms = (uint64_t)wz_sm_count(), U = (uint64_t)w.tiles * w.nk;
+    // Blocks, where a counter a tile fits the matrix's rows / 32 counters
+    // (tiles <= rows / 32: M <= 4 BM; else one block a tile): fewer tiles
+    // than SMs split K evenly, SMs / tiles parts of at least 4 stages;
+    // more tiles take one block an SM over the line of stages (stream-K,
+    // WZ_WG_STREAMK). v45f: stream-K everywhere cost the narrow shapes
+    // 7-13% (qkv at M = 64 39.0 vs 34.8 us: a tile in 3-4 parts, each
+    // block restarting its decoders' pipeline twice) and gained where the
+    // tiles overflow a wave (gate_up 96.8 vs 103.0, o at M = 1024 132.6 vs
+    // 172.2).
+    uint64_t G = w.tiles;
+    if (w.tiles <= (w.a.rows + 31) / 32) {
+        if (w.tiles < sms && WZ_WG_STREAMK != 2) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
+        else if (WZ_WG_STREAMK) G = std::max<uint64_t>(1, std::min<uint64_t>(sms, U / 4));
+    }
     if (G != w.tiles) {
         WZ_TRY(splitk_ws_reserve(sk, w.a.rows, sizeof(float) * 2 * G * C::BM * WG_BN));
         w.ws = sk.ws; w.cnt = sk.cnt;
     }
     bm4_wg_kernel<MT, NP, NC><<<(unsigned)G, C::THREADS, C::SMEM, s>>>(map, w);
     CU(cudaGetLastError(), "bm4_wg_kernel launch");
-    return WZ_OK;
-}
-
-// bm4_wgr_kernel's launch: bm4_wg_kernel's schedule (wg_launch) at its shape.
-static wz_err wgr_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream_t s)
-{
-    CUtensorMap map;
-    WZ_TRY(xmap_make(d_x, w.a.cols, w.M, WR_BM, &map));
-    static bool attr;
-    if (!attr) {
-        CU(cudaFuncSetAttribute(bm4_wgr_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, WR_SMEM), "wgmma (A in registers) smem");
-        attr = true;
-    }
-    w.nk = (uint32_t)(w.a.cols / WR_BK);
-    w.mt = (uint32_t)((w.M + WR_BM - 1) / WR_BM);
-    w.tiles = (uint32_t)(w.mt * (w.a.rows / WG_BN));
-    const uint64_t G = wg_grid(w, (uint64_t)w.tiles * w.nk);
-    if (G != w.tiles) {
-        WZ_TRY(splitk_ws_reserve(sk, w.a.rows, sizeof(float) * 2 * G * WR_BM * WG_BN));
-        w.ws = sk.ws; w.cnt = sk.cnt;
-    }
-    bm4_wgr_kernel<<<(unsigned)G, WR_THREADS, WR_SMEM, s>>>(map, w);
-    CU(cudaGetLastError(), "bm4_wgr_kernel launch");
     return WZ_OK;
 }
 
@@ -770,7 +564,7 @@ wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y,
     w.a = a; w.y = d_y; w.M = M;
     // 256 tokens a block past 128 (half the decodes a product); at M <= 64
     // twice the decoders (two k-blocks more a stage: cols % 128 == 0).
-    if (M > 128) return WZ_WG_REGA ? wgr_launch(w, d_x, sk, s) : wg_launch<2, 8, 2>(w, d_x, sk, s);
+    if (M > 128) return wg_launch<2, 8, 2>(w, d_x, sk, s);
     if (WZ_WG_NP16 && M <= 64 && a.cols % 128 == 0) return wg_launch<1, 16, 1>(w, d_x, sk, s);
     return wg_launch<1, 8, 2>(w, d_x, sk, s);
 }
