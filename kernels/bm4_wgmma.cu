@@ -91,18 +91,6 @@ extern "C" {
 // 0: the v39-v46 escape path (flags, vote, lane scan, patch loop).
 #define WZ_WG_EPV 1
 #endif
-#ifndef WZ_WG_CPA
-// v47g: with 8 decoders (M > 64), each warp's code blocks and escape slots
-// come through a 2-slot ring in shared memory (cp.async), not the two-block
-// register pipeline. ncu (v47f, gate_up M = 256, no decode, no
-// activations): the producers' largest stall was the register copy n1 = n2
-// of the block loaded one stage before (the pipeline's copies make it one
-// stage deep, not two), and the consumers waited on the full barrier 17% of
-// their time. In shared memory the block loaded at stage i is first read
-// at i + 2, and the ring (26 KB) fits beside the four 48 KB stages (v47b's
-// deeper ring, which cost a stage, lost 10-14%). 0: the register pipeline.
-#define WZ_WG_CPA 0
-#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -126,11 +114,7 @@ template <int MT, int NP, int NC> struct WgCfg {
     static constexpr int THREADS = 32 * NP + 128 * NC;
     static constexpr int X_BYTES = BM * BK * 2, W_BYTES = WG_BN * BK * 2;
     static constexpr int STAGES = X_BYTES + W_BYTES >= 48 * 1024 ? 4 : 6; // 48 KB / 32 KB a stage
-    static constexpr int CPA = NP == 8 && WZ_WG_CPA ? 2 : 0;         // code ring slots a warp (0: registers)
-    static constexpr int CSLOT = BM4_BLOCK_BYTES + 128;               // a slot: the block, then each lane's escape slot word
-    static constexpr int SMEM = STAGES * (X_BYTES + W_BYTES) + 1024 /* lut */ + 1024 /* barriers */ + CPA * NP * CSLOT + 1024 /* alignment */;
-    static_assert(SMEM <= 227 * 1024, "shared memory");
-    static_assert(!CPA || WZ_WG_EPV, "the code ring carries the escape slots");
+    static constexpr int SMEM = STAGES * (X_BYTES + W_BYTES) + 1024 /* lut */ + 2 * STAGES * 8 + 1024 /* alignment */;
     static constexpr int PRODUCER_REGS = NP == 8 ? 88 : 0, CONSUMER_REGS = NP == 8 ? 168 : 0; // 0: no setmaxnreg
 };
 
@@ -268,32 +252,14 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             return Bm4Cursor<>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb, lane);
         };
         Bm4Cursor<> cur = aim(u0);
-        // CPA: slot i % 2 of this warp's ring holds unit u0 + i (its block,
-        // then lane l's escape slot word at BM4_BLOCK_BYTES + 4 l); the
-        // block indices (for the overflow) ride in registers, loads-free.
-        const uint32_t cring = base + C::STAGES * (C::X_BYTES + C::W_BYTES) + 2048 + pw * C::CPA * C::CSLOT;
-        const uint8_t *const cring_p = smem + (cring - base);
-        uint32_t bi1 = 0, bi2 = 0;
-        auto ring_copy = [&](int slot) { // the cursor's block into slot
-            const uint32_t d = cring + slot * C::CSLOT;
-            const uint64_t bi = (uint64_t)(cur.eo - w.a.esc_off);
-            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(d + 16 * lane), "l"(cur.c) : "memory");
-            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(d + 512 + 32 * lane), "l"(cur.r) : "memory");
-            asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(d + 528 + 32 * lane), "l"(cur.r + 16) : "memory");
-            asm volatile("cp.async.ca.shared.global [%0], [%1], 4;" ::"r"(d + BM4_BLOCK_BYTES + 4 * lane), "l"(w.a.eslot + 2 * bi + (lane & 1))
-                         : "memory");
-            return (uint32_t)bi;
-        };
-        Bm4Block n1, n2;
-        if (C::CPA) bi1 = ring_copy(0);
-        else n1 = cur.load(), n2 = n1;
+        Bm4Block n1 = cur.load(), n2 = n1;
         // EPV: the block's escape slots with its load, from its index (kept
         // in eo, whose list offset only the rare overflow needs).
         auto epv_slot = [&](Bm4Block &b) {
             if (WZ_WG_EPV) bm4_slot_load(w.a, cur, b, lane);
         };
-        if (!C::CPA) epv_slot(n1), n2 = n1;
-        else asm volatile("cp.async.commit_group;" ::: "memory");
+        epv_slot(n1);
+        n2 = n1;
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -304,10 +270,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
             lu++, lkt++;
         };
-        if (C::CPA) {
-            if (lu < u1) { step(); bi2 = ring_copy(1); }
-            asm volatile("cp.async.commit_group;" ::: "memory"); // empty past u1: a group a unit all the same
-        } else if (lu < u1) { step(); n2 = cur.load(); epv_slot(n2); }
+        if (lu < u1) { step(); n2 = cur.load(); epv_slot(n2); }
         uint32_t i = 0;
         for (uint64_t u = u0; u < u1;) {
             const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
@@ -315,24 +278,12 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             u += k1 - k0;
             for (uint32_t kt = k0; kt < k1; kt++, i++) {
                 const uint32_t s = i % C::STAGES, round = i / C::STAGES;
-                Bm4Block k;
-                if (C::CPA) { // unit i has landed (unit i + 1 may still be in flight)
-                    asm volatile("cp.async.wait_group 1;" ::: "memory");
-                    const uint8_t *const sl = cring_p + (i & 1) * C::CSLOT;
-                    k.c = *(const uint4 *)(sl + 16 * lane);
-                    k.r0 = *(const uint4 *)(sl + 512 + 32 * lane);
-                    k.r1 = *(const uint4 *)(sl + 528 + 32 * lane);
-                    k.es = *(const uint32_t *)(sl + BM4_BLOCK_BYTES + 4 * lane);
-                    k.eo = bi1;
-                    bi1 = bi2;
-                } else {
-                    k = n1;
-                    n1 = n2;
-                }
+                const Bm4Block k = n1;
+                n1 = n2;
                 // Next stage's escape bytes into L1 (its offset, loaded a stage
                 // ago, has landed): the patch's dependent loads then hit L1.
                 if (!WZ_WG_EPV && WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
-                if (!C::CPA && lu < u1) { step(); n2 = cur.load(); epv_slot(n2); }
+                if (lu < u1) { step(); n2 = cur.load(); epv_slot(n2); }
                 uint32_t fl[4] = {0, 0, 0, 0};
                 bool esc = false;
                 const uint8_t *eb = w.a.esc;
@@ -348,12 +299,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 } else {
                     bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
                     bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
-                }
-                // CPA: k's slot is read (the decode used every word of it):
-                // refill it with the unit two ahead.
-                if (C::CPA) {
-                    if (lu < u1) { step(); bi2 = ring_copy(i & 1); }
-                    asm volatile("cp.async.commit_group;" ::: "memory");
                 }
                 // The slot is free once both consumer warpgroups are done with
                 // it; the decode above ran before (asking for the activations
@@ -384,7 +329,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 if (lane == 0) mbar_arrive(bar_s + 8 * s);
             }
         }
-        if (C::CPA) asm volatile("cp.async.wait_group 0;" ::: "memory"); // no copy outlives the warp
         return;
     }
     // ---- consumers: warpgroup c takes tokens 64 MT c .. 64 MT (c + 1) - 1 of each tile ----
