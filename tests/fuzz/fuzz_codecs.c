@@ -1,4 +1,5 @@
-/* fuzz_codecs.c — libFuzzer target: every codec's decoder on hostile blobs.
+/* fuzz_codecs.c — libFuzzer target: every codec's decoder on hostile blobs
+ * (and, for bitmap blobs that parse, the GPU upload's escape list).
  * Input: byte 0 picks the codec, bytes 1-4 the output size (<= 1 MB), the
  * rest is the blob. A decoder must reject or decode within bounds. */
 #include <stdlib.h>
@@ -16,6 +17,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     uint8_t *blob = malloc(n ? n : 1), *out = malloc(ob ? ob : 1);
     memcpy(blob, data + 5, n); /* exact-size copy: ASan catches over-reads */
     (void)c->decode(blob, n, out, ob);
+    /* The GPU upload's escape list and slots (kernels/bitmap.cu) on any blob
+     * that parses as a bitmap: they trust wz_bm_parse's checks alone. */
+    wz_bm_view v;
+    if (wz_bm_parse(blob, n, &v) == WZ_OK) {
+        uint32_t *list = malloc(4 * v.h->nesc + 4), *slots = malloc(8 * v.nblocks + 8);
+        wz_bm_escape_list(&v, list);
+        wz_bm_escape_slots(&v, list, slots);
+        free(list); free(slots);
+    }
     free(blob); free(out);
     return 0;
 }
