@@ -3,9 +3,8 @@
 # usage: kernels/ab3_device.sh "NVEXTRA a" "NVEXTRA b" ["NVEXTRA c"] [gpu_bench args]
 # (a third argument that starts with "-" and is not "-D..." begins the
 # gpu_bench args; give "" for a third build equal to the default.)
-# Builds in parallel; runs gpu_test on the builds named in WZ_TEST (none: no
-# tests; default
-# all: "a b c") under a timeout, WZ_GPU_TEST_ONLY / WZ_GPU_TEST_VERBOSE passed
+# Builds in parallel; runs gpu_test on the builds named in WZ_TEST (default
+# all: "a b c"; "none": no tests) under a timeout, WZ_GPU_TEST_ONLY / WZ_GPU_TEST_VERBOSE passed
 # through (a hang shows as the last case printed); then WZ_ROUNDS (1) rounds
 # of gpu_bench with the args on every build, and ab_summary.py per key of
 # WZ_KEYS (its default key if unset). Logs in $OUT/logs.tgz.

@@ -511,9 +511,7 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
             cur.next();
-            if (bcx + 1 < bc1) {
-                nx = cur.load();
-                    }
+            if (bcx + 1 < bc1) nx = cur.load();
             if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
             uint32_t fl[4];
             bool esc;

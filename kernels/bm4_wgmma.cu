@@ -259,7 +259,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             if (WZ_WG_EPV) bm4_slot_load(w.a, cur, b, lane);
         };
         epv_slot(n1);
-        n2 = n1;
+        n2 = n1; // (again: n1 now carries its escape slot)
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
