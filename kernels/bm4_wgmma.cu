@@ -91,20 +91,6 @@ extern "C" {
 // 0: the v39-v46 escape path (flags, vote, lane scan, patch loop).
 #define WZ_WG_EPV 1
 #endif
-#ifndef WZ_WG_N256
-// v47j: M > 128 in a 384-thread block: 4 decoding warps (two blocks of a
-// block row a stage each) and two consumer warpgroups, each multiplying
-// weight rows 64 c .. 64 c + 63 (A) by all 256 tokens (B) with one
-// m64n256k16 a k16 step. Two m64n128k16 read the weight tile (B, 4 KB)
-// once for each m64 token tile: 96 KB of operand reads a stage; one
-// m64n256k16 reads 80 KB. ncu (v47f) has the L1 / shared pipe at 75%
-// against the tensor pipe's 56% at M = 256. m64n256k16 needs >= 154
-// registers, which ptxas grants only at <= 416 threads (C7602 at 512,
-// whatever setmaxnreg says), hence 4 decoders, not 8 (v43a: 4 decoders of
-// one block each were decode-bound; these have escape-free decoding, v47d).
-// 0: <MT = 2, NP = 8, NC = 2>.
-#define WZ_WG_N256 0
-#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -121,10 +107,8 @@ extern "C" {
 //     scheduler, DRAM at 43%, time flat in M): twice the decoders, half
 //     the consumers (which have 1/4 of M = 256's products).
 template <int MT, int NP, int NC> struct WgCfg {
-    static constexpr int KB = NP >= 8 ? NP / 4 : 2;   // k-blocks a stage
-    static constexpr int BPW = 4 * KB / NP;           // blocks a decoding warp a stage (its block row's k-blocks BPW kb ..)
+    static constexpr int KB = NP / 4;                 // k-blocks a stage
     static constexpr int BK = 32 * KB;                // columns a stage
-    static constexpr bool N256 = NP == 4;             // the consumers' m64n256k16, weights as A (WZ_WG_N256)
     static constexpr int ATOMS = BK / WG_ATOM;
     static constexpr int BM = 64 * MT * NC;           // tokens a block
     static constexpr int THREADS = 32 * NP + 128 * NC;
@@ -185,34 +169,6 @@ __device__ __forceinline__ void wg_m64n128k16(float (&d)[64], uint64_t da, uint6
                    "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]),
                    "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]),
                    "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
-                 : "l"(da), "l"(db));
-}
-
-// D (64 x 256, fp32) += A (64 x 16) B (16 x 256), both from shared memory
-// (WZ_WG_N256): thread t of the warpgroup holds row 16 (t / 32) + (t % 32) /
-// 4 + 8 ((i >> 1) & 1), column 8 (i >> 2) + 2 (t % 4) + (i & 1) in element i
-// of d0 (i < 64) and d1 (i - 64).
-__device__ __forceinline__ void wg_m64n256k16(float (&d0)[64], float (&d1)[64], uint64_t da, uint64_t db)
-{
-    asm volatile("{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
-                 "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 "
-                 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, %64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, %80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, %96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, %112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, %128, %129, p, 1, 1, 0, 0;\n}\n"
-                 : "+f"(d0[0]), "+f"(d0[1]), "+f"(d0[2]), "+f"(d0[3]), "+f"(d0[4]), "+f"(d0[5]), "+f"(d0[6]), "+f"(d0[7]),
-                   "+f"(d0[8]), "+f"(d0[9]), "+f"(d0[10]), "+f"(d0[11]), "+f"(d0[12]), "+f"(d0[13]), "+f"(d0[14]), "+f"(d0[15]),
-                   "+f"(d0[16]), "+f"(d0[17]), "+f"(d0[18]), "+f"(d0[19]), "+f"(d0[20]), "+f"(d0[21]), "+f"(d0[22]), "+f"(d0[23]),
-                   "+f"(d0[24]), "+f"(d0[25]), "+f"(d0[26]), "+f"(d0[27]), "+f"(d0[28]), "+f"(d0[29]), "+f"(d0[30]), "+f"(d0[31]),
-                   "+f"(d0[32]), "+f"(d0[33]), "+f"(d0[34]), "+f"(d0[35]), "+f"(d0[36]), "+f"(d0[37]), "+f"(d0[38]), "+f"(d0[39]),
-                   "+f"(d0[40]), "+f"(d0[41]), "+f"(d0[42]), "+f"(d0[43]), "+f"(d0[44]), "+f"(d0[45]), "+f"(d0[46]), "+f"(d0[47]),
-                   "+f"(d0[48]), "+f"(d0[49]), "+f"(d0[50]), "+f"(d0[51]), "+f"(d0[52]), "+f"(d0[53]), "+f"(d0[54]), "+f"(d0[55]),
-                   "+f"(d0[56]), "+f"(d0[57]), "+f"(d0[58]), "+f"(d0[59]), "+f"(d0[60]), "+f"(d0[61]), "+f"(d0[62]), "+f"(d0[63]),
-                   "+f"(d1[0]), "+f"(d1[1]), "+f"(d1[2]), "+f"(d1[3]), "+f"(d1[4]), "+f"(d1[5]), "+f"(d1[6]), "+f"(d1[7]),
-                   "+f"(d1[8]), "+f"(d1[9]), "+f"(d1[10]), "+f"(d1[11]), "+f"(d1[12]), "+f"(d1[13]), "+f"(d1[14]), "+f"(d1[15]),
-                   "+f"(d1[16]), "+f"(d1[17]), "+f"(d1[18]), "+f"(d1[19]), "+f"(d1[20]), "+f"(d1[21]), "+f"(d1[22]), "+f"(d1[23]),
-                   "+f"(d1[24]), "+f"(d1[25]), "+f"(d1[26]), "+f"(d1[27]), "+f"(d1[28]), "+f"(d1[29]), "+f"(d1[30]), "+f"(d1[31]),
-                   "+f"(d1[32]), "+f"(d1[33]), "+f"(d1[34]), "+f"(d1[35]), "+f"(d1[36]), "+f"(d1[37]), "+f"(d1[38]), "+f"(d1[39]),
-                   "+f"(d1[40]), "+f"(d1[41]), "+f"(d1[42]), "+f"(d1[43]), "+f"(d1[44]), "+f"(d1[45]), "+f"(d1[46]), "+f"(d1[47]),
-                   "+f"(d1[48]), "+f"(d1[49]), "+f"(d1[50]), "+f"(d1[51]), "+f"(d1[52]), "+f"(d1[53]), "+f"(d1[54]), "+f"(d1[55]),
-                   "+f"(d1[56]), "+f"(d1[57]), "+f"(d1[58]), "+f"(d1[59]), "+f"(d1[60]), "+f"(d1[61]), "+f"(d1[62]), "+f"(d1[63])
                  : "l"(da), "l"(db));
 }
 
@@ -286,35 +242,24 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // cover a loaded DRAM's latency); stage i of the block's run uses
         // slot i % STAGES across its tiles ----
         if (C::PRODUCER_REGS) asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(C::PRODUCER_REGS));
-        const int pw = tid / 32, p = pw & 3, kb0 = (pw >> 2) * C::BPW;
+        const int pw = tid / 32, p = pw & 3, kb = pw >> 2;
         // The two-stage register pipeline runs on across tiles (v45g): the
         // cursor follows the unit two stages ahead, re-aimed where it
         // enters a new tile, so a block's later tiles start with their
         // first blocks already loaded.
         auto aim = [&](uint64_t u) { // the cursor at unit u's block
             const uint32_t t = (uint32_t)(u / nk), kt = (uint32_t)(u % nk);
-            return Bm4Cursor<>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb0, lane);
+            return Bm4Cursor<>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb, lane);
         };
         Bm4Cursor<> cur = aim(u0);
+        Bm4Block n1 = cur.load(), n2 = n1;
         // EPV: the block's escape slots with its load, from its index (kept
         // in eo, whose list offset only the rare overflow needs).
-        auto epv_slot = [&](const Bm4Cursor<> &c, Bm4Block &b) {
-            if (WZ_WG_EPV) bm4_slot_load(w.a, c, b, lane);
+        auto epv_slot = [&](Bm4Block &b) {
+            if (WZ_WG_EPV) bm4_slot_load(w.a, cur, b, lane);
         };
-        // The warp's BPW blocks of the cursor's stage (k-blocks kb0 ..).
-        auto load = [&](Bm4Block (&b)[C::BPW]) {
-            Bm4Cursor<> c = cur;
-#pragma unroll
-            for (int j = 0; j < C::BPW; j++) {
-                if (j) c.next();
-                b[j] = c.load();
-                epv_slot(c, b[j]);
-            }
-        };
-        Bm4Block n1[C::BPW], n2[C::BPW];
-        load(n1);
-#pragma unroll
-        for (int j = 0; j < C::BPW; j++) n2[j] = n1[j];
+        epv_slot(n1);
+        n2 = n1; // (again: n1 now carries its escape slot)
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -325,7 +270,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
             lu++, lkt++;
         };
-        if (lu < u1) { step(); load(n2); }
+        if (lu < u1) { step(); n2 = cur.load(); epv_slot(n2); }
         uint32_t i = 0;
         for (uint64_t u = u0; u < u1;) {
             const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
@@ -333,60 +278,51 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             u += k1 - k0;
             for (uint32_t kt = k0; kt < k1; kt++, i++) {
                 const uint32_t s = i % C::STAGES, round = i / C::STAGES;
-                Bm4Block ks[C::BPW];
-#pragma unroll
-                for (int j = 0; j < C::BPW; j++) ks[j] = n1[j], n1[j] = n2[j];
+                const Bm4Block k = n1;
+                n1 = n2;
                 // Next stage's escape bytes into L1 (its offset, loaded a stage
                 // ago, has landed): the patch's dependent loads then hit L1.
-                if (!WZ_WG_EPV && WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1[0].eo));
-                if (lu < u1) { step(); load(n2); }
+                if (!WZ_WG_EPV && WZ_WG_ESCPF) asm volatile("prefetch.global.L1 [%0];" ::"l"(w.a.esc + n1.eo));
+                if (lu < u1) { step(); n2 = cur.load(); epv_slot(n2); }
+                uint32_t fl[4] = {0, 0, 0, 0};
+                bool esc = false;
+                const uint8_t *eb = w.a.esc;
+                if (WZ_WG_SOL == 0 && !WZ_WG_EPV) bm4_escapes(w.a, k, lane, fl, esc, eb);
+                uint32_t va[8], vb[8];
+                if (WZ_WG_SOL == 2) {
+                    const uint32_t q[8] = {k.c.x, k.c.y, k.c.z, k.c.w, k.r0.x, k.r0.y, k.r0.z, k.r0.w};
 #pragma unroll
-                for (int j = 0; j < C::BPW; j++) {
-                    const Bm4Block &k = ks[j];
-                    const int kb = kb0 + j;
-                    uint32_t fl[4] = {0, 0, 0, 0};
-                    bool esc = false;
-                    const uint8_t *eb = w.a.esc;
-                    if (WZ_WG_SOL == 0 && !WZ_WG_EPV) bm4_escapes(w.a, k, lane, fl, esc, eb);
-                    uint32_t va[8], vb[8];
-                    if (WZ_WG_SOL == 2) {
-                        const uint32_t q[8] = {k.c.x, k.c.y, k.c.z, k.c.w, k.r0.x, k.r0.y, k.r0.z, k.r0.w};
+                    for (int j = 0; j < 8; j++) va[j] = q[j], vb[j] = u4(k.r1, j & 3) ^ q[j];
+                } else if (WZ_WG_ARITH) {
+                    bm4_half(k, 0, bm4_arith(w.a.base), esc, fl, eb, va);
+                    bm4_half(k, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
+                } else {
+                    bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
+                    bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
+                }
+                // The slot is free once both consumer warpgroups are done with
+                // it; the decode above ran before (asking for the activations
+                // before warp 0's decode instead was no faster: v43d).
+                mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
+                if (tid == 0 && WZ_WG_NOX) mbar_arrive(bar_s + 8 * s);
+                else if (tid == 0) {
+                    mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
 #pragma unroll
-                        for (int jj = 0; jj < 8; jj++) va[jj] = q[jj], vb[jj] = u4(k.r1, jj & 3) ^ q[jj];
-                    } else if (WZ_WG_ARITH) {
-                        bm4_half(k, 0, bm4_arith(w.a.base), esc, fl, eb, va);
-                        bm4_half(k, 1, bm4_arith(w.a.base), esc, fl, eb, vb);
-                    } else {
-                        bm4_half(k, 0, (const uint32_t *)lut, esc, fl, eb, va);
-                        bm4_half(k, 1, (const uint32_t *)lut, esc, fl, eb, vb);
-                    }
-                    if (j == 0) {
-                        // The slot is free once both consumer warpgroups are done with
-                        // it; the decode above ran before (asking for the activations
-                        // before warp 0's decode instead was no faster: v43d).
-                        mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
-                        if (tid == 0 && WZ_WG_NOX) mbar_arrive(bar_s + 8 * s);
-                        else if (tid == 0) {
-                            mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
-#pragma unroll
-                            for (int a = 0; a < C::ATOMS; a++)
-                                tma_load_2d(x_s + s * C::X_BYTES + a * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + a * WG_ATOM),
-                                            (int)(mtile * C::BM));
-                        }
-                    }
-                    wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
-                    if (WZ_WG_EPV) { // the escapes over the escape-free tile, one 16-bit store each (lane 0)
-                        const uint32_t wa = w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES;
-                        __syncwarp(); // the stmatrix writes before the stores that overwrite them
-                        bm4_slot_each(w.a, k, [&](uint32_t e) {
-                            const uint32_t row = 32 * p + ((e >> 5) & 31), col = 32 * (kb & 1) + (e & 31);
-                            if (lane == 0)
-                                asm volatile("st.shared.u16 [%0], %1;" ::"r"(wa + 128 * row + 16 * ((col >> 3) ^ (row & 7)) + 2 * (col & 7)),
-                                             "h"((uint16_t)(e >> 16))
-                                             : "memory");
-                        });
-                        __syncwarp();
-                    }
+                    for (int j = 0; j < C::ATOMS; j++)
+                        tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
+                }
+                wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
+                if (WZ_WG_EPV) { // the escapes over the escape-free tile, one 16-bit store each (lane 0)
+                    const uint32_t wa = w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES;
+                    __syncwarp(); // the stmatrix writes before the stores that overwrite them
+                    bm4_slot_each(w.a, k, [&](uint32_t e) {
+                        const uint32_t row = 32 * p + ((e >> 5) & 31), col = 32 * (kb & 1) + (e & 31);
+                        if (lane == 0)
+                            asm volatile("st.shared.u16 [%0], %1;" ::"r"(wa + 128 * row + 16 * ((col >> 3) ^ (row & 7)) + 2 * (col & 7)),
+                                         "h"((uint16_t)(e >> 16))
+                                         : "memory");
+                    });
+                    __syncwarp();
                 }
                 asm volatile("fence.proxy.async.shared::cta;" ::: "memory"); // the stmatrix writes, visible to the tensor cores
                 __syncwarp();
@@ -416,7 +352,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // padding. (A partial one multiplies all its tiles.) The test is
         // outside the k-loop: inside it, it put the wgmmas on a divergent
         // path, which ptxas serialises (C7520).
-        if ((int64_t)mtile * C::BM + (C::N256 ? 0 : (int64_t)c * MT * 64) >= w.M) {
+        if ((int64_t)mtile * C::BM + (int64_t)c * MT * 64 >= w.M) {
             for (uint32_t kt = k0; kt < k1; kt++, i++) {
                 const uint32_t s = i % C::STAGES;
                 mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
@@ -430,15 +366,9 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
 #pragma unroll
                 for (int kk = 0; kk < C::BK / 16; kk++) {
                     const int at = kk / 4, k16 = kk % 4; // swizzle atom, its k16 step
-                    if constexpr (C::N256) { // weight rows 64 c .. as A, the 256 tokens as B
-                        wg_m64n256k16(d[0], d[MT - 1], wg_desc(w_s + s * C::W_BYTES + at * WG_ATOM_W_BYTES + c * 64 * 128) + 2 * k16,
-                                      wg_desc(x_s + s * C::X_BYTES + at * C::BM * 128) + 2 * k16);
-                    } else {
-                        const uint64_t db = wg_desc(w_s + s * C::W_BYTES + at * WG_ATOM_W_BYTES) + 2 * k16;
+                    const uint64_t db = wg_desc(w_s + s * C::W_BYTES + at * WG_ATOM_W_BYTES) + 2 * k16;
 #pragma unroll
-                        for (int m = 0; m < MT; m++)
-                            wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + at * C::BM * 128 + (c * MT + m) * 64 * 128) + 2 * k16, db);
-                    }
+                    for (int m = 0; m < MT; m++) wg_m64n128k16(d[m], wg_desc(x_s + s * C::X_BYTES + at * C::BM * 128 + (c * MT + m) * 64 * 128) + 2 * k16, db);
                 }
                 wg_commit();
                 if (WZ_WG_WAIT0) { // this stage's products done: hand it back now (v46h)
@@ -455,7 +385,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // next tile has tokens for this warpgroup or not (a stage handed
         // back twice across a dead-to-live change, or never across a
         // live-to-dead one, hung the ring: v45g, M = 520 over 132 blocks).
-        if (!WZ_WG_WAIT0 && k1 > k0 && lane == 0 && (int64_t)mtile * C::BM + (C::N256 ? 0 : (int64_t)c * MT * 64) < w.M)
+        if (!WZ_WG_WAIT0 && k1 > k0 && lane == 0 && (int64_t)mtile * C::BM + (int64_t)c * MT * 64 < w.M)
             mbar_arrive(bar_s + 8 * (C::STAGES + (i - 1) % C::STAGES));
         // ---- epilogue: a tile split between blocks first sums its parts.
         // Every part stores its partial tile (in the accumulators' order,
@@ -486,25 +416,14 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
             if (ct == 0) w.cnt[t] = 0; // zero-kept; the parts of this tile have all counted
         }
-        if constexpr (C::N256) { // element 64 m + e: weight row 64 c + 16 warp + lane / 4 + 8 ((e >> 1) & 1), token 128 m + 8 (e >> 2) + 2 (lane % 4) + (e & 1)
 #pragma unroll
-            for (int m = 0; m < MT; m++)
+        for (int m = 0; m < MT; m++)
 #pragma unroll
-                for (int e = 0; e < 64; e++) {
-                    const uint32_t tok = mtile * C::BM + 128 * m + 8 * (e >> 2) + 2 * (lane & 3) + (e & 1);
-                    const uint32_t col = n0 + 64 * c + 16 * warp + lane / 4 + 8 * ((e >> 1) & 1);
-                    if ((int)tok < w.M) w.y[(uint64_t)tok * N + col] = __bfloat16_as_ushort(__float2bfloat16_rn(d[m][e]));
-                }
-        } else {
-#pragma unroll
-            for (int m = 0; m < MT; m++)
-#pragma unroll
-                for (int e = 0; e < 64; e += 2) {
-                    const uint32_t tok = mtile * C::BM + (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((e >> 1) & 1);
-                    const uint32_t col = n0 + 8 * (e >> 2) + 2 * (lane & 3);
-                    if ((int)tok < w.M) *(__nv_bfloat162 *)(w.y + (uint64_t)tok * N + col) = __floats2bfloat162_rn(d[m][e], d[m][e + 1]);
-                }
-        }
+            for (int e = 0; e < 64; e += 2) {
+                const uint32_t tok = mtile * C::BM + (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((e >> 1) & 1);
+                const uint32_t col = n0 + 8 * (e >> 2) + 2 * (lane & 3);
+                if ((int)tok < w.M) *(__nv_bfloat162 *)(w.y + (uint64_t)tok * N + col) = __floats2bfloat162_rn(d[m][e], d[m][e + 1]);
+            }
     }
 }
 
@@ -589,7 +508,7 @@ wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y,
     w.a = a; w.y = d_y; w.M = M;
     // 256 tokens a block past 128 (half the decodes a product); at M <= 64
     // twice the decoders (two k-blocks more a stage: cols % 128 == 0).
-    if (M > 128) return WZ_WG_N256 ? wg_launch<2, 4, 2>(w, d_x, sk, s) : wg_launch<2, 8, 2>(w, d_x, sk, s);
+    if (M > 128) return wg_launch<2, 8, 2>(w, d_x, sk, s);
     if (WZ_WG_NP16 && M <= 64 && a.cols % 128 == 0) return wg_launch<1, 16, 1>(w, d_x, sk, s);
     return wg_launch<1, 8, 2>(w, d_x, sk, s);
 }
