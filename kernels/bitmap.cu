@@ -33,8 +33,8 @@ struct wz_gpu_bm {
     // bitmap4 MMA, for the wgmma GEMM's escape patch (bm4_wgmma.cu, WZ_WG_EPV):
     // two slots a block, then every escape as (position | bf16 << 16) in the
     // list's order (codecs.h: wz_bm_escape_slots, wz_bm_escape_list).
-    uint32_t *d_epv;
-    size_t epv_bytes;
+    uint32_t *d_escx;
+    size_t escx_bytes;
     int order; // WZ_TA_ORDER_* (codecs.h: bitmap4 v2 blobs are MMA)
     SplitKBuf *sk; // the tensor-core GEMM's split-K sums and counters (zero between calls)
 };
@@ -55,14 +55,14 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
     if (v.h->width == 4 && v.order == WZ_TA_ORDER_MMA) {
         // 8 bytes a block (+0.5% of bitmap4's bytes, read beside each block)
         // and 4 an escape (0.018 bits a weight on the synthetic layer).
-        g->epv_bytes = 4 * (2 * v.nblocks + v.h->nesc);
-        uint32_t *h_epv = (uint32_t *)malloc(g->epv_bytes);
-        if (!h_epv) { wz_gpu_bm_free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
-        wz_bm_escape_list(&v, h_epv + 2 * v.nblocks);
-        wz_bm_escape_slots(&v, h_epv + 2 * v.nblocks, h_epv);
-        e = cudaMalloc(&g->d_epv, g->epv_bytes);
-        if (e == cudaSuccess) e = cudaMemcpy(g->d_epv, h_epv, g->epv_bytes, cudaMemcpyHostToDevice);
-        free(h_epv);
+        g->escx_bytes = 4 * (2 * v.nblocks + v.h->nesc);
+        uint32_t *h_escx = (uint32_t *)malloc(g->escx_bytes);
+        if (!h_escx) { wz_gpu_bm_free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
+        wz_bm_escape_list(&v, h_escx + 2 * v.nblocks);
+        wz_bm_escape_slots(&v, h_escx + 2 * v.nblocks, h_escx);
+        e = cudaMalloc(&g->d_escx, g->escx_bytes);
+        if (e == cudaSuccess) e = cudaMemcpy(g->d_escx, h_escx, g->escx_bytes, cudaMemcpyHostToDevice);
+        free(h_escx);
         if (e != cudaSuccess) { wz_gpu_bm_free(g); return wz_cuda_fail(e, "upload escapes"); }
     }
     *out = g;
@@ -72,11 +72,11 @@ extern "C" void wz_gpu_bm_free(wz_gpu_bm *g)
 {
     if (!g) return;
     cudaFree(g->d_blob);
-    cudaFree(g->d_epv);
+    cudaFree(g->d_escx);
     if (g->sk) { splitk_free(*g->sk); free(g->sk); }
     free(g);
 }
-extern "C" size_t wz_gpu_bm_bytes(const wz_gpu_bm *g) { return g->len + g->epv_bytes; }
+extern "C" size_t wz_gpu_bm_bytes(const wz_gpu_bm *g) { return g->len + g->escx_bytes; }
 
 
 struct BmBlock { uint32_t p0, p1, p2; uint4 r0, r1; };
@@ -609,7 +609,7 @@ static int bm4_gemv_grid(const BmArgs &a)
 static BmArgs bm_args(const wz_gpu_bm *g)
 {
     BmArgs a;
-    a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc; a.eslot = g->d_epv; a.epv = g->d_epv ? g->d_epv + 2 * g->nblocks : NULL;
+    a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc; a.eslot = g->d_escx; a.epv = g->d_escx ? g->d_escx + 2 * g->nblocks : NULL;
     a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
     a.chunk = BM_CHUNK;
     a.sk = SplitK{};
