@@ -354,6 +354,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 {
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     __shared__ uint4 stage[ORD == WZ_TA_ORDER_ROWS ? BM_WARPS : 1][64];
+    if (threadIdx.x == 0) WZ_TRACE_SET(0);
     bm4_lut(lut, a.base);
     const auto ex = bm4_src(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
@@ -411,9 +412,11 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #pragma unroll
                     for (int n = 0; n < NT; n++) bq[h][n][0] = bn[h][n][0], bq[h][n][1] = bn[h][n][1];
         }
+        if (lane == 0) WZ_TRACE_MAX(2);
         mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
         splitk_finish(a.sk, a.rows, M, br * 32, lane); // the unit that completes the block-row writes Y (v35)
     }
+    if (lane == 0) WZ_TRACE_MAX(3);
 }
 
 // bitmap4 in the MMA order, M = 9..64 (v38): activations staged in shared
@@ -460,6 +463,7 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
 {
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
     extern __shared__ __align__(16) uint4 xs[]; // [2][8 NT tokens][4 chunk + 1]
+    if (threadIdx.x == 0) WZ_TRACE_SET(0);
     bm4_lut(lut, a.base);
     const auto ex = bm4_src(lut, a.base);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, wr = warp / RS, rb = warp % RS; // RS = 2: block-row wr, rows 16 rb ..
@@ -529,6 +533,7 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
         mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
     }
     asm volatile("cp.async.wait_group 0;\n" ::);
+    if ((threadIdx.x & 31) == 0) WZ_TRACE_MAX(3);
 }
 
 // Blocks per warp unit and the grid: all blocks resident (occupancy from
@@ -571,6 +576,7 @@ static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
     const int grid = frag_grid(kern, a);
     a.sk.parts = (unsigned)((a.bc + a.chunk - 1) / a.chunk); // units per block-row
     kern<<<grid, BM_WARPS * 32, 0, s>>>(a, X, M);
+    WZ_TRACE_DUMP("warp", a.rows, a.cols, M, (unsigned)grid);
 }
 
 // bm4_xs_kernel's grid: all blocks resident, the unit length (4..16 block
@@ -596,6 +602,7 @@ static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
     const uint64_t units = rgroups * ((a.bc + a.chunk - 1) / a.chunk);
     const int grid = (int)std::min<uint64_t>(units, (uint64_t)wz_sm_count() * per_sm[a.chunk]);
     kern<<<grid, threads, 2 * 8 * NT * (64 * a.chunk + 16), s>>>(a, X, M);
+    WZ_TRACE_DUMP("xs", a.rows, a.cols, M, (unsigned)grid);
     return WZ_OK;
 }
 

@@ -227,6 +227,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
     const int tid = threadIdx.x, wg = tid / 128, lane = tid & 31;
     const uint32_t G = gridDim.x, blk = blockIdx.x, nk = w.nk;
     const uint64_t U = (uint64_t)w.tiles * nk, u0 = blk * U / G, u1 = (blk + 1) * U / G;
+    if (tid == 0) WZ_TRACE_SET(0);
     if (tid == 0) {
         for (int s = 0; s < C::STAGES; s++) {
             mbar_init(bar_s + 8 * s, NP + 1);              // the producer warps + the activations' expect_tx
@@ -329,6 +330,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 if (lane == 0) mbar_arrive(bar_s + 8 * s);
             }
         }
+        if (lane == 0) WZ_TRACE_MAX(3);
         return;
     }
     // ---- consumers: warpgroup c takes tokens 64 MT c .. 64 MT (c + 1) - 1 of each tile ----
@@ -362,6 +364,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             for (uint32_t kt = k0; kt < k1; kt++, i++) {
                 const uint32_t s = i % C::STAGES;
                 mbar_wait(bar_s + 8 * s, (i / C::STAGES) & 1);
+                if (WZ_TRACE && i == 0 && ct == 0) WZ_TRACE_SET(1);
                 wg_fence();
 #pragma unroll
                 for (int kk = 0; kk < C::BK / 16; kk++) {
@@ -380,6 +383,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 }
             }
         wg_wait<0>();
+        if (ct == 0) WZ_TRACE_SET(2);
         // The tile's last stage, handed back here, not by the next tile's
         // first: every stage is handed back once by each warp, whether the
         // next tile has tokens for this warpgroup or not (a stage handed
@@ -425,6 +429,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 if ((int)tok < w.M) *(__nv_bfloat162 *)(w.y + (uint64_t)tok * N + col) = __floats2bfloat162_rn(d[m][e], d[m][e + 1]);
             }
     }
+    if (lane == 0) WZ_TRACE_MAX(3);
 }
 
 // ---- host ----
@@ -496,6 +501,7 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
     }
     bm4_wg_kernel<MT, NP, NC><<<(unsigned)G, C::THREADS, C::SMEM, s>>>(map, w);
     CU(cudaGetLastError(), "bm4_wg_kernel launch");
+    WZ_TRACE_DUMP("wgmma", w.a.rows, w.a.cols, w.M, (unsigned)G);
     return WZ_OK;
 }
 

@@ -172,3 +172,57 @@ static inline wz_err splitk_end(const SplitK &sk, uint64_t rows, int M, cudaStre
 __global__ void wz_f32_to_bf16_kernel(float *in, uint16_t *out, uint64_t n, int zero);
 // Sync, read a kernel's error flag, re-arm it; WZ_ERR_CORRUPT with `what` if set.
 wz_err wz_gpu_read_flag(int *d_err, const char *what);
+
+// ---- WZ_TRACE: where a kernel's time goes (a diagnostic, never a default;
+// kernels/NOTES.md v48). A block stamps the global timer (ns, common to
+// all SMs) at up to four events: 0 entry (thread 0), 1 first stage ready,
+// 2 main loop done (the kernel's own meaning; 0 = not stamped), 3 the
+// last warp's exit (atomicMax). wz_trace_dump, called by the launch in the
+// same file (the stamps are per translation unit), syncs, prints each
+// event's min / median / max from the earliest entry, and re-zeroes. ----
+#ifndef WZ_TRACE
+#define WZ_TRACE 0
+#endif
+#if WZ_TRACE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vector>
+#include <algorithm>
+#define WZ_TRACE_BLOCKS 4096
+static __device__ unsigned long long wz_trace_t[WZ_TRACE_BLOCKS][4];
+__device__ __forceinline__ unsigned long long wz_gtime()
+{
+    unsigned long long t;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+    return t;
+}
+__device__ __forceinline__ void wz_trace_set(int e) { if (blockIdx.x < WZ_TRACE_BLOCKS) wz_trace_t[blockIdx.x][e] = wz_gtime(); }
+__device__ __forceinline__ void wz_trace_max(int e) { if (blockIdx.x < WZ_TRACE_BLOCKS) atomicMax(&wz_trace_t[blockIdx.x][e], wz_gtime()); }
+static void wz_trace_dump(const char *what, unsigned long long rows, unsigned long long cols, int M, unsigned grid)
+{
+    static unsigned long long h[WZ_TRACE_BLOCKS][4];
+    if (cudaDeviceSynchronize() != cudaSuccess || cudaMemcpyFromSymbol(h, wz_trace_t, sizeof h) != cudaSuccess) return;
+    const unsigned n = std::min(grid, (unsigned)WZ_TRACE_BLOCKS);
+    unsigned long long t0 = ~0ull;
+    for (unsigned b = 0; b < n; b++) if (h[b][0]) t0 = std::min(t0, h[b][0]);
+    fprintf(stderr, "trace %s %llux%llu M=%d grid=%u:", what, rows, cols, M, grid);
+    for (int e = 0; e < 4; e++) {
+        std::vector<double> v;
+        for (unsigned b = 0; b < n; b++) if (h[b][e] && h[b][e] >= t0) v.push_back((h[b][e] - t0) * 1e-3);
+        if (v.empty()) continue;
+        std::sort(v.begin(), v.end());
+        fprintf(stderr, " e%d %.2f/%.2f/%.2f", e, v[0], v[v.size() / 2], v.back());
+    }
+    fprintf(stderr, " us\n");
+    memset(h, 0, sizeof h);
+    cudaMemcpyToSymbol(wz_trace_t, h, sizeof h);
+}
+#define WZ_TRACE_SET(e) wz_trace_set(e)
+#define WZ_TRACE_MAX(e) wz_trace_max(e)
+#define WZ_TRACE_DUMP(what, rows, cols, M, grid) wz_trace_dump(what, rows, cols, M, grid)
+#else
+#define WZ_TRACE_SET(e) ((void)0)
+#define WZ_TRACE_MAX(e) ((void)0)
+#define WZ_TRACE_DUMP(what, rows, cols, M, grid) ((void)0)
+#endif
