@@ -414,9 +414,10 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         }
         if (lane == 0) WZ_TRACE_MAX(2);
         mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
+        if (lane == 0) WZ_TRACE_MAX(3);
         splitk_finish(a.sk, a.rows, M, br * 32, lane); // the unit that completes the block-row writes Y (v35)
     }
-    if (lane == 0) WZ_TRACE_MAX(3);
+    if (lane == 0) WZ_TRACE_MAX(7);
 }
 
 // bitmap4 in the MMA order, M = 9..64 (v38): activations staged in shared
@@ -533,7 +534,7 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
         mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
     }
     asm volatile("cp.async.wait_group 0;\n" ::);
-    if ((threadIdx.x & 31) == 0) WZ_TRACE_MAX(3);
+    if ((threadIdx.x & 31) == 0) WZ_TRACE_MAX(7);
 }
 
 // Blocks per warp unit and the grid: all blocks resident (occupancy from

@@ -175,9 +175,10 @@ wz_err wz_gpu_read_flag(int *d_err, const char *what);
 
 // ---- WZ_TRACE: where a kernel's time goes (a diagnostic, never a default;
 // kernels/NOTES.md v48). A block stamps the global timer (ns, common to
-// all SMs) at up to four events: 0 entry (thread 0), 1 first stage ready,
-// 2 main loop done (the kernel's own meaning; 0 = not stamped), 3 the
-// last warp's exit (atomicMax). wz_trace_dump, called by the launch in the
+// all SMs) at up to eight events: 0 entry (thread 0), 1 first stage
+// ready, 2 main loop done, 3-6 epilogue steps (the kernel's own meanings;
+// 0 = not stamped), 7 the last warp's exit (atomicMax), 8-9 kernel-own
+// (bm4_wgmma: 8 the producers' exit). wz_trace_dump, called by the launch in the
 // same file (the stamps are per translation unit), syncs, prints each
 // event's min / median / max from the earliest entry, and re-zeroes. ----
 #ifndef WZ_TRACE
@@ -190,7 +191,7 @@ wz_err wz_gpu_read_flag(int *d_err, const char *what);
 #include <vector>
 #include <algorithm>
 #define WZ_TRACE_BLOCKS 4096
-static __device__ unsigned long long wz_trace_t[WZ_TRACE_BLOCKS][4];
+static __device__ unsigned long long wz_trace_t[WZ_TRACE_BLOCKS][10];
 __device__ __forceinline__ unsigned long long wz_gtime()
 {
     unsigned long long t;
@@ -201,18 +202,18 @@ __device__ __forceinline__ void wz_trace_set(int e) { if (blockIdx.x < WZ_TRACE_
 __device__ __forceinline__ void wz_trace_max(int e) { if (blockIdx.x < WZ_TRACE_BLOCKS) atomicMax(&wz_trace_t[blockIdx.x][e], wz_gtime()); }
 static void wz_trace_dump(const char *what, unsigned long long rows, unsigned long long cols, int M, unsigned grid)
 {
-    static unsigned long long h[WZ_TRACE_BLOCKS][4];
+    static unsigned long long h[WZ_TRACE_BLOCKS][10];
     if (cudaDeviceSynchronize() != cudaSuccess || cudaMemcpyFromSymbol(h, wz_trace_t, sizeof h) != cudaSuccess) return;
     const unsigned n = std::min(grid, (unsigned)WZ_TRACE_BLOCKS);
     unsigned long long t0 = ~0ull;
     for (unsigned b = 0; b < n; b++) if (h[b][0]) t0 = std::min(t0, h[b][0]);
     fprintf(stderr, "trace %s %llux%llu M=%d grid=%u:", what, rows, cols, M, grid);
-    for (int e = 0; e < 4; e++) {
+    for (int e = 0; e < 10; e++) {
         std::vector<double> v;
         for (unsigned b = 0; b < n; b++) if (h[b][e] && h[b][e] >= t0) v.push_back((h[b][e] - t0) * 1e-3);
         if (v.empty()) continue;
         std::sort(v.begin(), v.end());
-        fprintf(stderr, " e%d %.2f/%.2f/%.2f", e, v[0], v[v.size() / 2], v.back());
+        fprintf(stderr, " e%d(%zu) %.2f/%.2f/%.2f", e, v.size(), v[0], v[v.size() / 2], v.back());
     }
     fprintf(stderr, " us\n");
     memset(h, 0, sizeof h);
