@@ -96,6 +96,16 @@ extern "C" {
 // instructions a part a thread, not 64); 0: one float at a time.
 #define WZ_WG_EPI4 0
 #endif
+#ifndef WZ_WG_FIN
+// v48: a block's last tile ends through shared memory with every thread:
+// the consumers put their sums in the free ring, the producers (idle by
+// then) join, the other parts' partial tiles are read by 512-640 threads
+// at once and Y goes out in 16-byte row pieces. WZ_TRACE (v48) showed the
+// consumer-only ending (128-256 threads at <= 96 registers: a few loads in
+// flight each, then 4-byte stores 8 rows apart) taking 4-13 us after the
+// last stage on every shape; 0: that ending.
+#define WZ_WG_FIN 0
+#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -219,6 +229,75 @@ struct WgArgs {
 // The block whose range holds unit x:
 __device__ __forceinline__ uint32_t wg_block_of(uint64_t x, uint64_t U, uint32_t G) { return (uint32_t)(((x + 1) * G - 1) / U); }
 
+// ---- the last tile's end (WZ_WG_FIN) ----
+// Its sums as fp32 rows of tokens in the ring (free once its last stage is
+// consumed): row stride 136 floats, so a warp's float2 stores (8 rows x
+// 32 bytes) fall on two wavefronts, not eight.
+#define WG_FIN_STRIDE 136
+// Token row and column (0..127) of accumulator e of consumer thread (c, warp, lane)'s m64 tile m.
+__device__ __forceinline__ uint32_t wg_acc_row(int MT, int c, int m, int warp, int lane, int e) { return (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((e >> 1) & 1); }
+__device__ __forceinline__ uint32_t wg_acc_col(int lane, int e) { return 8 * (e >> 2) + 2 * (lane & 3) + (e & 1); }
+template <int MT, int NC>
+__device__ __forceinline__ void wg_fin_put(uint32_t x_s, const float (&d)[MT][64], int c, int warp, int lane)
+{
+#pragma unroll
+    for (int m = 0; m < MT; m++)
+#pragma unroll
+        for (int e = 0; e < 64; e += 2)
+            asm volatile("st.shared.v2.f32 [%0], {%1, %2};" ::"r"(x_s + 4 * (wg_acc_row(MT, c, m, warp, lane, e) * WG_FIN_STRIDE + wg_acc_col(lane, e))),
+                         "f"(d[m][e]), "f"(d[m][e + 1])
+                         : "memory");
+}
+// Every thread of the block: wait for the consumers' sums (barrier 2), add
+// the tile's other parts (fin_n 2: read by all threads at once, 8 loads
+// in flight each), write Y in 16-byte pieces of token rows.
+template <int MT, int NP, int NC>
+__device__ __forceinline__ void wg_fin(const WgArgs &w, uint32_t x_s, const uint32_t &fin_t, const uint32_t &fin_n, uint64_t U, uint32_t G)
+{
+    constexpr int THREADS = 32 * NP + 128 * NC, BM = 64 * MT * NC, R = 128 * NC;
+    constexpr uint32_t PART = BM * WG_BN;
+    asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
+    const uint32_t n = fin_n, t = fin_t, tid = threadIdx.x, blk = blockIdx.x, nk = w.nk;
+    if (!n) return;
+    if (n == 2) {
+        __threadfence(); // the counter said every other part stored its tile (the thread that counted is before the barrier)
+        const uint32_t first = wg_block_of((uint64_t)t * nk, U, G), lastb = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
+        for (uint32_t b = first; b <= lastb; b++) {
+            if (b == blk) continue;
+            const float *const other = w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * PART;
+            for (uint32_t i0 = tid; i0 < PART; i0 += 8 * THREADS) {
+                float v[8];
+#pragma unroll
+                for (int j = 0; j < 8; j++) v[j] = i0 + j * THREADS < PART ? __ldcg(other + i0 + j * THREADS) : 0.f;
+#pragma unroll
+                for (int j = 0; j < 8; j++) {
+                    const uint32_t i = i0 + j * THREADS, me = i / R, ct = i % R, e = me % 64;
+                    if (i >= PART) break;
+                    const uint32_t a = x_s + 4 * (wg_acc_row(MT, ct / 128, me / 64, (ct % 128) / 32, ct % 32, e) * WG_FIN_STRIDE + wg_acc_col(ct % 32, e));
+                    float s;
+                    asm volatile("ld.shared.f32 %0, [%1];" : "=f"(s) : "r"(a) : "memory");
+                    asm volatile("st.shared.f32 [%0], %1;" ::"r"(a), "f"(s + v[j]) : "memory");
+                }
+            }
+        }
+        asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
+        if (tid == 0) WZ_TRACE_SET(5);
+    }
+    const uint32_t mtile = t % w.mt, n0 = (t / w.mt) * WG_BN, N = (uint32_t)w.a.rows;
+    for (uint32_t j = tid; j < BM * 16; j += THREADS) {
+        const uint32_t r = j / 16, q = j % 16, tok = mtile * BM + r;
+        if ((int)tok >= w.M) break; // rows past M are the block's last ones
+        float4 lo, hi;
+        const uint32_t a = x_s + 4 * (r * WG_FIN_STRIDE + 8 * q);
+        asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(lo.x), "=f"(lo.y), "=f"(lo.z), "=f"(lo.w) : "r"(a) : "memory");
+        asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(hi.x), "=f"(hi.y), "=f"(hi.z), "=f"(hi.w) : "r"(a + 16) : "memory");
+        __nv_bfloat162 b[4] = {__floats2bfloat162_rn(lo.x, lo.y), __floats2bfloat162_rn(lo.z, lo.w), __floats2bfloat162_rn(hi.x, hi.y),
+                               __floats2bfloat162_rn(hi.z, hi.w)};
+        *(uint4 *)(w.y + (uint64_t)tok * N + n0 + 8 * q) = *(const uint4 *)b;
+    }
+    if ((tid & 31) == 0) WZ_TRACE_MAX(6);
+}
+
 template <int MT, int NP, int NC>
 __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(const __grid_constant__ CUtensorMap xmap, const WgArgs w)
 {
@@ -233,6 +312,8 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
     const uint32_t G = gridDim.x, blk = blockIdx.x, nk = w.nk;
     const uint64_t U = (uint64_t)w.tiles * nk, u0 = blk * U / G, u1 = (blk + 1) * U / G;
     if (tid == 0) WZ_TRACE_SET(0);
+    __shared__ uint32_t fin_t, fin_n; // the last tile's end (WZ_WG_FIN): its index, and 0 (none), 1 (Y from the sums) or 2 (add the other parts first)
+    if (WZ_WG_FIN && tid == 0) fin_n = 0;
     if (tid == 0) {
         for (int s = 0; s < C::STAGES; s++) {
             mbar_init(bar_s + 8 * s, NP + 1);              // the producer warps + the activations' expect_tx
@@ -336,6 +417,9 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
         }
         if (lane == 0) WZ_TRACE_MAX(8);
+        if (!WZ_WG_FIN) return;
+        wg_fin<MT, NP, NC>(w, x_s, fin_t, fin_n, U, G);
+        if (lane == 0) WZ_TRACE_MAX(7);
         return;
     }
     // ---- consumers: warpgroup c takes tokens 64 MT c .. 64 MT (c + 1) - 1 of each tile ----
@@ -349,6 +433,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         const uint32_t t = (uint32_t)(u / nk), k0 = (uint32_t)(u % nk), k1 = (uint32_t)min((uint64_t)nk, k0 + (u1 - u));
         const uint32_t mtile = t % w.mt, n0 = (t / w.mt) * WG_BN;
         u += k1 - k0;
+        const bool fin = WZ_WG_FIN && u >= u1; // the block's last tile: the ring is free after it
         float d[MT][64];
 #pragma unroll
         for (int m = 0; m < MT; m++)
@@ -424,6 +509,12 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             if (ct == 0) WZ_TRACE_SET(4);
             if (!last) continue;
             __threadfence();
+            if (fin) { // the other parts are added by all threads (wg_fin)
+                if (ct == 0) w.cnt[t] = 0;
+                wg_fin_put<MT, NC>(x_s, d, c, warp, lane);
+                if (ct == 0) fin_t = t, fin_n = 2;
+                break;
+            }
             for (uint32_t b = first; b <= lastb; b++) {
                 if (b == blk) continue;
                 const float *const other = slot(b);
@@ -444,6 +535,12 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             if (ct == 0) w.cnt[t] = 0; // zero-kept; the parts of this tile have all counted
             if (ct == 0) WZ_TRACE_SET(5);
         }
+        if (fin) {
+            if (NC > 1) asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory"); // both warpgroups' last wgmmas have read the ring
+            wg_fin_put<MT, NC>(x_s, d, c, warp, lane);
+            if (ct == 0) fin_t = t, fin_n = 1;
+            break;
+        }
 #pragma unroll
         for (int m = 0; m < MT; m++)
 #pragma unroll
@@ -454,6 +551,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
         if (ct == 0) WZ_TRACE_SET(6);
     }
+    if (WZ_WG_FIN) wg_fin<MT, NP, NC>(w, x_s, fin_t, fin_n, U, G);
     if (lane == 0) WZ_TRACE_MAX(7);
 }
 
