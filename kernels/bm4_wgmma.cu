@@ -97,13 +97,14 @@ extern "C" {
 #define WZ_WG_EPI4 0
 #endif
 #ifndef WZ_WG_FIN
-// v48: a block's last tile ends through shared memory with every thread:
-// the consumers put their sums in the free ring, the producers (idle by
-// then) join, the other parts' partial tiles are read by 512-640 threads
-// at once and Y goes out in 16-byte row pieces. WZ_TRACE (v48) showed the
-// consumer-only ending (128-256 threads at <= 96 registers: a few loads in
-// flight each, then 4-byte stores 8 rows apart) taking 4-13 us after the
-// last stage on every shape; 0: that ending.
+// v48: a block's last tile ends through shared memory with every thread
+// (wg_fin): the consumers leave their sums in the free ring, the producers
+// (idle by then) join, and 512-640 threads store the partial tile, read
+// the other parts (float4s, 8 in flight a thread) and write Y in 16-byte
+// row pieces. WZ_TRACE (v48) showed the consumer-only ending (128-256
+// threads; 4-byte stores 8 rows apart) taking 4-13 us after the last stage
+// on every shape. (A first form with 4-byte loads, 8 in flight, was no
+// faster at M = 64 and 7% slower at 256.) 0: the consumer-only ending.
 #define WZ_WG_FIN 0
 #endif
 #ifndef WZ_WG_NP16
@@ -230,70 +231,90 @@ struct WgArgs {
 __device__ __forceinline__ uint32_t wg_block_of(uint64_t x, uint64_t U, uint32_t G) { return (uint32_t)(((x + 1) * G - 1) / U); }
 
 // ---- the last tile's end (WZ_WG_FIN) ----
-// Its sums as fp32 rows of tokens in the ring (free once its last stage is
-// consumed): row stride 136 floats, so a warp's float2 stores (8 rows x
-// 32 bytes) fall on two wavefronts, not eight.
-#define WG_FIN_STRIDE 136
-// Token row and column (0..127) of accumulator e of consumer thread (c, warp, lane)'s m64 tile m.
-__device__ __forceinline__ uint32_t wg_acc_row(int MT, int c, int m, int warp, int lane, int e) { return (c * MT + m) * 64 + 16 * warp + lane / 4 + 8 * ((e >> 1) & 1); }
-__device__ __forceinline__ uint32_t wg_acc_col(int lane, int e) { return 8 * (e >> 2) + 2 * (lane & 3) + (e & 1); }
+// The consumers leave their sums in the ring (free once the tile's last
+// stage is read) in the partial tiles' order: float (m 64 + e) R + ct
+// holds consumer thread ct's d[m][e] (R = 128 NC), so a warp's store is
+// 128 contiguous bytes. Every thread then takes part: the block's partial
+// tile out in float4s, the count, the other parts in (8 float4 loads in
+// flight a thread), Y out in 16-byte row pieces.
+__device__ __forceinline__ float4 wg_lds4(uint32_t a)
+{
+    float4 v;
+    asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(v.x), "=f"(v.y), "=f"(v.z), "=f"(v.w) : "r"(a) : "memory");
+    return v;
+}
+__device__ __forceinline__ void wg_sts4(uint32_t a, float4 v)
+{
+    asm volatile("st.shared.v4.f32 [%0], {%1, %2, %3, %4};" ::"r"(a), "f"(v.x), "f"(v.y), "f"(v.z), "f"(v.w) : "memory");
+}
 template <int MT, int NC>
-__device__ __forceinline__ void wg_fin_put(uint32_t x_s, const float (&d)[MT][64], int c, int warp, int lane)
+__device__ __forceinline__ void wg_fin_put(uint32_t x_s, const float (&d)[MT][64], int ct)
 {
 #pragma unroll
     for (int m = 0; m < MT; m++)
 #pragma unroll
-        for (int e = 0; e < 64; e += 2)
-            asm volatile("st.shared.v2.f32 [%0], {%1, %2};" ::"r"(x_s + 4 * (wg_acc_row(MT, c, m, warp, lane, e) * WG_FIN_STRIDE + wg_acc_col(lane, e))),
-                         "f"(d[m][e]), "f"(d[m][e + 1])
-                         : "memory");
+        for (int e = 0; e < 64; e++) asm volatile("st.shared.f32 [%0], %1;" ::"r"(x_s + 4 * ((m * 64 + e) * 128 * NC + ct)), "f"(d[m][e]) : "memory");
 }
-// Every thread of the block: wait for the consumers' sums (barrier 2), add
-// the tile's other parts (fin_n 2: read by all threads at once, 8 loads
-// in flight each), write Y in 16-byte pieces of token rows.
+// Every thread of the block, after its loop: fin_n 0 — nothing to do;
+// 1 — the tile is the block's alone: Y from the sums; 2 — one part of a
+// split tile: store it, count, and if last add the others before Y.
 template <int MT, int NP, int NC>
-__device__ __forceinline__ void wg_fin(const WgArgs &w, uint32_t x_s, const uint32_t &fin_t, const uint32_t &fin_n, uint64_t U, uint32_t G)
+__device__ __forceinline__ void wg_fin(const WgArgs &w, uint32_t x_s, const uint32_t &fin_t, const uint32_t &fin_n, uint32_t &fin_last, uint64_t U, uint32_t G)
 {
     constexpr int THREADS = 32 * NP + 128 * NC, BM = 64 * MT * NC, R = 128 * NC;
-    constexpr uint32_t PART = BM * WG_BN;
+    constexpr uint32_t PART4 = BM * WG_BN / 4; // float4s of a partial tile
     asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
     const uint32_t n = fin_n, t = fin_t, tid = threadIdx.x, blk = blockIdx.x, nk = w.nk;
     if (!n) return;
     if (n == 2) {
-        __threadfence(); // the counter said every other part stored its tile (the thread that counted is before the barrier)
         const uint32_t first = wg_block_of((uint64_t)t * nk, U, G), lastb = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
+        auto slot = [&](uint32_t b) { return (float4 *)(w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * (4 * PART4)); };
+        float4 *const mine = slot(blk);
+        for (uint32_t i = tid; i < PART4; i += THREADS) __stcg(mine + i, wg_lds4(x_s + 16 * i));
+        __threadfence();
+        asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
+        if (tid == 0) WZ_TRACE_SET(3);
+        if (tid == 0) fin_last = atomicAdd(w.cnt + t, 1u) == lastb - first;
+        asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
+        if (tid == 0) WZ_TRACE_SET(4);
+        if (!fin_last) return;
+        __threadfence(); // every other part stored its tile before it counted
         for (uint32_t b = first; b <= lastb; b++) {
             if (b == blk) continue;
-            const float *const other = w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * PART;
-            for (uint32_t i0 = tid; i0 < PART; i0 += 8 * THREADS) {
-                float v[8];
+            const float4 *const other = slot(b);
+            for (uint32_t i0 = tid; i0 < PART4; i0 += 8 * THREADS) {
+                float4 v[8];
 #pragma unroll
-                for (int j = 0; j < 8; j++) v[j] = i0 + j * THREADS < PART ? __ldcg(other + i0 + j * THREADS) : 0.f;
+                for (int j = 0; j < 8; j++) v[j] = i0 + j * THREADS < PART4 ? __ldcg(other + i0 + j * THREADS) : make_float4(0.f, 0.f, 0.f, 0.f);
 #pragma unroll
                 for (int j = 0; j < 8; j++) {
-                    const uint32_t i = i0 + j * THREADS, me = i / R, ct = i % R, e = me % 64;
-                    if (i >= PART) break;
-                    const uint32_t a = x_s + 4 * (wg_acc_row(MT, ct / 128, me / 64, (ct % 128) / 32, ct % 32, e) * WG_FIN_STRIDE + wg_acc_col(ct % 32, e));
-                    float s;
-                    asm volatile("ld.shared.f32 %0, [%1];" : "=f"(s) : "r"(a) : "memory");
-                    asm volatile("st.shared.f32 [%0], %1;" ::"r"(a), "f"(s + v[j]) : "memory");
+                    const uint32_t i = i0 + j * THREADS;
+                    if (i >= PART4) break;
+                    float4 a = wg_lds4(x_s + 16 * i);
+                    a.x += v[j].x, a.y += v[j].y, a.z += v[j].z, a.w += v[j].w;
+                    wg_sts4(x_s + 16 * i, a);
                 }
             }
         }
+        if (tid == 0) w.cnt[t] = 0; // zero-kept: every part has counted
         asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
         if (tid == 0) WZ_TRACE_SET(5);
     }
-    const uint32_t mtile = t % w.mt, n0 = (t / w.mt) * WG_BN, N = (uint32_t)w.a.rows;
+    // Y: thread j writes columns 8 q .. 8 q + 7 of tile row r, two threads
+    // a row (32 bytes, a whole sector) and 16 rows a warp. Those columns
+    // are d[m][e] and d[m][e + 1] (e = 4 q + 2 h) of 4 consecutive
+    // consumer threads: two float4 loads.
+    const uint32_t mtile = t % w.mt, n0 = (t / w.mt) * WG_BN;
+    const uint64_t N = w.a.rows;
     for (uint32_t j = tid; j < BM * 16; j += THREADS) {
-        const uint32_t r = j / 16, q = j % 16, tok = mtile * BM + r;
-        if ((int)tok >= w.M) break; // rows past M are the block's last ones
-        float4 lo, hi;
-        const uint32_t a = x_s + 4 * (r * WG_FIN_STRIDE + 8 * q);
-        asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(lo.x), "=f"(lo.y), "=f"(lo.z), "=f"(lo.w) : "r"(a) : "memory");
-        asm volatile("ld.shared.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(hi.x), "=f"(hi.y), "=f"(hi.z), "=f"(hi.w) : "r"(a + 16) : "memory");
-        __nv_bfloat162 b[4] = {__floats2bfloat162_rn(lo.x, lo.y), __floats2bfloat162_rn(lo.z, lo.w), __floats2bfloat162_rn(hi.x, hi.y),
-                               __floats2bfloat162_rn(hi.z, hi.w)};
-        *(uint4 *)(w.y + (uint64_t)tok * N + n0 + 8 * q) = *(const uint4 *)b;
+        const uint32_t r = (j >> 1) % BM, q = 2 * ((j >> 1) / BM) + (j & 1), tok = mtile * BM + r;
+        if ((int)tok >= w.M) continue;
+        const uint32_t c = r / (64 * MT), m = (r / 64) % MT, rr = r % 64, e = 4 * q + 2 * ((rr >> 3) & 1);
+        const uint32_t ct0 = 128 * c + 32 * (rr >> 4) + 4 * (rr & 7);
+        const float4 A = wg_lds4(x_s + 4 * ((m * 64 + e) * R + ct0)), B = wg_lds4(x_s + 4 * ((m * 64 + e + 1) * R + ct0));
+        __nv_bfloat162 o[4] = {__floats2bfloat162_rn(A.x, B.x), __floats2bfloat162_rn(A.y, B.y), __floats2bfloat162_rn(A.z, B.z),
+                               __floats2bfloat162_rn(A.w, B.w)};
+        *(uint4 *)(w.y + tok * N + n0 + 8 * q) = *(const uint4 *)o;
     }
     if ((tid & 31) == 0) WZ_TRACE_MAX(6);
 }
@@ -312,7 +333,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
     const uint32_t G = gridDim.x, blk = blockIdx.x, nk = w.nk;
     const uint64_t U = (uint64_t)w.tiles * nk, u0 = blk * U / G, u1 = (blk + 1) * U / G;
     if (tid == 0) WZ_TRACE_SET(0);
-    __shared__ uint32_t fin_t, fin_n; // the last tile's end (WZ_WG_FIN): its index, and 0 (none), 1 (Y from the sums) or 2 (add the other parts first)
+    __shared__ uint32_t fin_t, fin_n, fin_last; // the last tile's end (WZ_WG_FIN, wg_fin): its index, what is left to do, the count's verdict
     if (WZ_WG_FIN && tid == 0) fin_n = 0;
     if (tid == 0) {
         for (int s = 0; s < C::STAGES; s++) {
@@ -418,7 +439,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         }
         if (lane == 0) WZ_TRACE_MAX(8);
         if (!WZ_WG_FIN) return;
-        wg_fin<MT, NP, NC>(w, x_s, fin_t, fin_n, U, G);
+        wg_fin<MT, NP, NC>(w, x_s, fin_t, fin_n, fin_last, U, G);
         if (lane == 0) WZ_TRACE_MAX(7);
         return;
     }
@@ -487,6 +508,12 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // others' and writes Y. A block's partial tiles are its first and
         // last: slot 0 or 1. ----
         const uint32_t first = wg_block_of((uint64_t)t * nk, U, G), lastb = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
+        if (fin) { // the rest with every thread (wg_fin)
+            if (NC > 1) asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory"); // both warpgroups' last wgmmas have read the ring
+            wg_fin_put<MT, NC>(x_s, d, ct);
+            if (ct == 0) fin_t = t, fin_n = first != lastb ? 2 : 1;
+            break;
+        }
         if (first != lastb) {
             auto slot = [&](uint32_t b) { return w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * PART; };
             float *const mine = slot(blk);
@@ -509,12 +536,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             if (ct == 0) WZ_TRACE_SET(4);
             if (!last) continue;
             __threadfence();
-            if (fin) { // the other parts are added by all threads (wg_fin)
-                if (ct == 0) w.cnt[t] = 0;
-                wg_fin_put<MT, NC>(x_s, d, c, warp, lane);
-                if (ct == 0) fin_t = t, fin_n = 2;
-                break;
-            }
             for (uint32_t b = first; b <= lastb; b++) {
                 if (b == blk) continue;
                 const float *const other = slot(b);
@@ -535,12 +556,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             if (ct == 0) w.cnt[t] = 0; // zero-kept; the parts of this tile have all counted
             if (ct == 0) WZ_TRACE_SET(5);
         }
-        if (fin) {
-            if (NC > 1) asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory"); // both warpgroups' last wgmmas have read the ring
-            wg_fin_put<MT, NC>(x_s, d, c, warp, lane);
-            if (ct == 0) fin_t = t, fin_n = 1;
-            break;
-        }
 #pragma unroll
         for (int m = 0; m < MT; m++)
 #pragma unroll
@@ -551,7 +566,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             }
         if (ct == 0) WZ_TRACE_SET(6);
     }
-    if (WZ_WG_FIN) wg_fin<MT, NP, NC>(w, x_s, fin_t, fin_n, U, G);
+    if (WZ_WG_FIN) wg_fin<MT, NP, NC>(w, x_s, fin_t, fin_n, fin_last, U, G);
     if (lane == 0) WZ_TRACE_MAX(7);
 }
 
