@@ -107,6 +107,14 @@ extern "C" {
 // faster at M = 64 and 7% slower at 256.) 0: the consumer-only ending.
 #define WZ_WG_FIN 0
 #endif
+#ifndef WZ_WG_CLU
+// v48 (with WZ_WG_FIN): where K is split evenly (fewer tiles than SMs:
+// o, qkv, down at M <= 256), a tile's parts run as one thread-block
+// cluster and add up through distributed shared memory: no partial tiles
+// through L2, no fence, no count, no reload; each part writes 1/parts of
+// Y from the sums of all parts' rings. 0: through global memory (wg_fin).
+#define WZ_WG_CLU 0
+#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -217,6 +225,7 @@ struct WgArgs {
     uint32_t nk;      // stages of the whole K (cols / BK)
     uint32_t mt;      // token tiles (M / BM, rounded up)
     uint32_t tiles;   // mt x rows / 128; tile t is token tile t % mt of output rows 128 (t / mt) ..
+    uint32_t clu;     // > 1: a tile's parts are the clusters of clu blocks (WZ_WG_CLU)
 };
 
 // The schedule (v45f): the tiles' stages in one line, tile after tile,
@@ -255,30 +264,84 @@ __device__ __forceinline__ void wg_fin_put(uint32_t x_s, const float (&d)[MT][64
 #pragma unroll
         for (int e = 0; e < 64; e++) asm volatile("st.shared.f32 [%0], %1;" ::"r"(x_s + 4 * ((m * 64 + e) * 128 * NC + ct)), "f"(d[m][e]) : "memory");
 }
+// Columns 8 q .. 8 q + 7 of tile row r (Y's 16-byte pieces) are d[m][e]
+// and d[m][e + 1] (e = 4 q + 2 h) of 4 consecutive consumer threads: two
+// float4s of the sums' order, at these byte offsets.
+template <int MT, int NC>
+__device__ __forceinline__ void wg_piece(uint32_t r, uint32_t q, uint32_t &oa, uint32_t &ob)
+{
+    const uint32_t c = r / (64 * MT), m = (r / 64) % MT, rr = r % 64, e = 4 * q + 2 * ((rr >> 3) & 1);
+    const uint32_t ct0 = 128 * c + 32 * (rr >> 4) + 4 * (rr & 7);
+    oa = 4 * ((m * 64 + e) * 128 * NC + ct0), ob = oa + 4 * 128 * NC;
+}
+__device__ __forceinline__ void wg_put_y(uint16_t *y, float4 A, float4 B)
+{
+    __nv_bfloat162 o[4] = {__floats2bfloat162_rn(A.x, B.x), __floats2bfloat162_rn(A.y, B.y), __floats2bfloat162_rn(A.z, B.z),
+                           __floats2bfloat162_rn(A.w, B.w)};
+    *(uint4 *)y = *(const uint4 *)o;
+}
+// The cluster's end (WZ_WG_CLU): all parts' sums are in their rings after
+// the first cluster barrier; part k writes Y pieces k/parts .. (k+1)/parts
+// of the tile, each the sum over the parts' rings (distributed shared
+// memory); the second barrier keeps every ring alive until all have read.
+template <int MT, int NP, int NC>
+__device__ __forceinline__ void wg_fin_cluster(const WgArgs &w, uint32_t x_s, uint32_t t)
+{
+    constexpr int THREADS = 32 * NP + 128 * NC, BM = 64 * MT * NC, PIECES = BM * 16;
+    asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+    const uint32_t parts = w.clu, rank = blockIdx.x % parts, tid = threadIdx.x;
+    const uint32_t mtile = t % w.mt, n0 = (t / w.mt) * WG_BN;
+    const uint64_t N = w.a.rows;
+#pragma unroll 1
+    for (uint32_t j = rank * PIECES / parts + tid; j < (rank + 1) * PIECES / parts; j += THREADS) {
+        const uint32_t r = (j >> 1) % BM, q = 2 * ((j >> 1) / BM) + (j & 1), tok = mtile * BM + r;
+        if ((int)tok >= w.M) continue;
+        uint32_t oa, ob;
+        wg_piece<MT, NC>(r, q, oa, ob);
+        float4 A = make_float4(0.f, 0.f, 0.f, 0.f), B = A;
+#pragma unroll 1
+        for (uint32_t k = 0; k < parts; k++) {
+            uint32_t ra, rb;
+            asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(ra) : "r"(x_s + oa), "r"(k));
+            asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(rb) : "r"(x_s + ob), "r"(k));
+            float4 a, b;
+            asm volatile("ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(a.x), "=f"(a.y), "=f"(a.z), "=f"(a.w) : "r"(ra) : "memory");
+            asm volatile("ld.shared::cluster.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(b.x), "=f"(b.y), "=f"(b.z), "=f"(b.w) : "r"(rb) : "memory");
+            A.x += a.x, A.y += a.y, A.z += a.z, A.w += a.w, B.x += b.x, B.y += b.y, B.z += b.z, B.w += b.w;
+        }
+        wg_put_y(w.y + tok * N + n0 + 8 * q, A, B);
+    }
+    asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+    if ((tid & 31) == 0) WZ_TRACE_MAX(6);
+}
 // Every thread of the block, after its loop: fin_n 0 — nothing to do;
 // 1 — the tile is the block's alone: Y from the sums; 2 — one part of a
 // split tile: store it, count, and if last add the others before Y.
 template <int MT, int NP, int NC>
 __device__ __forceinline__ void wg_fin(const WgArgs &w, uint32_t x_s, const uint32_t &fin_t, const uint32_t &fin_n, uint32_t &fin_last, uint64_t U, uint32_t G)
 {
-    constexpr int THREADS = 32 * NP + 128 * NC, BM = 64 * MT * NC, R = 128 * NC;
+    constexpr int THREADS = 32 * NP + 128 * NC, BM = 64 * MT * NC;
     constexpr uint32_t PART4 = BM * WG_BN / 4; // float4s of a partial tile
     asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
     const uint32_t n = fin_n, t = fin_t, tid = threadIdx.x, blk = blockIdx.x, nk = w.nk;
+    if (WZ_WG_CLU && w.clu > 1) { // every block of a cluster has one part of one tile (n == 2)
+        wg_fin_cluster<MT, NP, NC>(w, x_s, t);
+        return;
+    }
     if (!n) return;
     if (n == 2) {
         const uint32_t first = wg_block_of((uint64_t)t * nk, U, G), lastb = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
         auto slot = [&](uint32_t b) { return (float4 *)(w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * (4 * PART4)); };
         float4 *const mine = slot(blk);
         for (uint32_t i = tid; i < PART4; i += THREADS) __stcg(mine + i, wg_lds4(x_s + 16 * i));
-        __threadfence();
+        wz_fence_sum();
         asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
         if (tid == 0) WZ_TRACE_SET(3);
-        if (tid == 0) fin_last = atomicAdd(w.cnt + t, 1u) == lastb - first;
+        if (tid == 0) fin_last = wz_count(w.cnt + t) == lastb - first;
         asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
         if (tid == 0) WZ_TRACE_SET(4);
         if (!fin_last) return;
-        __threadfence(); // every other part stored its tile before it counted
+        wz_fence_sum(); // every other part stored its tile before it counted
         for (uint32_t b = first; b <= lastb; b++) {
             if (b == blk) continue;
             const float4 *const other = slot(b);
@@ -300,21 +363,16 @@ __device__ __forceinline__ void wg_fin(const WgArgs &w, uint32_t x_s, const uint
         asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
         if (tid == 0) WZ_TRACE_SET(5);
     }
-    // Y: thread j writes columns 8 q .. 8 q + 7 of tile row r, two threads
-    // a row (32 bytes, a whole sector) and 16 rows a warp. Those columns
-    // are d[m][e] and d[m][e + 1] (e = 4 q + 2 h) of 4 consecutive
-    // consumer threads: two float4 loads.
+    // Y: thread j writes columns 8 q .. 8 q + 7 of tile row r (wg_piece),
+    // two threads a row (32 bytes, a whole sector) and 16 rows a warp.
     const uint32_t mtile = t % w.mt, n0 = (t / w.mt) * WG_BN;
     const uint64_t N = w.a.rows;
     for (uint32_t j = tid; j < BM * 16; j += THREADS) {
         const uint32_t r = (j >> 1) % BM, q = 2 * ((j >> 1) / BM) + (j & 1), tok = mtile * BM + r;
         if ((int)tok >= w.M) continue;
-        const uint32_t c = r / (64 * MT), m = (r / 64) % MT, rr = r % 64, e = 4 * q + 2 * ((rr >> 3) & 1);
-        const uint32_t ct0 = 128 * c + 32 * (rr >> 4) + 4 * (rr & 7);
-        const float4 A = wg_lds4(x_s + 4 * ((m * 64 + e) * R + ct0)), B = wg_lds4(x_s + 4 * ((m * 64 + e + 1) * R + ct0));
-        __nv_bfloat162 o[4] = {__floats2bfloat162_rn(A.x, B.x), __floats2bfloat162_rn(A.y, B.y), __floats2bfloat162_rn(A.z, B.z),
-                               __floats2bfloat162_rn(A.w, B.w)};
-        *(uint4 *)(w.y + tok * N + n0 + 8 * q) = *(const uint4 *)o;
+        uint32_t oa, ob;
+        wg_piece<MT, NC>(r, q, oa, ob);
+        wg_put_y(w.y + tok * N + n0 + 8 * q, wg_lds4(x_s + oa), wg_lds4(x_s + ob));
     }
     if ((tid & 31) == 0) WZ_TRACE_MAX(6);
 }
@@ -528,14 +586,14 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 for (int m = 0; m < MT; m++)
 #pragma unroll
                     for (int e = 0; e < 64; e++) __stcg(mine + (m * 64 + e) * (128 * NC) + ct, d[m][e]);
-            __threadfence();
+            wz_fence_sum();
             if (ct == 0) WZ_TRACE_SET(3);
             asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
-            if (ct == 0) last = atomicAdd(w.cnt + t, 1u) == lastb - first;
+            if (ct == 0) last = wz_count(w.cnt + t) == lastb - first;
             asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
             if (ct == 0) WZ_TRACE_SET(4);
             if (!last) continue;
-            __threadfence();
+            wz_fence_sum();
             for (uint32_t b = first; b <= lastb; b++) {
                 if (b == blk) continue;
                 const float *const other = slot(b);
@@ -628,17 +686,29 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
     // block restarting its decoders' pipeline twice) and gained where the
     // tiles overflow a wave (gate_up 96.8 vs 103.0, o at M = 1024 132.6 vs
     // 172.2).
-    uint64_t G = w.tiles;
+    uint64_t G = w.tiles, parts = 1;
     if (w.tiles <= (w.a.rows + 31) / 32) {
-        if (w.tiles < sms && WZ_WG_STREAMK != 2) G = w.tiles * std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4));
+        if (w.tiles < sms && WZ_WG_STREAMK != 2) G = w.tiles * (parts = std::max<uint64_t>(1, std::min<uint64_t>(sms / w.tiles, w.nk / 4)));
         else if (WZ_WG_STREAMK) G = std::max<uint64_t>(1, std::min<uint64_t>(sms, U / 4));
     }
     if (G != w.tiles) {
         WZ_TRY(splitk_ws_reserve(sk, w.a.rows, sizeof(float) * 2 * G * C::BM * WG_BN));
         w.ws = sk.ws; w.cnt = sk.cnt;
     }
-    bm4_wg_kernel<MT, NP, NC><<<(unsigned)G, C::THREADS, C::SMEM, s>>>(map, w);
-    CU(cudaGetLastError(), "bm4_wg_kernel launch");
+    auto kern = bm4_wg_kernel<MT, NP, NC>;
+    cudaLaunchConfig_t cfg = {};
+    cudaLaunchAttribute at[1];
+    cfg.gridDim = dim3((unsigned)G); cfg.blockDim = dim3(C::THREADS); cfg.dynamicSmemBytes = C::SMEM; cfg.stream = s;
+    w.clu = 0;
+    if (WZ_WG_CLU && WZ_WG_FIN && parts >= 2 && parts <= 8) { // a tile's parts as a cluster, if all the clusters fit at once
+        at[0].id = cudaLaunchAttributeClusterDimension;
+        at[0].val.clusterDim.x = (unsigned)parts; at[0].val.clusterDim.y = 1; at[0].val.clusterDim.z = 1;
+        cfg.attrs = at; cfg.numAttrs = 1;
+        int fit = 0;
+        if (cudaOccupancyMaxActiveClusters(&fit, kern, &cfg) == cudaSuccess && (uint64_t)fit >= w.tiles) w.clu = (uint32_t)parts;
+        else { cudaGetLastError(); cfg.attrs = NULL; cfg.numAttrs = 0; }
+    }
+    CU(cudaLaunchKernelEx(&cfg, kern, map, w), "bm4_wg_kernel launch");
     WZ_TRACE_DUMP("wgmma", w.a.rows, w.a.cols, w.M, (unsigned)G);
     return WZ_OK;
 }

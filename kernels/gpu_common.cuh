@@ -68,14 +68,33 @@ struct SplitK {
     uint16_t *y;    // M x rows bf16, row-major by m (as acc)
     unsigned parts; // contributions per 32-row group
 };
+// The split-K count (v48 A/B, WZ_FENCE_AR): 0 — every thread fences
+// (__threadfence, which is MEMBAR.SC.GPU in the SASS) after its sums and
+// before its reads, and one thread counts with a plain atomicAdd; 1 — the
+// threads meet at a barrier and the one that counts uses an acq_rel atomic
+// at gpu scope: its release covers the writes the barrier made it see,
+// its acquire the reads its block makes after the next barrier.
+#ifndef WZ_FENCE_AR
+#define WZ_FENCE_AR 0
+#endif
+__device__ __forceinline__ void wz_fence_sum() { if (!WZ_FENCE_AR) __threadfence(); }
+__device__ __forceinline__ unsigned wz_count(unsigned *p)
+{
+    if (!WZ_FENCE_AR) return atomicAdd(p, 1u);
+    unsigned old;
+    asm volatile("atom.acq_rel.gpu.global.add.u32 %0, [%1], 1;" : "=r"(old) : "l"(p) : "memory");
+    return old;
+}
 __device__ __forceinline__ void splitk_finish(const SplitK &sk, uint64_t rows, int M, uint64_t r0, int lane)
 {
     if (!sk.cnt || r0 >= rows) return; // padding rows of a tile: no sums, no count (every tile skips them alike)
-    __threadfence();        // this warp's atomics land before its count
+    wz_fence_sum(); // this warp's atomics land before its count
+    if (WZ_FENCE_AR) __syncwarp();
     unsigned last = 0;
-    if (lane == 0) last = atomicAdd(sk.cnt + r0 / 32, 1u) == sk.parts - 1;
+    if (lane == 0) last = wz_count(sk.cnt + r0 / 32) == sk.parts - 1;
     if (!__shfl_sync(0xffffffffu, last, 0)) return;
-    __threadfence(); // and every other contribution before the reads
+    wz_fence_sum(); // and every other contribution before the reads
+    if (WZ_FENCE_AR) __syncwarp();
     const uint64_t row = r0 + lane;
     if (row < rows)
         for (int m = 0; m < M; m++) {
