@@ -105,7 +105,7 @@ extern "C" {
 // threads; 4-byte stores 8 rows apart) taking 4-13 us after the last stage
 // on every shape. (A first form with 4-byte loads, 8 in flight, was no
 // faster at M = 64 and 7% slower at 256.) 0: the consumer-only ending.
-#define WZ_WG_FIN 0
+#define WZ_WG_FIN 1
 #endif
 #ifndef WZ_WG_CLU
 // v48 (with WZ_WG_FIN): where K is split evenly (fewer tiles than SMs:
@@ -113,7 +113,7 @@ extern "C" {
 // cluster and add up through distributed shared memory: no partial tiles
 // through L2, no fence, no count, no reload; each part writes 1/parts of
 // Y from the sums of all parts' rings. 0: through global memory (wg_fin).
-#define WZ_WG_CLU 0
+#define WZ_WG_CLU 1
 #endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
