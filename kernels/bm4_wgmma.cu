@@ -91,11 +91,6 @@ extern "C" {
 // 0: the v39-v46 escape path (flags, vote, lane scan, patch loop).
 #define WZ_WG_EPV 1
 #endif
-#ifndef WZ_WG_EPI4
-// v48 A/B: the split tiles' partial sums stored and read as float4 (16
-// instructions a part a thread, not 64); 0: one float at a time.
-#define WZ_WG_EPI4 0
-#endif
 #ifndef WZ_WG_FIN
 // v48: a block's last tile ends through shared memory with every thread
 // (wg_fin): the consumers leave their sums in the free ring, the producers
@@ -575,17 +570,10 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         if (first != lastb) {
             auto slot = [&](uint32_t b) { return w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * PART; };
             float *const mine = slot(blk);
-            if (WZ_WG_EPI4) {
 #pragma unroll
-                for (int m = 0; m < MT; m++)
+            for (int m = 0; m < MT; m++)
 #pragma unroll
-                    for (int j = 0; j < 16; j++)
-                        __stcg((float4 *)mine + (m * 16 + j) * (128 * NC) + ct, make_float4(d[m][4 * j], d[m][4 * j + 1], d[m][4 * j + 2], d[m][4 * j + 3]));
-            } else
-#pragma unroll
-                for (int m = 0; m < MT; m++)
-#pragma unroll
-                    for (int e = 0; e < 64; e++) __stcg(mine + (m * 64 + e) * (128 * NC) + ct, d[m][e]);
+                for (int e = 0; e < 64; e++) __stcg(mine + (m * 64 + e) * (128 * NC) + ct, d[m][e]);
             wz_fence_sum();
             if (ct == 0) WZ_TRACE_SET(3);
             asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory");
@@ -597,19 +585,10 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             for (uint32_t b = first; b <= lastb; b++) {
                 if (b == blk) continue;
                 const float *const other = slot(b);
-                if (WZ_WG_EPI4) {
 #pragma unroll
-                    for (int m = 0; m < MT; m++)
+                for (int m = 0; m < MT; m++)
 #pragma unroll
-                        for (int j = 0; j < 16; j++) {
-                            const float4 v = __ldcg((const float4 *)other + (m * 16 + j) * (128 * NC) + ct);
-                            d[m][4 * j] += v.x, d[m][4 * j + 1] += v.y, d[m][4 * j + 2] += v.z, d[m][4 * j + 3] += v.w;
-                        }
-                } else
-#pragma unroll
-                    for (int m = 0; m < MT; m++)
-#pragma unroll
-                        for (int e = 0; e < 64; e++) d[m][e] += __ldcg(other + (m * 64 + e) * (128 * NC) + ct);
+                    for (int e = 0; e < 64; e++) d[m][e] += __ldcg(other + (m * 64 + e) * (128 * NC) + ct);
             }
             if (ct == 0) w.cnt[t] = 0; // zero-kept; the parts of this tile have all counted
             if (ct == 0) WZ_TRACE_SET(5);
