@@ -18,7 +18,10 @@
 // per block of tokens: M/BM times in all, on the CUDA cores while the
 // tensor cores run. One block an SM walks the tiles' stages in one line
 // (stream-K, v45f): a tile split between two blocks is summed through
-// fp32 partial tiles by the part that finishes last.
+// fp32 partial tiles by the part that finishes last. A block's last tile
+// ends with all its threads (v48, wg_fin); where K is split evenly and
+// the parts fit as thread-block clusters, they add up through
+// distributed shared memory instead (wg_fin_cluster).
 // The CPU reference is the decoder (codecs/bitmap) followed by the GEMM;
 // tests/gpu_test.cu and gpu_bench compare against fp64.
 #include <stdio.h>
