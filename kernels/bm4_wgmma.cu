@@ -34,6 +34,7 @@ extern "C" {
 }
 #include "kernels/gpu_common.cuh"
 #include "kernels/bitmap4.cuh"
+#include "kernels/wg_layout.cuh"
 
 #define WG_BN 128    /* output rows a block: 4 block rows */
 #define WG_ATOM 64   /* columns of a swizzle atom: two bitmap4 blocks, 128 bytes of bf16 (the swizzle's row) */
@@ -239,9 +240,8 @@ __device__ __forceinline__ uint32_t wg_block_of(uint64_t x, uint64_t U, uint32_t
 
 // ---- the last tile's end (WZ_WG_FIN) ----
 // The consumers leave their sums in the ring (free once the tile's last
-// stage is read) in the partial tiles' order: float (m 64 + e) R + ct
-// holds consumer thread ct's d[m][e] (R = 128 NC), so a warp's store is
-// 128 contiguous bytes. Every thread then takes part: the block's partial
+// stage is read) in the sums' order (wg_layout.cuh: a warp's store is 128
+// contiguous bytes). Every thread then takes part: the block's partial
 // tile out in float4s, the count, the other parts in (8 float4 loads in
 // flight a thread), Y out in 16-byte row pieces.
 __device__ __forceinline__ float4 wg_lds4(uint32_t a)
@@ -260,17 +260,7 @@ __device__ __forceinline__ void wg_fin_put(uint32_t x_s, const float (&d)[MT][64
 #pragma unroll
     for (int m = 0; m < MT; m++)
 #pragma unroll
-        for (int e = 0; e < 64; e++) asm volatile("st.shared.f32 [%0], %1;" ::"r"(x_s + 4 * ((m * 64 + e) * 128 * NC + ct)), "f"(d[m][e]) : "memory");
-}
-// Columns 8 q .. 8 q + 7 of tile row r (Y's 16-byte pieces) are d[m][e]
-// and d[m][e + 1] (e = 4 q + 2 h) of 4 consecutive consumer threads: two
-// float4s of the sums' order, at these byte offsets.
-template <int MT, int NC>
-__device__ __forceinline__ void wg_piece(uint32_t r, uint32_t q, uint32_t &oa, uint32_t &ob)
-{
-    const uint32_t c = r / (64 * MT), m = (r / 64) % MT, rr = r % 64, e = 4 * q + 2 * ((rr >> 3) & 1);
-    const uint32_t ct0 = 128 * c + 32 * (rr >> 4) + 4 * (rr & 7);
-    oa = 4 * ((m * 64 + e) * 128 * NC + ct0), ob = oa + 4 * 128 * NC;
+        for (int e = 0; e < 64; e++) asm volatile("st.shared.f32 [%0], %1;" ::"r"(x_s + 4 * wg_sum_index<NC>(ct, m, e)), "f"(d[m][e]) : "memory");
 }
 __device__ __forceinline__ void wg_put_y(uint16_t *y, float4 A, float4 B)
 {

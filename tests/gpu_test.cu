@@ -12,6 +12,7 @@ extern "C" {
 #include "codecs/codecs.h"
 #include "kernels/kernels.h"
 }
+#include "kernels/wg_layout.cuh"
 
 static int fails = 0;
 #define EXPECT(c, ...) do { if (!(c)) { fails++; printf("FAIL %s:%d: ", __FILE__, __LINE__); printf(__VA_ARGS__); printf("\n"); } } while (0)
@@ -285,8 +286,45 @@ static void test_peers(uint64_t r, uint64_t c)
     }
 }
 
+// Host-only (runs where no GPU is): the wgmma GEMM's endings (v48) index
+// its sums through wg_layout.cuh. Each (token row, column) of the BM x 128
+// tile is one accumulator of one consumer thread, the sums' order is a
+// permutation of the tile, and Y's pieces read exactly the accumulators
+// that PTX's D layout puts at their 8 columns.
+template <int MT, int NC>
+static void test_wg_layout()
+{
+    constexpr uint32_t BM = 64 * MT * NC, N = BM * 128;
+    std::vector<int> at(N, -1), used(N, 0); // at[row 128 + col]: the sums' index there
+    for (uint32_t ct = 0; ct < 128 * NC; ct++)
+        for (uint32_t m = 0; m < MT; m++)
+            for (uint32_t e = 0; e < 64; e++) {
+                const uint32_t r = wg_acc_row(MT, ct, m, e), c = wg_acc_col(ct, e);
+                const int i = wg_sum_index<NC>((int)ct, (int)m, (int)e);
+                if (r >= BM || c >= 128 || i < 0 || (uint32_t)i >= N) { EXPECT(0, "wg_layout MT=%d NC=%d: ct %u m %u e %u out of the tile", MT, NC, ct, m, e); return; }
+                EXPECT(at[r * 128 + c] < 0, "wg_layout MT=%d NC=%d: row %u col %u held twice", MT, NC, r, c);
+                EXPECT(!used[i]++, "wg_layout MT=%d NC=%d: sums index %d used twice", MT, NC, i);
+                at[r * 128 + c] = i;
+                if (fails) return; // one line, not thousands
+            }
+    for (uint32_t r = 0; r < BM; r++)
+        for (uint32_t q = 0; q < 16; q++) {
+            uint32_t oa, ob;
+            wg_piece<MT, NC>(r, q, oa, ob);
+            for (uint32_t k = 0; k < 4; k++) {
+                EXPECT((int)(oa / 4 + k) == at[r * 128 + 8 * q + 2 * k], "wg_piece MT=%d NC=%d row %u piece %u: column %u", MT, NC, r, q, 8 * q + 2 * k);
+                EXPECT((int)(ob / 4 + k) == at[r * 128 + 8 * q + 2 * k + 1], "wg_piece MT=%d NC=%d row %u piece %u: column %u", MT, NC, r, q, 8 * q + 2 * k + 1);
+                if (fails) return;
+            }
+        }
+}
+
 int main()
 {
+    test_wg_layout<1, 1>(); // the kernel's shapes: <1, 16, 1>, <1, 8, 2>, <2, 8, 2>
+    test_wg_layout<1, 2>();
+    test_wg_layout<2, 2>();
+    if (fails) { printf("gpu_test: %d host-side failures\n", fails); return 1; }
     const char *why;
     if (!wz_gpu_available(&why)) { printf("gpu_test: SKIP (no GPU: %s)\n", why); return 0; }
     // WZ_GPU_TEST_ONLY=pairhuff | bitmap4: just that codec's newest tests
