@@ -676,9 +676,10 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
         at[0].id = cudaLaunchAttributeClusterDimension;
         at[0].val.clusterDim.x = (unsigned)parts; at[0].val.clusterDim.y = 1; at[0].val.clusterDim.z = 1;
         cfg.attrs = at; cfg.numAttrs = 1;
-        int fit = 0;
-        if (cudaOccupancyMaxActiveClusters(&fit, kern, &cfg) == cudaSuccess && (uint64_t)fit >= w.tiles) w.clu = (uint32_t)parts;
-        else { cudaGetLastError(); cfg.attrs = NULL; cfg.numAttrs = 0; }
+        static int fit[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1}; // clusters of k that fit at once: a property of the kernel and the device (one a process, as wz_sm_count), asked once
+        if (fit[parts] < 0 && cudaOccupancyMaxActiveClusters(&fit[parts], kern, &cfg) != cudaSuccess) { cudaGetLastError(); fit[parts] = 0; }
+        if ((uint64_t)fit[parts] >= w.tiles) w.clu = (uint32_t)parts;
+        else cfg.attrs = NULL, cfg.numAttrs = 0;
     }
     CU(cudaLaunchKernelEx(&cfg, kern, map, w), "bm4_wg_kernel launch");
     WZ_TRACE_DUMP("wgmma", w.a.rows, w.a.cols, w.M, (unsigned)G);

@@ -68,7 +68,8 @@ struct SplitK {
     uint16_t *y;    // M x rows bf16, row-major by m (as acc)
     unsigned parts; // contributions per 32-row group
 };
-// The split-K count (v48 A/B, WZ_FENCE_AR): 0 — every thread fences
+// The split-K count (v48 A/B, WZ_FENCE_AR; measured within noise, so
+// off): 0 — every thread fences
 // (__threadfence, which is MEMBAR.SC.GPU in the SASS) after its sums and
 // before its reads, and one thread counts with a plain atomicAdd; 1 — the
 // threads meet at a barrier and the one that counts uses an acq_rel atomic
@@ -194,12 +195,13 @@ wz_err wz_gpu_read_flag(int *d_err, const char *what);
 
 // ---- WZ_TRACE: where a kernel's time goes (a diagnostic, never a default;
 // kernels/NOTES.md v48). A block stamps the global timer (ns, common to
-// all SMs) at up to eight events: 0 entry (thread 0), 1 first stage
-// ready, 2 main loop done, 3-6 epilogue steps (the kernel's own meanings;
-// 0 = not stamped), 7 the last warp's exit (atomicMax), 8-9 kernel-own
-// (bm4_wgmma: 8 the producers' exit). wz_trace_dump, called by the launch in the
-// same file (the stamps are per translation unit), syncs, prints each
-// event's min / median / max from the earliest entry, and re-zeroes. ----
+// all SMs) at up to ten events: 0 entry (thread 0), 1 first stage ready,
+// 2 main loop done, 3-6 epilogue steps (the kernel's own meanings; 0 =
+// not stamped), 7 the last warp's exit (atomicMax), 8-9 kernel-own
+// (bm4_wgmma: 8 the producers' exit). wz_trace_dump, called by the launch
+// in the same file (the stamps are per translation unit), syncs, prints
+// each event's count and min / median / max from the earliest entry, and
+// re-zeroes. ----
 #ifndef WZ_TRACE
 #define WZ_TRACE 0
 #endif
