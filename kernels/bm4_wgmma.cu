@@ -237,6 +237,17 @@ struct WgArgs {
 // counts last (v45a: atomics for the sums cost more than the idle SMs).
 // The block whose range holds unit x:
 __device__ __forceinline__ uint32_t wg_block_of(uint64_t x, uint64_t U, uint32_t G) { return (uint32_t)(((x + 1) * G - 1) / U); }
+// The blocks holding tile t's stages: first .. last (more than one: a split tile).
+__device__ __forceinline__ void wg_parts(uint32_t t, uint32_t nk, uint64_t U, uint32_t G, uint32_t &first, uint32_t &last)
+{
+    first = wg_block_of((uint64_t)t * nk, U, G), last = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
+}
+// Block b's partial tile of tile t (part floats): a block's partial tiles
+// are its first and last, slot 0 or 1.
+__device__ __forceinline__ float *wg_slot(const WgArgs &w, uint32_t b, uint32_t t, uint64_t U, uint32_t G, uint32_t part)
+{
+    return w.ws + ((uint64_t)b * 2 + ((b * U / G) / w.nk == t ? 0 : 1)) * part;
+}
 
 // ---- the last tile's end (WZ_WG_FIN) ----
 // The consumers leave their sums in the ring (free once the tile's last
@@ -318,9 +329,9 @@ __device__ __forceinline__ void wg_fin(const WgArgs &w, uint32_t x_s, const uint
     }
     if (!n) return;
     if (n == 2) {
-        const uint32_t first = wg_block_of((uint64_t)t * nk, U, G), lastb = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
-        auto slot = [&](uint32_t b) { return (float4 *)(w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * (4 * PART4)); };
-        float4 *const mine = slot(blk);
+        uint32_t first, lastb;
+        wg_parts(t, nk, U, G, first, lastb);
+        float4 *const mine = (float4 *)wg_slot(w, blk, t, U, G, 4 * PART4);
         for (uint32_t i = tid; i < PART4; i += THREADS) __stcg(mine + i, wg_lds4(x_s + 16 * i));
         wz_fence_sum();
         asm volatile("bar.sync 2, %0;" ::"n"(THREADS) : "memory");
@@ -332,7 +343,7 @@ __device__ __forceinline__ void wg_fin(const WgArgs &w, uint32_t x_s, const uint
         wz_fence_sum(); // every other part stored its tile before it counted
         for (uint32_t b = first; b <= lastb; b++) {
             if (b == blk) continue;
-            const float4 *const other = slot(b);
+            const float4 *const other = (const float4 *)wg_slot(w, b, t, U, G, 4 * PART4);
             for (uint32_t i0 = tid; i0 < PART4; i0 += 8 * THREADS) {
                 float4 v[8];
 #pragma unroll
@@ -553,7 +564,8 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // coalesced) and counts; the part that counts last adds the
         // others' and writes Y. A block's partial tiles are its first and
         // last: slot 0 or 1. ----
-        const uint32_t first = wg_block_of((uint64_t)t * nk, U, G), lastb = wg_block_of((uint64_t)(t + 1) * nk - 1, U, G);
+        uint32_t first, lastb;
+        wg_parts(t, nk, U, G, first, lastb);
         if (fin) { // the rest with every thread (wg_fin)
             if (NC > 1) asm volatile("bar.sync 1, %0;" ::"n"(128 * NC) : "memory"); // both warpgroups' last wgmmas have read the ring
             wg_fin_put<MT, NC>(x_s, d, ct);
@@ -561,8 +573,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             break;
         }
         if (first != lastb) {
-            auto slot = [&](uint32_t b) { return w.ws + ((uint64_t)b * 2 + ((b * U / G) / nk == t ? 0 : 1)) * PART; };
-            float *const mine = slot(blk);
+            float *const mine = wg_slot(w, blk, t, U, G, PART);
 #pragma unroll
             for (int m = 0; m < MT; m++)
 #pragma unroll
@@ -577,7 +588,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
             wz_fence_sum();
             for (uint32_t b = first; b <= lastb; b++) {
                 if (b == blk) continue;
-                const float *const other = slot(b);
+                const float *const other = wg_slot(w, b, t, U, G, PART);
 #pragma unroll
                 for (int m = 0; m < MT; m++)
 #pragma unroll
