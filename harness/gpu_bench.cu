@@ -124,6 +124,25 @@ __global__ void flush_read_kernel(const uint4 *p, size_t n, unsigned *sink)
     if (acc == 0x9e3779b9u) *sink = acc; // practically never; keeps the loads alive
 }
 
+// A pure streaming read of n 16-byte words, U loads in flight a thread:
+// the best a kernel that only reads these bytes can do (read_floor_us).
+template <int U>
+__global__ void read_kernel(const uint4 *p, size_t n, unsigned *sink)
+{
+    const size_t st = (size_t)gridDim.x * blockDim.x;
+    size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+    unsigned acc = 0;
+    for (; i + (U - 1) * st < n; i += U * st) {
+        uint4 v[U];
+#pragma unroll
+        for (int j = 0; j < U; j++) v[j] = __ldcs(p + i + j * st);
+#pragma unroll
+        for (int j = 0; j < U; j++) acc ^= v[j].x ^ v[j].y ^ v[j].z ^ v[j].w;
+    }
+    for (; i < n; i += st) { uint4 v = __ldcs(p + i); acc ^= v.x ^ v.y ^ v.z ^ v.w; }
+    if (acc == 0x9e3779b9u) *sink = acc;
+}
+
 struct Timer {
     cudaEvent_t a, b;
     void *flush; size_t flush_bytes;
@@ -150,6 +169,31 @@ struct Timer {
         return t[t.size() / 2];
     }
 };
+
+// The read floor of `bytes` bytes: the fastest of a few launch shapes of
+// read_kernel (L2 flushed before each pass, as every timing here), launch
+// and tail included — what a kernel that must read these bytes and do
+// nothing else takes on this card. Compressed kernels are measured against
+// it (kernels/NOTES.md v49): copy bandwidth counts writes a GEMM never makes.
+static double read_floor_us(Timer &tm, const void *p, size_t bytes, int reps)
+{
+    const size_t n = bytes / 16;
+    int sms = 0;
+    CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+    double best = 1e30;
+    struct { int per_sm, threads, u; } cfg[] = {{4, 256, 4}, {8, 256, 4}, {2, 1024, 4}, {4, 512, 8}, {8, 512, 2}, {16, 128, 8}};
+    for (auto c : cfg) {
+        const int grid = sms * c.per_sm;
+        const double t = tm.median_us([&] {
+            if (c.u == 2) read_kernel<2><<<grid, c.threads>>>((const uint4 *)p, n, tm.sink);
+            else if (c.u == 4) read_kernel<4><<<grid, c.threads>>>((const uint4 *)p, n, tm.sink);
+            else read_kernel<8><<<grid, c.threads>>>((const uint4 *)p, n, tm.sink);
+        }, reps);
+        best = std::min(best, t);
+    }
+    CK(cudaGetLastError());
+    return best;
+}
 
 // The driver's version string ("580.159.04") from NVML, loaded at run time
 // (no link-time dependency: the build machine has no driver); "" where
@@ -260,8 +304,9 @@ int main(int argc, char **argv)
     size_t cb = 1ull << 30; void *ca, *cb2; CK(cudaMalloc(&ca, cb)); CK(cudaMalloc(&cb2, cb)); CK(cudaMemset(ca, 1, cb));
     double copy_us = tm.median_us([&] { CK(cudaMemcpyAsync(cb2, ca, cb, cudaMemcpyDeviceToDevice)); }, 10);
     double copy_bw = 2.0 * cb / (copy_us * 1e-6);
+    const double read_bw = (double)cb / (read_floor_us(tm, ca, cb, 10) * 1e-6);
     CK(cudaFree(ca)); CK(cudaFree(cb2));
-    printf("copy bandwidth: %.0f GB/s (read+write)\n", copy_bw / 1e9);
+    printf("copy bandwidth: %.0f GB/s (read+write); read %.0f GB/s\n", copy_bw / 1e9, read_bw / 1e9);
     cublasHandle_t h; CB(cublasCreate(&h));
     json_t *jshapes = json_array();
     std::vector<double> layer_cublas(Ms.size(), 0), layer_fused(Ms.size(), 0), layer_floor(Ms.size(), 0);
@@ -271,6 +316,7 @@ int main(int argc, char **argv)
     std::vector<double> layer_bm[2] = {std::vector<double>(Ms.size(), 0), std::vector<double>(Ms.size(), 0)};
     std::vector<double> layer_ph(Ms.size(), 0); // pairhuff: fused GEMV at M <= 8, else decode + cuBLAS
     std::vector<double> layer_bfloor[2] = {std::vector<double>(Ms.size(), 0), std::vector<double>(Ms.size(), 0)};
+    double layer_read[3] = {0, 0, 0}; // read floors of the layer's bf16 / tile-ans / bitmap4 bytes (us)
     // The peers' pipelines: decode the whole matrix to HBM, then cuBLAS.
     std::vector<double> layer_df(Ms.size(), 0), layer_nz(Ms.size(), 0);
     int all_exact = 1;
@@ -355,6 +401,12 @@ int main(int argc, char **argv)
         }
         uint16_t *dW, *dDec; CK(cudaMalloc(&dW, n * 2)); CK(cudaMalloc(&dDec, n * 2));
         CK(cudaMemcpy(dW, W.data(), n * 2, cudaMemcpyHostToDevice));
+        // Read floors of the three sizes (bf16, tile-ans, bitmap4), read from dW.
+        const size_t rsz[3] = {n * 2, len, ta_only ? 0 : blen[1]};
+        double rfl[3] = {0, 0, 0};
+        for (int j = 0; j < 3; j++)
+            if (rsz[j]) { rfl[j] = read_floor_us(tm, dW, rsz[j], reps); layer_read[j] += rfl[j]; }
+        printf("%-8s read floor: bf16 %.1f us, tile-ans %.1f us, bitmap4 %.1f us\n", S.name, rfl[0], rfl[1], rfl[2]);
         // 1. Bit-exact decode (output poisoned first).
         CK(cudaMemset(dDec, 0xff, n * 2));
         WZ(wz_gpu_ta_decode(g, dDec, 0)); WZ(wz_gpu_ta_check(g));
@@ -610,6 +662,8 @@ int main(int argc, char **argv)
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
                                                  100.0 * (dec_bytes / copy_bw * 1e6) / dec_us, "encode_s", enc_s, "by_M", jm));
         json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "order", json_string(tv.order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
+        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "read_floor_us",
+                            json_pack("{s:f, s:f, s:f}", "bf16", rfl[0], "tile_ans", rfl[1], "bitmap4", rfl[2]));
         if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "dfloat11",
                             json_pack("{s:f, s:I, s:b, s:f}", "bits_per_weight", dgap.total, "compressed_bytes", (json_int_t)dlen, "decode_bit_exact",
                                       pexact[0], "decode_us", pdec_us[0]));
@@ -656,6 +710,12 @@ int main(int argc, char **argv)
                 json_object_set_new(jr, "pairhuff_speedup", json_real(layer_cublas[mi] / layer_ph[mi]));
                 printf("       pairhuff %8.1f us (%.2fx)\n", layer_ph[mi], layer_cublas[mi] / layer_ph[mi]);
             }
+            // Against the read floors: how close each kernel is to only reading its bytes, and the speed-up a kernel that did would have.
+            json_object_set_new(jr, "read_floor_us", json_pack("{s:f, s:f, s:f}", "bf16", layer_read[0], "tile_ans", layer_read[1], "bitmap4", layer_read[2]));
+            json_object_set_new(jr, "cublas_pct_read_floor", json_real(100.0 * layer_read[0] / layer_cublas[mi]));
+            json_object_set_new(jr, "bitmap4_pct_read_floor", json_real(100.0 * layer_read[2] / layer_bm[1][mi]));
+            json_object_set_new(jr, "tile_ans_pct_read_floor", json_real(100.0 * layer_read[1] / layer_fused[mi]));
+            json_object_set_new(jr, "bitmap4_read_floor_speedup", json_real(layer_cublas[mi] / layer_read[2]));
             json_object_set_new(jr, "dfloat11_pipeline_us", json_real(layer_df[mi]));
             json_object_set_new(jr, "neuzip_pipeline_us", json_real(layer_nz[mi]));
             json_object_set_new(jr, "tile_ans_vs_dfloat11", json_real(layer_df[mi] / layer_fused[mi]));
@@ -681,6 +741,18 @@ int main(int argc, char **argv)
 #ifndef WZ_NVEXTRA
 #define WZ_NVEXTRA ""
 #endif
+    json_object_set_new(root, "read_bandwidth_gbps", json_real(read_bw / 1e9)); // read_floor_us of 1 GB
+    { // how many clusters of k the wgmma GEMM's blocks fit at once (WZ_WG_CLU uses a cluster only where all of a launch's fit)
+        json_t *jc = json_object();
+        const int cm[2] = {64, 256};
+        for (int i = 0; i < 2; i++) {
+            json_t *ja = json_array();
+            for (int k = 1; k <= 4; k++) json_array_append_new(ja, json_integer(wz_gpu_bm4_wg_cluster_fit(cm[i], k)));
+            char key[16]; snprintf(key, sizeof key, "M%d", cm[i]);
+            json_object_set_new(jc, key, ja);
+        }
+        json_object_set_new(root, "wgmma_cluster_fit_k1_4", jc);
+    }
     json_object_set_new(prov, "build_flags", json_string(WZ_NVEXTRA)); // NVEXTRA of this build (A/B variants, experiments)
     json_object_set_new(prov, "driver_version", json_string(driver_version().c_str()));
     // Every timed output against fp64 (bf16 operands land at 1e-3..1e-2): null where one was not finite.

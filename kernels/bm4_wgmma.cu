@@ -114,6 +114,21 @@ extern "C" {
 // Y from the sums of all parts' rings. 0: through global memory (wg_fin).
 #define WZ_WG_CLU 1
 #endif
+// v49 A/Bs of the start (WZ_TRACE, v48: the first stage is ready only
+// 4-5 us after the blocks start, on every shape and M).
+#ifndef WZ_WG_FIRST1
+// 1: a producer warp asks for its stage-0 block alone and waits for it
+// before asking for stages 1 and 2 (the whole GPU's first stages are 1/3 of
+// the bytes asked at once); 0: the three at once. The 16-decoder shape
+// (M <= 64) only: the 8-decoder ones spill with it at 88 registers.
+#define WZ_WG_FIRST1 0
+#endif
+#ifndef WZ_WG_X0
+// 1: thread 0 asks TMA for the activations of the ring's first round of
+// stages (all slots are free) before any decode; 0: each after its own
+// block's decode, as every later round.
+#define WZ_WG_X0 0
+#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -425,6 +440,21 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         };
         epv_slot(n1);
         n2 = n1; // (again: n1 now carries its escape slot)
+        if (WZ_WG_FIRST1 && NP == 16) { // wait for the stage-0 block here (8-decoder shapes: spills at 88 registers): a MOV reading its words stalls until they land
+            uint32_t z;
+            asm volatile("mov.b32 %0, %1;" : "=r"(z) : "r"(n1.c.x ^ n1.r0.x ^ n1.r1.w ^ n1.es));
+            if (z == 0x9e3779b9u && n1.c.y == 0x9e3779b9u) asm volatile("nanosleep.u32 1;"); // keeps z live; practically never runs
+        }
+        const uint32_t x0n = WZ_WG_X0 ? (uint32_t)min((uint64_t)C::STAGES, u1 - u0) : 0; // stages whose activations were asked for at the start
+        if constexpr (WZ_WG_X0 != 0)
+            for (uint32_t j = 0; tid == 0 && j < (uint32_t)min((uint64_t)C::STAGES, u1 - u0); j++) {
+                const uint64_t uj = u0 + j;
+                const uint32_t kt = (uint32_t)(uj % nk), mt = (uint32_t)(uj / nk) % w.mt;
+                mbar_expect_tx(bar_s + 8 * j, C::X_BYTES);
+#pragma unroll
+                for (int a = 0; a < C::ATOMS; a++)
+                    tma_load_2d(x_s + j * C::X_BYTES + a * C::BM * 128, &xmap, bar_s + 8 * j, (int)(kt * C::BK + a * WG_ATOM), (int)(mt * C::BM));
+            }
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -470,7 +500,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 // before warp 0's decode instead was no faster: v43d).
                 mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
                 if (tid == 0 && WZ_WG_NOX) mbar_arrive(bar_s + 8 * s);
-                else if (tid == 0) {
+                else if (tid == 0 && (!WZ_WG_X0 || i >= x0n)) {
                     mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
 #pragma unroll
                     for (int j = 0; j < C::ATOMS; j++)
@@ -695,6 +725,33 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
     CU(cudaLaunchKernelEx(&cfg, kern, map, w), "bm4_wg_kernel launch");
     WZ_TRACE_DUMP("wgmma", w.a.rows, w.a.cols, w.M, (unsigned)G);
     return WZ_OK;
+}
+
+// Clusters of k blocks of the kernel the GEMM runs at M that the device
+// holds at once (cudaOccupancyMaxActiveClusters), or -1 where it cannot
+// say: what decides whether a tile's parts run as a cluster (WZ_WG_CLU).
+template <int MT, int NP, int NC>
+static int wg_cluster_fit(int k)
+{
+    using C = WgCfg<MT, NP, NC>;
+    auto kern = bm4_wg_kernel<MT, NP, NC>;
+    if (cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM) != cudaSuccess) return cudaGetLastError(), -1;
+    cudaLaunchConfig_t cfg = {};
+    cudaLaunchAttribute at[1];
+    at[0].id = cudaLaunchAttributeClusterDimension;
+    at[0].val.clusterDim.x = (unsigned)k; at[0].val.clusterDim.y = 1; at[0].val.clusterDim.z = 1;
+    cfg.gridDim = dim3((unsigned)(k * 64)); cfg.blockDim = dim3(C::THREADS); cfg.dynamicSmemBytes = C::SMEM;
+    cfg.attrs = at; cfg.numAttrs = 1;
+    int n = -1;
+    if (cudaOccupancyMaxActiveClusters(&n, kern, &cfg) != cudaSuccess) return cudaGetLastError(), -1;
+    return n;
+}
+extern "C" int wz_gpu_bm4_wg_cluster_fit(int M, int k)
+{
+    if (k < 1 || k > 8 || wz_sm_count() <= 0) return -1;
+    if (M > 128) return wg_cluster_fit<2, 8, 2>(k);
+    if (WZ_WG_NP16 && M <= 64) return wg_cluster_fit<1, 16, 1>(k);
+    return wg_cluster_fit<1, 8, 2>(k);
 }
 
 wz_err bm4_wg_launch(const BmArgs &a, const uint16_t *d_x, int M, uint16_t *d_y, SplitKBuf &sk, cudaStream_t s)

@@ -67,6 +67,10 @@ enum { WZ_BM_AUTO = 0, WZ_BM_WARP = 1, WZ_BM_WGMMA = 2 };
 #endif
 int wz_gpu_bm_path_ok(const wz_gpu_bm *g, int M, int path);
 wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, int path, void *stream);
+/* Clusters of k blocks of the WGMMA kernel used at M that fit the device
+ * at once (a tile split in k parts runs as one cluster where all fit), or
+ * -1 where the runtime cannot say (no GPU, k outside 1..8). */
+int wz_gpu_bm4_wg_cluster_fit(int M, int k);
 
 /* The pairhuff codec (Huffman-coded exponent pairs, warp-interleaved
  * segments; kernels/pairhuff.cu): same contract. The fused GEMV takes
