@@ -348,6 +348,12 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef BM4_MMA_NT2_BLOCKS
 #define BM4_MMA_NT2_BLOCKS 3 // NT = 2 (M = 9..16): 80 registers, 20-76 B of spills; 2 would fit without (v32 A/B)
 #endif
+// Diagnostic (v49; wrong products by design, never a default): the M <= 8
+// kernel multiplies the loaded code and raw words as they are — no
+// escapes, no decode. What is left is the loads, the MMAs and the ends.
+#ifndef WZ_BM4_SOL
+#define WZ_BM4_SOL 0
+#endif
 template <int NT, bool ODD, int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
@@ -394,15 +400,21 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             if (PF)
 #pragma unroll
                 for (int h = 0; h < 2; h++) { xb.load(bn[h], a.cols); xb.next(false, 0); } // past the unit: zeros, unused
-            uint32_t fl[4];
-            bool esc;
-            const uint8_t *eb;
-            bm4_escapes(a, k, lane, fl, esc, eb);
+            uint32_t fl[4] = {0, 0, 0, 0};
+            bool esc = false;
+            const uint8_t *eb = a.esc;
+            if (!WZ_BM4_SOL) bm4_escapes(a, k, lane, fl, esc, eb);
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
                 uint32_t v[8];
-                bm4_half(k, h, ex, esc, fl, eb, v);
+                if (WZ_BM4_SOL) { // the loaded words as the weights: no decode, no escapes
+                    const uint4 q = h ? k.r1 : k.r0;
+                    const uint32_t qw[8] = {q.x, q.y, q.z, q.w, q.x ^ k.c.x, q.y ^ k.c.y, q.z ^ k.c.z, q.w ^ k.c.w};
+#pragma unroll
+                    for (int j = 0; j < 8; j++) v[j] = qw[j];
+                } else
+                    bm4_half(k, h, ex, esc, fl, eb, v);
                 if (ORD == WZ_TA_ORDER_MMA) mma_frags32_k16<NT>(v, bq[h], c);
                 else mma_rows32_k16<NT>(st, st_s, lane, v, bq[h], c);
             }

@@ -36,6 +36,15 @@ struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo, es; };
 // Q (the row split, v40): 8 raw bytes of each half, those of rows 16 rb ..
 // 16 rb + 15, packed into r0 (half 0's two words, then half 1's); the codes
 // stay whole (the escape count runs over all of a lane's nibbles).
+// Diagnostic (v49; wrong weights by design, never a default): a lane's two
+// raw-plane loads take bytes 16 l .. 16 l + 15 and 512 + 16 l .. of the
+// block instead of its own 32 l .. 32 l + 31, so each LDG.128 of a warp
+// covers 16 whole 32-byte sectors instead of half of 32 (ncu, v43: 18.7 of
+// 32 bytes a sector used). Times what a raw plane laid out for whole-sector
+// loads would gain; the decode's work is unchanged.
+#ifndef WZ_BM4_SECT_DIAG
+#define WZ_BM4_SECT_DIAG 0
+#endif
 template <bool Q = false>
 struct Bm4Cursor {
     const uint8_t *c, *r;
@@ -50,6 +59,10 @@ struct Bm4Cursor {
             const uint2 r0 = __ldg((const uint2 *)r), r1 = __ldg((const uint2 *)(r + 16));
             k.r0 = make_uint4(r0.x, r0.y, r1.x, r1.y);
             k.r1 = make_uint4(0, 0, 0, 0);
+        } else if (WZ_BM4_SECT_DIAG) { // whole sectors: the raw plane's bytes 16 l.. and 512 + 16 l.. (wrong weights, v49 diagnostic)
+            const uint8_t *rs = r - 16 * (threadIdx.x & 31);
+            k.r0 = __ldg((const uint4 *)rs);
+            k.r1 = __ldg((const uint4 *)(rs + 512));
         } else {
             k.r0 = __ldg((const uint4 *)r);
             k.r1 = __ldg((const uint4 *)r + 1);
