@@ -36,6 +36,23 @@ struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo, es; };
 // Q (the row split, v40): 8 raw bytes of each half, those of rows 16 rb ..
 // 16 rb + 15, packed into r0 (half 0's two words, then half 1's); the codes
 // stay whole (the escape count runs over all of a lane's nibbles).
+// The block loads' cache hints (v49 A/B): 0 — __ldg (LDG.E.128.CONSTANT);
+// 1 — ld.global.nc.L2::256B, the L2 fetching 256-byte pieces from DRAM
+// (a block is 1536 contiguous bytes); 2 — that and L1::no_allocate (the
+// blocks are read once: they need not displace the escape lines in L1).
+#ifndef WZ_BM4_LDHINT
+#define WZ_BM4_LDHINT 0
+#endif
+__device__ __forceinline__ uint4 bm4_ld16(const void *p)
+{
+    if (WZ_BM4_LDHINT == 0) return __ldg((const uint4 *)p);
+    uint4 v;
+    if (WZ_BM4_LDHINT == 1)
+        asm volatile("ld.global.nc.L2::256B.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+    else
+        asm volatile("ld.global.nc.L1::no_allocate.L2::256B.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
+    return v;
+}
 // Diagnostic (v49; wrong weights by design, never a default): a lane's two
 // raw-plane loads take bytes 16 l .. 16 l + 15 and 512 + 16 l .. of the
 // block instead of its own 32 l .. 32 l + 31, so each LDG.128 of a warp
@@ -54,7 +71,7 @@ struct Bm4Cursor {
     __device__ __forceinline__ Bm4Block load() const
     {
         Bm4Block k;
-        k.c = __ldg((const uint4 *)c);
+        k.c = bm4_ld16(c);
         if (Q) {
             const uint2 r0 = __ldg((const uint2 *)r), r1 = __ldg((const uint2 *)(r + 16));
             k.r0 = make_uint4(r0.x, r0.y, r1.x, r1.y);
@@ -64,8 +81,8 @@ struct Bm4Cursor {
             k.r0 = __ldg((const uint4 *)rs);
             k.r1 = __ldg((const uint4 *)(rs + 512));
         } else {
-            k.r0 = __ldg((const uint4 *)r);
-            k.r1 = __ldg((const uint4 *)r + 1);
+            k.r0 = bm4_ld16(r);
+            k.r1 = bm4_ld16(r + 16);
         }
         k.eo = __ldg(eo);
         return k;
