@@ -36,18 +36,25 @@ struct Bm4Block { uint4 c; uint4 r0, r1; uint32_t eo, es; };
 // Q (the row split, v40): 8 raw bytes of each half, those of rows 16 rb ..
 // 16 rb + 15, packed into r0 (half 0's two words, then half 1's); the codes
 // stay whole (the escape count runs over all of a lane's nibbles).
-// The block loads' cache hints (v49 A/B): 0 — __ldg (LDG.E.128.CONSTANT);
-// 1 — ld.global.nc.L2::256B, the L2 fetching 256-byte pieces from DRAM
-// (a block is 1536 contiguous bytes); 2 — that and L1::no_allocate (the
-// blocks are read once: they need not displace the escape lines in L1).
+// The block loads' cache hints (v49): 0 — __ldg (LDG.E.128.CONSTANT);
+// 1 — ld.global.nc.L2::256B, the L2 fetching 256-byte pieces from DRAM (a
+// block is 1536 contiguous bytes); 2 — that and L1::no_allocate (the blocks
+// are read once). Same-call A/B on H100, layer, two rounds
+// (results/gpu-bench-v49-ldhint-*): hint 1 against 0 at M = 1 179.2 /
+// 178.0 vs 182.0 / 180.5 us, M = 4 -0.8%, 16 -0.5%, 64 -0.4%, 256 equal;
+// hint 2 at M = 64 (the 16-decoder wgmma GEMM) 210.8 / 211.4 vs 217.1 /
+// 215.7 (-2.5%) but +1.5% at 256 (8 decoders) and +7% in the standalone
+// decoder. So the default is 1, and the 16-decoder wgmma GEMM asks for 2
+// (bm4_wgmma.cu, WZ_WG_LDHINT16).
 #ifndef WZ_BM4_LDHINT
-#define WZ_BM4_LDHINT 0
+#define WZ_BM4_LDHINT 1
 #endif
+template <int H>
 __device__ __forceinline__ uint4 bm4_ld16(const void *p)
 {
-    if (WZ_BM4_LDHINT == 0) return __ldg((const uint4 *)p);
+    if (H == 0) return __ldg((const uint4 *)p);
     uint4 v;
-    if (WZ_BM4_LDHINT == 1)
+    if (H == 1)
         asm volatile("ld.global.nc.L2::256B.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
     else
         asm volatile("ld.global.nc.L1::no_allocate.L2::256B.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w) : "l"(p));
@@ -62,7 +69,7 @@ __device__ __forceinline__ uint4 bm4_ld16(const void *p)
 #ifndef WZ_BM4_SECT_DIAG
 #define WZ_BM4_SECT_DIAG 0
 #endif
-template <bool Q = false>
+template <bool Q = false, int H = WZ_BM4_LDHINT>
 struct Bm4Cursor {
     const uint8_t *c, *r;
     const uint32_t *eo;
@@ -71,7 +78,7 @@ struct Bm4Cursor {
     __device__ __forceinline__ Bm4Block load() const
     {
         Bm4Block k;
-        k.c = bm4_ld16(c);
+        k.c = bm4_ld16<H>(c);
         if (Q) {
             const uint2 r0 = __ldg((const uint2 *)r), r1 = __ldg((const uint2 *)(r + 16));
             k.r0 = make_uint4(r0.x, r0.y, r1.x, r1.y);
@@ -81,8 +88,8 @@ struct Bm4Cursor {
             k.r0 = __ldg((const uint4 *)rs);
             k.r1 = __ldg((const uint4 *)(rs + 512));
         } else {
-            k.r0 = bm4_ld16(r);
-            k.r1 = bm4_ld16(r + 16);
+            k.r0 = bm4_ld16<H>(r);
+            k.r1 = bm4_ld16<H>(r + 16);
         }
         k.eo = __ldg(eo);
         return k;
@@ -322,8 +329,8 @@ __device__ __forceinline__ void bm4_escapes(const BmArgs &a, const Bm4Block &k, 
 // is read only when a block has more than two). (The warp kernels patching
 // their fragments this way lost 3-7% at M = 1..64, v47e: the slots' bytes
 // and a warp-wide pass an escape cost more than the lane loop there.) ----
-template <bool Q>
-__device__ __forceinline__ void bm4_slot_load(const BmArgs &a, const Bm4Cursor<Q> &cur, Bm4Block &b, int lane)
+template <bool Q, int H>
+__device__ __forceinline__ void bm4_slot_load(const BmArgs &a, const Bm4Cursor<Q, H> &cur, Bm4Block &b, int lane)
 {
     const uint64_t bi = (uint64_t)(cur.eo - a.esc_off);
     b.eo = (uint32_t)bi, b.es = __ldg(a.eslot + 2 * bi + (lane & 1));

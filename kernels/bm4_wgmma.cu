@@ -129,6 +129,9 @@ extern "C" {
 // block's decode, as every later round.
 #define WZ_WG_X0 0
 #endif
+#ifndef WZ_WG_LDHINT16
+#define WZ_WG_LDHINT16 2 // the 16-decoder shape's block loads: L1::no_allocate + L2::256B (bitmap4.cuh, v49: -2.5% at M = 64)
+#endif
 #ifndef WZ_WG_NP16
 #define WZ_WG_NP16 1 // M <= 64: 16 decoding warps, one consumer warpgroup (v45c); 0: the v43 shape there too
 #endif
@@ -429,9 +432,9 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         // first blocks already loaded.
         auto aim = [&](uint64_t u) { // the cursor at unit u's block
             const uint32_t t = (uint32_t)(u / nk), kt = (uint32_t)(u % nk);
-            return Bm4Cursor<>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb, lane);
+            return Bm4Cursor<false, NP == 16 ? WZ_WG_LDHINT16 : WZ_BM4_LDHINT>(w.a, ((uint64_t)(t / w.mt) * 4 + p) * w.a.bc + C::KB * (uint64_t)kt + kb, lane);
         };
-        Bm4Cursor<> cur = aim(u0);
+        auto cur = aim(u0);
         Bm4Block n1 = cur.load(), n2 = n1;
         // EPV: the block's escape slots with its load, from its index (kept
         // in eo, whose list offset only the rare overflow needs).
