@@ -348,9 +348,11 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef BM4_MMA_NT2_BLOCKS
 #define BM4_MMA_NT2_BLOCKS 3 // NT = 2 (M = 9..16): 80 registers, 20-76 B of spills; 2 would fit without (v32 A/B)
 #endif
-// Diagnostic (v49; wrong products by design, never a default): the M <= 8
-// kernel multiplies the loaded code and raw words as they are — no
-// escapes, no decode. What is left is the loads, the MMAs and the ends.
+// Diagnostic (v49; wrong products by design, never a default): 1 — the
+// M <= 8 kernel multiplies the loaded code and raw words as they are: no
+// escapes, no decode; what is left is the loads, the MMAs and the ends.
+// 2 — it decodes every weight as if no block had escapes (the flags, vote,
+// lane scan and escape-byte loads gone; escaped weights come out wrong).
 #ifndef WZ_BM4_SOL
 #define WZ_BM4_SOL 0
 #endif
@@ -408,7 +410,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             for (int h = 0; h < 2; h++) {
                 if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
                 uint32_t v[8];
-                if (WZ_BM4_SOL) { // the loaded words as the weights: no decode, no escapes
+                if (WZ_BM4_SOL == 1) { // the loaded words as the weights: no decode, no escapes
                     const uint4 q = h ? k.r1 : k.r0;
                     const uint32_t qw[8] = {q.x, q.y, q.z, q.w, q.x ^ k.c.x, q.y ^ k.c.y, q.z ^ k.c.z, q.w ^ k.c.w};
 #pragma unroll
