@@ -61,6 +61,16 @@ if gpu:
     w("\nFloor = compressed bytes / measured copy bandwidth: what a fused kernel must read. It binds up to M ~ 200; beyond, the tensor-core "
       "floor (2 M x 275 M FLOP at ~990 TFLOP/s dense bf16: 142 us at M=256, 2.3 ms at 4096) does, so % of floor is a memory-side figure "
       "(100% = a kernel that only streams its compressed weights).")
+    if gpu["layer"] and "read_floor_us" in gpu["layer"][0]:
+        rf = gpu["layer"][0]["read_floor_us"]
+        w("\n**Read floors** (v49): the fastest pure streaming read of the same bytes on the same card, launch and tail included "
+          "(`read_floor_us`; %.0f GB/s on 1 GB): bf16 %.1f us, tile-ans %.1f us, bitmap4 %.1f us a layer. A kernel that only read bitmap4's "
+          "bytes would be %.2fx faster than cuBLAS at M = 1; cuBLAS runs at %.0f%% of its bf16 read floor at M = 1 and bitmap4 at %.0f%% of its own "
+          "(at M = 64: %.0f%% and %.0f%%).\n" % (gpu.get("read_bandwidth_gbps", float("nan")), rf["bf16"], rf["tile_ans"], rf["bitmap4"],
+                                                 gpu["layer"][0]["bitmap4_read_floor_speedup"], gpu["layer"][0]["cublas_pct_read_floor"],
+                                                 gpu["layer"][0]["bitmap4_pct_read_floor"],
+                                                 next((l["cublas_pct_read_floor"] for l in gpu["layer"] if l["M"] == 64), float("nan")),
+                                                 next((l["bitmap4_pct_read_floor"] for l in gpu["layer"] if l["M"] == 64), float("nan"))))
     p = gpu["provenance"]
     w("\nSource: `results/gpu-bench.json` — %s, driver %s, commit %s, %s; copy bandwidth %.0f GB/s measured in the same run; all decoders "
       "bit-exact: %s. tile-ans blobs in the MMA element order (v30, `order` in the JSON) run one fused decode + tensor-core kernel (mma.sync; "
