@@ -114,21 +114,6 @@ extern "C" {
 // Y from the sums of all parts' rings. 0: through global memory (wg_fin).
 #define WZ_WG_CLU 1
 #endif
-// v49 A/Bs of the start (WZ_TRACE, v48: the first stage is ready only
-// 4-5 us after the blocks start, on every shape and M).
-#ifndef WZ_WG_FIRST1
-// 1: a producer warp asks for its stage-0 block alone and waits for it
-// before asking for stages 1 and 2 (the whole GPU's first stages are 1/3 of
-// the bytes asked at once); 0: the three at once. The 16-decoder shape
-// (M <= 64) only: the 8-decoder ones spill with it at 88 registers.
-#define WZ_WG_FIRST1 0
-#endif
-#ifndef WZ_WG_X0
-// 1: thread 0 asks TMA for the activations of the ring's first round of
-// stages (all slots are free) before any decode; 0: each after its own
-// block's decode, as every later round.
-#define WZ_WG_X0 0
-#endif
 #ifndef WZ_WG_LDHINT16
 #define WZ_WG_LDHINT16 2 // the 16-decoder shape's block loads: L1::no_allocate + L2::256B (bitmap4.cuh, v49: -2.5% at M = 64)
 #endif
@@ -443,21 +428,6 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
         };
         epv_slot(n1);
         n2 = n1; // (again: n1 now carries its escape slot)
-        if (WZ_WG_FIRST1 && NP == 16) { // wait for the stage-0 block here (8-decoder shapes: spills at 88 registers): a MOV reading its words stalls until they land
-            uint32_t z;
-            asm volatile("mov.b32 %0, %1;" : "=r"(z) : "r"(n1.c.x ^ n1.r0.x ^ n1.r1.w ^ n1.es));
-            if (z == 0x9e3779b9u && n1.c.y == 0x9e3779b9u) asm volatile("nanosleep.u32 1;"); // keeps z live; practically never runs
-        }
-        const uint32_t x0n = WZ_WG_X0 ? (uint32_t)min((uint64_t)C::STAGES, u1 - u0) : 0; // stages whose activations were asked for at the start
-        if constexpr (WZ_WG_X0 != 0)
-            for (uint32_t j = 0; tid == 0 && j < (uint32_t)min((uint64_t)C::STAGES, u1 - u0); j++) {
-                const uint64_t uj = u0 + j;
-                const uint32_t kt = (uint32_t)(uj % nk), mt = (uint32_t)(uj / nk) % w.mt;
-                mbar_expect_tx(bar_s + 8 * j, C::X_BYTES);
-#pragma unroll
-                for (int a = 0; a < C::ATOMS; a++)
-                    tma_load_2d(x_s + j * C::X_BYTES + a * C::BM * 128, &xmap, bar_s + 8 * j, (int)(kt * C::BK + a * WG_ATOM), (int)(mt * C::BM));
-            }
         uint64_t lu = u0 + 1;                        // the unit the cursor is moved to next
         uint32_t lkt = (uint32_t)(u0 % nk) + 1;      // its stage in its tile (nk: the next tile's first)
         auto step = [&] {                            // the cursor to unit lu (< u1), and on
@@ -503,7 +473,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                 // before warp 0's decode instead was no faster: v43d).
                 mbar_wait(bar_s + 8 * (C::STAGES + s), (round & 1) ^ 1);
                 if (tid == 0 && WZ_WG_NOX) mbar_arrive(bar_s + 8 * s);
-                else if (tid == 0 && (!WZ_WG_X0 || i >= x0n)) {
+                else if (tid == 0) {
                     mbar_expect_tx(bar_s + 8 * s, C::X_BYTES);
 #pragma unroll
                     for (int j = 0; j < C::ATOMS; j++)
