@@ -356,6 +356,14 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef WZ_BM4_SOL
 #define WZ_BM4_SOL 0
 #endif
+// Diagnostic (v49; wrong products by design): 1 — the escapes of every
+// odd block are ignored (the block runs the escape-free path), so about
+// half of the blocks that carry one (36% -> ~18%) pay for it: what a
+// per-block exponent window (19% of blocks with an escape on the synthetic
+// layer) would buy, in the M <= 8 kernel and the wgmma GEMM's patch.
+#ifndef WZ_BM4_ESCHALF
+#define WZ_BM4_ESCHALF 0
+#endif
 template <int NT, bool ODD, int ORD>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
@@ -406,6 +414,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             bool esc = false;
             const uint8_t *eb = a.esc;
             if (!WZ_BM4_SOL) bm4_escapes(a, k, lane, fl, esc, eb);
+            if (WZ_BM4_ESCHALF && (bcx & 1)) esc = false; // diagnostic: odd blocks' escapes ignored
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 if (!PF) { xb.load(bq[h], a.cols); xb.next(false, 0); } // issued before the half's decode, used after it
