@@ -35,6 +35,7 @@ struct wz_gpu_bm {
     // list's order (codecs.h: wz_bm_escape_slots, wz_bm_escape_list).
     uint32_t *d_escx;
     size_t escx_bytes;
+    uint64_t corr_off; // words into d_escx where the corrections (BmArgs::corr) start
     int order; // WZ_TA_ORDER_* (codecs.h: bitmap4 v2 blobs are MMA)
     SplitKBuf *sk; // the tensor-core GEMM's split-K sums and counters (zero between calls)
 };
@@ -55,11 +56,22 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
     if (v.h->width == 4 && v.order == WZ_TA_ORDER_MMA) {
         // 8 bytes a block (+0.5% of bitmap4's bytes, read beside each block)
         // and 4 an escape (0.018 bits a weight on the synthetic layer).
-        g->escx_bytes = 4 * (2 * v.nblocks + v.h->nesc);
+        // Then, 8-byte aligned, the escapes again as the M <= 8 kernel's
+        // corrections (WZ_BM4_XCORR): {column, row in its block-row | bf16 << 16}.
+        const uint64_t nw = (2 * v.nblocks + v.h->nesc + 1) & ~1ull;
+        g->escx_bytes = 4 * (nw + 2 * v.h->nesc);
         uint32_t *h_escx = (uint32_t *)malloc(g->escx_bytes);
         if (!h_escx) { wz_gpu_bm_free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
+        const uint32_t *list = h_escx + 2 * v.nblocks;
         wz_bm_escape_list(&v, h_escx + 2 * v.nblocks);
-        wz_bm_escape_slots(&v, h_escx + 2 * v.nblocks, h_escx);
+        wz_bm_escape_slots(&v, list, h_escx);
+        const uint64_t bc = (v.h->cols + 31) / 32;
+        for (uint64_t b = 0; b < v.nblocks; b++)
+            for (uint32_t e = v.esc_off[b]; e < v.esc_off[b + 1]; e++) {
+                h_escx[nw + 2 * e] = (uint32_t)(b % bc * 32 + (list[e] & 31));
+                h_escx[nw + 2 * e + 1] = (list[e] >> 5 & 31) | (list[e] & 0xffff0000u);
+            }
+        g->corr_off = nw;
         e = cudaMalloc(&g->d_escx, g->escx_bytes);
         if (e == cudaSuccess) e = cudaMemcpy(g->d_escx, h_escx, g->escx_bytes, cudaMemcpyHostToDevice);
         free(h_escx);
@@ -364,7 +376,18 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef WZ_BM4_ESCHALF
 #define WZ_BM4_ESCHALF 0
 #endif
-template <int NT, bool ODD, int ORD>
+// XC (v49, WZ_BM4_XCORR): no escape reaches the decode. Every weight is
+// decoded escape-free (code 15 gives exponent 0: a subnormal whose products
+// vanish in the fp32 sums), and each escaped weight w at (row, column) adds
+// x[column] * w to its row's split-K sum as one more contribution, from the
+// corrections list (BmArgs::corr): a unit's entries are those of its blocks,
+// contiguous, loaded at its start (one a lane) and added after its loop.
+// The flags, the vote, the lane scan and the dependent escape-byte loads
+// leave the block loop (v49e: 12 us of the layer's 180 at M = 1).
+#ifndef WZ_BM4_XCORR
+#define WZ_BM4_XCORR 1
+#endif
+template <int NT, bool ODD, int ORD, bool XC = false>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
@@ -384,6 +407,12 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         MmaB<NT, ODD> xb(X, a.cols, M, bc0 * 32, a.chunk * 32, lane);
         Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load();
+        uint32_t ce0 = 0, ce1 = 0;
+        uint2 ce = make_uint2(0, 0);
+        if (XC) { // the unit's corrections: entries esc_off[first block] .. esc_off[block past the last]
+            ce0 = __ldg(a.esc_off + br * a.bc + bc0), ce1 = __ldg(a.esc_off + br * a.bc + bc1);
+            if (ce0 + lane < ce1) ce = __ldg(a.corr + ce0 + lane);
+        }
         // LA2 (NT = 1): two blocks in flight a warp, nx2 the second; the
         // cursor then stays one block further on (it points at nx2's).
         constexpr bool LA2 = NT == 1 && WZ_BM4_LA2;
@@ -413,7 +442,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
             uint32_t fl[4] = {0, 0, 0, 0};
             bool esc = false;
             const uint8_t *eb = a.esc;
-            if (!WZ_BM4_SOL) bm4_escapes(a, k, lane, fl, esc, eb);
+            if (!WZ_BM4_SOL && !XC) bm4_escapes(a, k, lane, fl, esc, eb);
             if (WZ_BM4_ESCHALF && (bcx & 1)) esc = false; // diagnostic: odd blocks' escapes ignored
 #pragma unroll
             for (int h = 0; h < 2; h++) {
@@ -437,6 +466,16 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         }
         if (lane == 0) WZ_TRACE_MAX(2);
         mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
+        if (XC) // the escaped weights' products, as more sums of their rows (before the count below)
+            for (uint32_t e = ce0 + lane; e < ce1; e += 32) {
+                if (e >= ce0 + 32) ce = __ldg(a.corr + e); // past the first 32: rare
+                const float w = __uint_as_float(ce.y & 0xffff0000u);
+                const uint64_t row = br * 32 + (ce.y & 31);
+                for (int m = 0; m < M; m++) {
+                    const uint16_t xb16 = __ldg(X + (uint64_t)m * a.cols + ce.x);
+                    atomicAdd(a.sk.acc + (uint64_t)m * a.rows + row, __uint_as_float((uint32_t)xb16 << 16) * w);
+                }
+            }
         if (lane == 0) WZ_TRACE_MAX(3);
         splitk_finish(a.sk, a.rows, M, br * 32, lane); // the unit that completes the block-row writes Y (v35)
     }
@@ -595,7 +634,9 @@ template <int NT>
 static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
     const bool mma = a.order == WZ_TA_ORDER_MMA, odd = a.cols % 2;
-    auto kern = mma ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA>)
+    const bool xc = WZ_BM4_XCORR && !WZ_BM4_ARITH && NT == 1 && mma && a.corr; // the table gives code 15 exponent 0 (bm4_lut); the arithmetic does not
+    auto kern = xc ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA, NT == 1> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA, NT == 1>)
+              : mma ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA>)
                     : (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_ROWS> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_ROWS>);
     const int grid = frag_grid(kern, a);
     a.sk.parts = (unsigned)((a.bc + a.chunk - 1) / a.chunk); // units per block-row
@@ -641,6 +682,7 @@ static BmArgs bm_args(const wz_gpu_bm *g)
 {
     BmArgs a;
     a.esc_off = g->d_esc_off; a.blocks = g->d_blocks; a.esc = g->d_esc; a.eslot = g->d_escx; a.epv = g->d_escx ? g->d_escx + 2 * g->nblocks : NULL;
+    a.corr = g->d_escx ? (const uint2 *)(g->d_escx + g->corr_off) : NULL;
     a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
     a.chunk = BM_CHUNK;
     a.sk = SplitK{};

@@ -13,6 +13,7 @@ struct BmArgs {
     const uint8_t *blocks, *esc;
     const uint32_t *eslot;   /* width 4, MMA order: two escape slots a block (codecs.h, wz_bm_escape_slots) */
     const uint32_t *epv;     /*   and every escape as (position | bf16 << 16), indexed as esc (wz_bm_escape_list) */
+    const uint2 *corr;       /*   and every escape as {column, row in its block-row | bf16 << 16}, indexed as esc (the M <= 8 kernel's corrections, WZ_BM4_XCORR) */
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
     uint32_t base, width, order;
     uint32_t chunk;          /* bm4_mma_kernel: blocks per warp unit (frag_grid) */
