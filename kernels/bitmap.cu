@@ -387,6 +387,14 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef WZ_BM4_XCORR
 #define WZ_BM4_XCORR 1
 #endif
+// Same-call A/B on H100 (layer, two rounds, results/gpu-bench-v49-xcorr-*;
+// gpu_test passed): M = 1 171.3 / 171.8 us against 177.8 / 179.2 (-3.9%),
+// M = 4 183.2 / 181.7 against 187.6 / 186.2 (-2.4%), M = 8 198.0 / 198.0
+// against 194.4 / 195.6 (+1.5%: a correction costs an activation load and
+// an atomic a token). So the corrections run up to M = 4.
+#ifndef WZ_BM4_XCORR_MAX_M
+#define WZ_BM4_XCORR_MAX_M 4
+#endif
 template <int NT, bool ODD, int ORD, bool XC = false>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
@@ -634,7 +642,8 @@ template <int NT>
 static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
     const bool mma = a.order == WZ_TA_ORDER_MMA, odd = a.cols % 2;
-    const bool xc = WZ_BM4_XCORR && !WZ_BM4_ARITH && NT == 1 && mma && a.corr; // the table gives code 15 exponent 0 (bm4_lut); the arithmetic does not
+    // the table gives code 15 exponent 0 (bm4_lut); the arithmetic does not
+    const bool xc = WZ_BM4_XCORR && !WZ_BM4_ARITH && NT == 1 && M <= WZ_BM4_XCORR_MAX_M && mma && a.corr;
     auto kern = xc ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA, NT == 1> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA, NT == 1>)
               : mma ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA>)
                     : (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_ROWS> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_ROWS>);
