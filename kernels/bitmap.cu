@@ -55,15 +55,16 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
     g->d_esc = wz_dev_at(g->d_blob, blob, v.esc);
     if (v.h->width == 4 && v.order == WZ_TA_ORDER_MMA) {
         // 8 bytes a block (+0.5% of bitmap4's bytes, read beside each block)
-        // and 4 an escape (0.018 bits a weight on the synthetic layer).
-        // Then, 8-byte aligned, the escapes again as the M <= 8 kernel's
-        // corrections (WZ_BM4_XCORR): {column, row in its block-row | bf16 << 16}.
+        // and 4 an escape (0.018 bits a weight on the synthetic layer); then,
+        // 8-byte aligned, 8 an escape: the escapes again as the M <= 4
+        // kernel's corrections (WZ_BM4_XCORR): {column, row in its
+        // block-row | bf16 << 16}.
         const uint64_t nw = (2 * v.nblocks + v.h->nesc + 1) & ~1ull;
         g->escx_bytes = 4 * (nw + 2 * v.h->nesc);
         uint32_t *h_escx = (uint32_t *)malloc(g->escx_bytes);
         if (!h_escx) { wz_gpu_bm_free(g); return wz_fail(WZ_ERR_NOMEM, "out of memory"); }
-        const uint32_t *list = h_escx + 2 * v.nblocks;
-        wz_bm_escape_list(&v, h_escx + 2 * v.nblocks);
+        uint32_t *const list = h_escx + 2 * v.nblocks;
+        wz_bm_escape_list(&v, list);
         wz_bm_escape_slots(&v, list, h_escx);
         const uint64_t bc = (v.h->cols + 31) / 32;
         for (uint64_t b = 0; b < v.nblocks; b++)
@@ -372,7 +373,9 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 // odd block are ignored (the block runs the escape-free path), so about
 // half of the blocks that carry one (36% -> ~18%) pay for it: what a
 // per-block exponent window (19% of blocks with an escape on the synthetic
-// layer) would buy, in the M <= 8 kernel and the wgmma GEMM's patch.
+// layer) would buy, in the M <= 8 kernel (with the escape path; XC off).
+// (The same test in the wgmma GEMM's patch changed its code generation
+// more than its work: +4% at M = 64, not a measurement; removed.)
 #ifndef WZ_BM4_ESCHALF
 #define WZ_BM4_ESCHALF 0
 #endif

@@ -480,10 +480,7 @@ __global__ void __launch_bounds__(WgCfg<MT, NP, NC>::THREADS, 1) bm4_wg_kernel(c
                         tma_load_2d(x_s + s * C::X_BYTES + j * C::BM * 128, &xmap, bar_s + 8 * s, (int)(kt * C::BK + j * WG_ATOM), (int)(mtile * C::BM));
                 }
                 wg_store_block(w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES, p, kb & 1, lane, va, vb);
-#ifndef WZ_BM4_ESCHALF
-#define WZ_BM4_ESCHALF 0
-#endif
-                if (WZ_WG_EPV && !(WZ_BM4_ESCHALF && (k.eo & 1))) { // the escapes over the escape-free tile, one 16-bit store each (lane 0); ESCHALF: bitmap.cu's diagnostic
+                if (WZ_WG_EPV) { // the escapes over the escape-free tile, one 16-bit store each (lane 0)
                     const uint32_t wa = w_s + s * C::W_BYTES + (kb >> 1) * WG_ATOM_W_BYTES;
                     __syncwarp(); // the stmatrix writes before the stores that overwrite them
                     bm4_slot_each(w.a, k, [&](uint32_t e) {
