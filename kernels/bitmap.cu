@@ -40,6 +40,16 @@ struct wz_gpu_bm {
     SplitKBuf *sk; // the tensor-core GEMM's split-K sums and counters (zero between calls)
 };
 
+extern "C" void wz_bm4_corrections(const wz_bm_view *v, const uint32_t *list, uint32_t *out)
+{
+    const uint64_t bc = (v->h->cols + 31) / 32;
+    for (uint64_t b = 0; b < v->nblocks; b++)
+        for (uint32_t e = v->esc_off[b]; e < v->esc_off[b + 1]; e++) {
+            out[2 * e] = (uint32_t)(b % bc * 32 + (list[e] & 31));            // column
+            out[2 * e + 1] = (list[e] >> 5 & 31) | (list[e] & 0xffff0000u); // row in the block-row | bf16 << 16
+        }
+}
+
 extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out)
 {
     *out = NULL;
@@ -66,12 +76,7 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
         uint32_t *const list = h_escx + 2 * v.nblocks;
         wz_bm_escape_list(&v, list);
         wz_bm_escape_slots(&v, list, h_escx);
-        const uint64_t bc = (v.h->cols + 31) / 32;
-        for (uint64_t b = 0; b < v.nblocks; b++)
-            for (uint32_t e = v.esc_off[b]; e < v.esc_off[b + 1]; e++) {
-                h_escx[nw + 2 * e] = (uint32_t)(b % bc * 32 + (list[e] & 31));
-                h_escx[nw + 2 * e + 1] = (list[e] >> 5 & 31) | (list[e] & 0xffff0000u);
-            }
+        wz_bm4_corrections(&v, list, h_escx + nw);
         g->corr_off = nw;
         e = cudaMalloc(&g->d_escx, g->escx_bytes);
         if (e == cudaSuccess) e = cudaMemcpy(g->d_escx, h_escx, g->escx_bytes, cudaMemcpyHostToDevice);
