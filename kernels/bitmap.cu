@@ -536,12 +536,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #define WZ_BM4_XS_RS2 0 // 1: the row split at M = 9..16 too (16 warps a block, 2 blocks an SM at <= 64 registers); an A/B for v40
 #endif
 #define BM4_XS_RS_NT2 (WZ_BM4_XS_RS2 ? 2 : 1)
-// XC (v49, WZ_BM4_XCORR_XS): bm4_mma_kernel's escape corrections at
-// M = 9..16, the activations read from the unit's staged buffer.
-#ifndef WZ_BM4_XCORR_XS
-#define WZ_BM4_XCORR_XS 0
-#endif
-template <int NT, int RS, bool XC = false>
+template <int NT, int RS>
 __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1) : NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
     bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
@@ -596,21 +591,15 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
         mma_zero(c);
         Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load(); // one block ahead (two measured no faster at M = 64, v38c)
-        uint32_t ce0 = 0, ce1 = 0;
-        uint2 ce = make_uint2(0, 0);
-        if (XC) { // the unit's corrections (bm4_mma_kernel's XC)
-            ce0 = __ldg(a.esc_off + br * a.bc + bc0), ce1 = __ldg(a.esc_off + br * a.bc + bc1);
-            if (ce0 + lane < ce1) ce = __ldg(a.corr + ce0 + lane);
-        }
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
             cur.next();
             if (bcx + 1 < bc1) nx = cur.load();
             if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
-            uint32_t fl[4] = {0, 0, 0, 0};
-            bool esc = false;
-            const uint8_t *eb = a.esc;
-            if (!XC) bm4_escapes(a, k, lane, fl, esc, eb);
+            uint32_t fl[4];
+            bool esc;
+            const uint8_t *eb;
+            bm4_escapes(a, k, lane, fl, esc, eb);
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 uint32_t bq[NT][2];
@@ -621,18 +610,6 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
             }
         }
         mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
-        if (XC) // token m's column j of the unit sits at 16 rs m + 2 j of the staged buffer
-            for (uint32_t e = ce0 + lane; e < ce1; e += 32) {
-                if (e >= ce0 + 32) ce = __ldg(a.corr + e);
-                const float w = __uint_as_float(ce.y & 0xffff0000u);
-                const uint64_t row = br * 32 + (ce.y & 31);
-                const uint32_t xa = xs_s + 16 * buf * bufsz + 2 * (uint32_t)(ce.x - bc0 * 32);
-                for (int m = 0; m < M; m++) {
-                    uint16_t xb16;
-                    asm volatile("ld.shared.u16 %0, [%1];" : "=h"(xb16) : "r"(xa + 16 * rs * (uint32_t)m));
-                    atomicAdd(a.sk.acc + (uint64_t)m * a.rows + row, __uint_as_float((uint32_t)xb16 << 16) * w);
-                }
-            }
     }
     asm volatile("cp.async.wait_group 0;\n" ::);
     if ((threadIdx.x & 31) == 0) WZ_TRACE_MAX(7);
@@ -687,10 +664,10 @@ static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 // bm4_xs_kernel's grid: all blocks resident, the unit length (4..16 block
 // columns; the activation buffers, and so the blocks an SM, depend on it)
 // by frag_grid's measure (pick_chunk).
-template <int NT, int RS = 1, bool XC = false>
+template <int NT, int RS = 1>
 static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
-    auto kern = bm4_xs_kernel<NT, RS, XC>;
+    auto kern = bm4_xs_kernel<NT, RS>;
     constexpr int threads = BM_WARPS * RS * 32;
     const uint64_t brows = (a.rows + 31) / 32, rgroups = (brows + BM_WARPS - 1) / BM_WARPS;
     // Blocks an SM per unit length: a property of the kernel and its shared
@@ -787,8 +764,7 @@ extern "C" wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;
         // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
         WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8 && !xs, d_acc, d_y, s));
-        if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? (WZ_BM4_XCORR_XS && !WZ_BM4_ARITH && BM4_XS_RS_NT2 == 1 && a.corr ? bm4_xs_launch<2, 1, true>(a, d_x, M, s)
-                                                                                                  : bm4_xs_launch<2, BM4_XS_RS_NT2>(a, d_x, M, s))
+        if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? (bm4_xs_launch<2, BM4_XS_RS_NT2>(a, d_x, M, s))
                        : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : (bm4_xs_launch<8, BM4_XS_RS_NT8>(a, d_x, M, s)));
         else if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
         else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);
