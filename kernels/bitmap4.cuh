@@ -66,7 +66,9 @@ __device__ __forceinline__ uint4 bm4_ld16(const void *p)
 // block instead of its own 32 l .. 32 l + 31, so each LDG.128 of a warp
 // covers 16 whole 32-byte sectors instead of half of 32 (ncu, v43: 18.7 of
 // 32 bytes a sector used). Times what a raw plane laid out for whole-sector
-// loads would gain; the decode's work is unchanged.
+// loads would gain; the decode's work is unchanged. (Measured in v49 with
+// plain __ldg before the hints below were the default; it now takes the
+// cursor's hint like the loads it stands in for.)
 #ifndef WZ_BM4_SECT_DIAG
 #define WZ_BM4_SECT_DIAG 0
 #endif
@@ -86,8 +88,8 @@ struct Bm4Cursor {
             k.r1 = make_uint4(0, 0, 0, 0);
         } else if (WZ_BM4_SECT_DIAG) { // whole sectors: the raw plane's bytes 16 l.. and 512 + 16 l.. (wrong weights, v49 diagnostic)
             const uint8_t *rs = r - 16 * (threadIdx.x & 31);
-            k.r0 = __ldg((const uint4 *)rs);
-            k.r1 = __ldg((const uint4 *)(rs + 512));
+            k.r0 = bm4_ld16<H>(rs);
+            k.r1 = bm4_ld16<H>(rs + 512);
         } else {
             k.r0 = bm4_ld16<H>(r);
             k.r1 = bm4_ld16<H>(r + 16);
