@@ -278,6 +278,12 @@ void wz_bm_escape_list(const wz_bm_view *v, uint32_t *out);
 #define WZ_BM_SLOT_VALID (1u << 10)
 #define WZ_BM_SLOT_MORE (1u << 11)
 void wz_bm_escape_slots(const wz_bm_view *v, const uint32_t *list, uint32_t *slots);
+/* Every escape as a correction the M <= 4 fused GPU kernel adds to its row's
+ * sums (kernels/bitmap.cu, WZ_BM4_XCORR): out[2 e] = entry e's column in the
+ * matrix, out[2 e + 1] = its row within its 32-row block-row | its bf16 << 16
+ * (from `list`, wz_bm_escape_list). Same order as the list: block b's are
+ * esc_off[b] .. esc_off[b + 1] - 1. out holds 2 h->nesc words. */
+void wz_bm_escape_corrections(const wz_bm_view *v, const uint32_t *list, uint32_t *out);
 /* Block = codes (width 3: three 128-byte bit-planes; width 4: 32 lanes x 16
  * bytes of nibbles) + 32 lanes x 32 raw bytes. */
 static inline size_t wz_bm_block_bytes(int width) { return (width == 4 ? 512 : 384) + 1024; }

@@ -40,16 +40,6 @@ struct wz_gpu_bm {
     SplitKBuf *sk; // the tensor-core GEMM's split-K sums and counters (zero between calls)
 };
 
-extern "C" void wz_bm4_corrections(const wz_bm_view *v, const uint32_t *list, uint32_t *out)
-{
-    const uint64_t bc = (v->h->cols + 31) / 32;
-    for (uint64_t b = 0; b < v->nblocks; b++)
-        for (uint32_t e = v->esc_off[b]; e < v->esc_off[b + 1]; e++) {
-            out[2 * e] = (uint32_t)(b % bc * 32 + (list[e] & 31));            // column
-            out[2 * e + 1] = (list[e] >> 5 & 31) | (list[e] & 0xffff0000u); // row in the block-row | bf16 << 16
-        }
-}
-
 extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out)
 {
     *out = NULL;
@@ -67,8 +57,7 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
         // 8 bytes a block (+0.5% of bitmap4's bytes, read beside each block)
         // and 4 an escape (0.018 bits a weight on the synthetic layer); then,
         // 8-byte aligned, 8 an escape: the escapes again as the M <= 4
-        // kernel's corrections (WZ_BM4_XCORR): {column, row in its
-        // block-row | bf16 << 16}.
+        // kernel's corrections (WZ_BM4_XCORR, wz_bm_escape_corrections).
         const uint64_t nw = (2 * v.nblocks + v.h->nesc + 1) & ~1ull;
         g->escx_bytes = 4 * (nw + 2 * v.h->nesc);
         uint32_t *h_escx = (uint32_t *)malloc(g->escx_bytes);
@@ -76,7 +65,7 @@ extern "C" wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **
         uint32_t *const list = h_escx + 2 * v.nblocks;
         wz_bm_escape_list(&v, list);
         wz_bm_escape_slots(&v, list, h_escx);
-        wz_bm4_corrections(&v, list, h_escx + nw);
+        wz_bm_escape_corrections(&v, list, h_escx + nw);
         g->corr_off = nw;
         e = cudaMalloc(&g->d_escx, g->escx_bytes);
         if (e == cudaSuccess) e = cudaMemcpy(g->d_escx, h_escx, g->escx_bytes, cudaMemcpyHostToDevice);

@@ -67,12 +67,6 @@ enum { WZ_BM_AUTO = 0, WZ_BM_WARP = 1, WZ_BM_WGMMA = 2 };
 #endif
 int wz_gpu_bm_path_ok(const wz_gpu_bm *g, int M, int path);
 wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *d_y, float *d_acc, int path, void *stream);
-/* The M <= 4 fused kernel's escape corrections (WZ_BM4_XCORR, host side,
- * built at upload): for entry e of a bitmap4 MMA-order blob's escape list
- * (wz_bm_escape_list), out[2 e] = its column in the matrix, out[2 e + 1] =
- * its row within its 32-row block-row | its bf16 << 16. Entries stay in the
- * list's order, so a block's are esc_off[b] .. esc_off[b + 1] - 1. */
-void wz_bm4_corrections(const wz_bm_view *v, const uint32_t *list, uint32_t *out);
 /* Clusters of k blocks of the WGMMA kernel used at M that fit the device
  * at once (a tile split in k parts runs as one cluster where all fit), or
  * -1 where the runtime cannot say (no GPU, k outside 1..8). */

@@ -319,54 +319,8 @@ static void test_wg_layout()
         }
 }
 
-// The M <= 4 kernel's corrections (host side, runs without a GPU): every
-// escaped weight of a bitmap4 MMA-order blob appears once, at its own
-// column and row, with its exact bf16 value; the rows of a block's entries
-// lie in its block-row; weights inside the window have no entry. Edge
-// blocks in both dimensions, escapes in most blocks.
-static void test_bm4_corrections()
-{
-    const uint64_t R = 200, C = 530, bc = (C + 31) / 32;
-    std::vector<uint16_t> w = weights(R * C, 3.0, 1);
-    wz_codec_params p; wz_codec_params_default(&p); p.order = WZ_TA_ORDER_MMA;
-    wz_codec_input in = {WZ_DT_BF16, R, C, w.data()};
-    std::vector<uint8_t> b(wz_codec_bitmap4.bound(&p, &in));
-    size_t len;
-    wz_bm_view v;
-    if (wz_codec_bitmap4.encode(&p, &in, b.data(), b.size(), &len, NULL) != WZ_OK || wz_bm_parse(b.data(), len, &v) != WZ_OK) {
-        EXPECT(0, "bitmap4 encode/parse: %s", wz_err_detail());
-        return;
-    }
-    EXPECT(v.h->nesc > 0, "no escapes to correct");
-    std::vector<uint32_t> list(v.h->nesc + 1), corr(2 * v.h->nesc + 2);
-    wz_bm_escape_list(&v, list.data());
-    wz_bm4_corrections(&v, list.data(), corr.data());
-    std::vector<uint8_t> seen(R * C, 0);
-    for (uint64_t blk = 0; blk < v.nblocks; blk++)
-        for (uint32_t e = v.esc_off[blk]; e < v.esc_off[blk + 1]; e++) {
-            const uint64_t col = corr[2 * e], row = blk / bc * 32 + (corr[2 * e + 1] & 31);
-            EXPECT(row < R && col < C && col / 32 == blk % bc, "correction %u of block %llu at (%llu, %llu) outside it", e, (unsigned long long)blk,
-                   (unsigned long long)row, (unsigned long long)col);
-            if (row >= R || col >= C) return;
-            EXPECT(!seen[row * C + col]++, "(%llu, %llu) corrected twice", (unsigned long long)row, (unsigned long long)col);
-            EXPECT((corr[2 * e + 1] >> 16) == w[row * C + col], "correction at (%llu, %llu) holds %04x, the weight is %04x", (unsigned long long)row,
-                   (unsigned long long)col, corr[2 * e + 1] >> 16, w[row * C + col]);
-            if (fails) return;
-        }
-    uint64_t outside = 0;
-    for (uint64_t i = 0; i < R * C; i++) {
-        const int ex = (w[i] >> 7) & 0xff;
-        const bool esc = ex < v.h->base || ex > v.h->base + 14;
-        outside += esc;
-        EXPECT(seen[i] == esc, "weight %llu: escape %d, corrected %d", (unsigned long long)i, esc, seen[i]);
-        if (fails) return;
-    }
-    EXPECT(outside == v.h->nesc, "%llu weights outside the window, %llu corrections", (unsigned long long)outside, (unsigned long long)v.h->nesc);
-}
-
 int main()
 {
-    test_bm4_corrections();
     test_wg_layout<1, 1>(); // the kernel's shapes: <1, 16, 1>, <1, 8, 2>, <2, 8, 2>
     test_wg_layout<1, 2>();
     test_wg_layout<2, 2>();

@@ -357,7 +357,7 @@ static void test_bitmap4_mma_order(void **st)
 }
 
 /* bitmap4's escape list (what the wgmma GEMM patches over an escape-free
- * tile): block by block, the listed positions are exactly the weights whose
+ * tile), its slots and its corrections (what the M <= 4 GEMV adds): block by block, the listed positions are exactly the weights whose
  * exponent lies outside the 15-exponent window — found here from the
  * original weights, not from the codes — each listed once, with its exact
  * bf16 value; both element orders, edge blocks included. */
@@ -403,6 +403,23 @@ static void test_bitmap4_escape_list(void **st)
             more += n > 2;
         }
         assert_true(more > 0); /* the overflow path has cases here */
+        /* The corrections: each escaped weight once, at its own column and
+         * row (in its block's block-row and column range), with its bf16. */
+        uint32_t *corr = malloc(8 * v.h->nesc);
+        wz_bm_escape_corrections(&v, list, corr);
+        uint8_t *hit = calloc(R * C, 1);
+        for (uint64_t b = 0; b < v.nblocks; b++)
+            for (uint32_t e = v.esc_off[b]; e < v.esc_off[b + 1]; e++) {
+                const uint64_t col = corr[2 * e], row = b / bc * 32 + (corr[2 * e + 1] & 31);
+                assert_true(row < R && col < C && col / 32 == b % bc);
+                assert_int_equal(hit[row * C + col]++, 0);
+                assert_int_equal(corr[2 * e + 1] >> 16, w[row * C + col]);
+            }
+        for (uint64_t i = 0; i < R * C; i++) {
+            const int ex = (w[i] >> 7) & 0xff;
+            assert_int_equal(hit[i], ex < v.h->base || ex > v.h->base + 14);
+        }
+        free(hit); free(corr);
         free(slots); free(list); free(blob);
     }
     free(w);

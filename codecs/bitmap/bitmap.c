@@ -219,6 +219,16 @@ void wz_bm_escape_slots(const wz_bm_view *v, const uint32_t *list, uint32_t *slo
     }
 }
 
+void wz_bm_escape_corrections(const wz_bm_view *v, const uint32_t *list, uint32_t *out)
+{
+    const uint64_t bc = (v->h->cols + 31) / 32;
+    for (uint64_t b = 0; b < v->nblocks; b++)
+        for (uint32_t e = v->esc_off[b]; e < v->esc_off[b + 1]; e++) {
+            out[2 * e] = (uint32_t)(b % bc * 32 + (list[e] & 31));            /* column */
+            out[2 * e + 1] = (list[e] >> 5 & 31) | (list[e] & 0xffff0000u); /* row in the block-row | bf16 << 16 */
+        }
+}
+
 const wz_codec wz_codec_bitmap = {
     "bitmap", "ZipServ-style 3-bit window of 7 exponents + escapes, raw sign/mantissa", bm_supports, bm_bound, bm_encode, bm_decode,
 };

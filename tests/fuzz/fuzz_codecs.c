@@ -1,5 +1,6 @@
 /* fuzz_codecs.c — libFuzzer target: every codec's decoder on hostile blobs
- * (and, for bitmap blobs that parse, the GPU upload's escape list).
+ * (and, for bitmap blobs that parse, the GPU upload's escape list, slots
+ * and corrections).
  * Input: byte 0 picks the codec, bytes 1-4 the output size (<= 1 MB), the
  * rest is the blob. A decoder must reject or decode within bounds. */
 #include <stdlib.h>
@@ -21,10 +22,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
      * that parses as a bitmap: they trust wz_bm_parse's checks alone. */
     wz_bm_view v;
     if (wz_bm_parse(blob, n, &v) == WZ_OK) {
-        uint32_t *list = malloc(4 * v.h->nesc + 4), *slots = malloc(8 * v.nblocks + 8);
+        uint32_t *list = malloc(4 * v.h->nesc + 4), *slots = malloc(8 * v.nblocks + 8), *corr = malloc(8 * v.h->nesc + 8);
         wz_bm_escape_list(&v, list);
         wz_bm_escape_slots(&v, list, slots);
-        free(list); free(slots);
+        wz_bm_escape_corrections(&v, list, corr);
+        free(list); free(slots); free(corr);
     }
     free(blob); free(out);
     return 0;
