@@ -83,7 +83,7 @@ $(BUILD)/wzip: $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libwzip.a
 $(BUILD)/gpu_bench: harness/gpu_bench.cu $(CU_OBJ) $(BUILD)/libwzip.a
 	$(NVCC) $(NVFLAGS) -DWZ_NVEXTRA='"$(NVEXTRA)"' $^ -o $@ -lcublas $(JANSSON) -lgomp
 $(BUILD)/gpu_test: tests/gpu_test.cu $(CU_OBJ) $(BUILD)/libwzip.a
-	$(NVCC) $(NVFLAGS) $^ -o $@ $(JANSSON) -lgomp
+	$(NVCC) $(NVFLAGS) $^ -o $@ -lcublas $(JANSSON) -lgomp
 test-gpu: $(BUILD)/gpu_test
 	$(BUILD)/gpu_test
 # The committed autotuned plans for this card, if there are: tile-ans

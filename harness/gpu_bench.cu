@@ -75,8 +75,8 @@ static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &
         if (n != 8 && sscanf(line, "%63s %llu %llu %31s %d %d %31s", shape, &o, &i, tile, &r.ls, &r.M, pth) == 7) { n = 8; strcpy(ord, "rows"); }
         r.order = !strcmp(ord, "mma") ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
         if (n != 8 || sscanf(tile, "%ux%u", &r.T, &r.K) != 2 || (r.ls != 1 && r.ls != 2) || r.M < 1 || (strcmp(ord, "rows") && strcmp(ord, "mma")) ||
-            (strcmp(pth, "fused-gemv") && strcmp(pth, "fused-mma") && strcmp(pth, "decode+cublas"))) {
-            fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in TxK lane_states rows|mma M fused-gemv|fused-mma|decode+cublas'\n", path, ln);
+            (strcmp(pth, "fused-gemv") && strcmp(pth, "fused-mma") && strcmp(pth, "decode+cublas") && strcmp(pth, "pipelined"))) {
+            fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in TxK lane_states rows|mma M fused-gemv|fused-mma|decode+cublas|pipelined'\n", path, ln);
             return 0;
         }
         r.shape = shape; r.path = pth; r.out = o; r.in = i;
@@ -86,10 +86,12 @@ static int read_plan(const char *path, std::vector<PlanRow> &rows, std::string &
 }
 // The bitmap4 plan (kernels/plan-bm4-*.tsv, harness/autotune.py --bitmap4):
 // per (shape, M) the path — warp (bitmap.cu's kernels), wgmma
-// (bm4_wgmma.cu) or decode+cublas. Lines: shape out in M path.
+// (bm4_wgmma.cu), decode+cublas or pipelined (kernels/pipeline.cu: the
+// decode hidden behind cuBLAS; its slices and decoder SMs are the fastest
+// of this run's sweep). Lines: shape out in M path.
 struct Bm4PlanRow { std::string shape; uint64_t out, in; int M, path; };
-enum { B4_WARP, B4_WGMMA, B4_DC, B4_NPATHS };
-static const char *const B4_NAME[B4_NPATHS] = {"warp", "wgmma", "decode+cublas"};
+enum { B4_WARP, B4_WGMMA, B4_DC, B4_PIPE, B4_NPATHS };
+static const char *const B4_NAME[B4_NPATHS] = {"warp", "wgmma", "decode+cublas", "pipelined"};
 static int read_bm4_plan(const char *path, std::vector<Bm4PlanRow> &rows, std::string &device)
 {
     return read_plan_file(path, "# bitmap4 plan for ", device, [&](const char *line, int ln) {
@@ -100,7 +102,7 @@ static int read_bm4_plan(const char *path, std::vector<Bm4PlanRow> &rows, std::s
         if (sscanf(line, "%63s %llu %llu %d %31s", shape, &o, &i, &r.M, pth) == 5)
             for (int k = 0; k < B4_NPATHS; k++) if (!strcmp(pth, B4_NAME[k])) r.path = k;
         if (r.path < 0 || r.M < 1) {
-            fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in M warp|wgmma|decode+cublas'\n", path, ln);
+            fprintf(stderr, "gpu_bench: %s:%d: expected 'shape out in M warp|wgmma|decode+cublas|pipelined'\n", path, ln);
             return 0;
         }
         r.shape = shape; r.out = o; r.in = i;
@@ -244,6 +246,11 @@ int main(int argc, char **argv)
     int ta_only = 0; // --ta-only: tile-ans and cuBLAS only (autotune candidates), no baselines or peers
     int with_ph = 0; // --pairhuff: the pairhuff column (its kernels are new: not yet in the default run)
     std::vector<int> Ms = {1, 4, 16, 64, 256, 1024, 4096};
+    // The pipelined path's sweep (slices x decoder SMs; 0 SMs: not confined)
+    // from this many tokens: below, the GEMM is bound by the same memory the
+    // decode needs, so hiding one behind the other cannot pay (--pipe-min-m).
+    std::vector<std::pair<int, int>> pipe_cfgs = {{4, 8}, {4, 16}, {8, 8}, {8, 16}, {8, 32}, {8, 0}};
+    int pipe_min_m = 256;
     wz_codec_params cp; wz_codec_params_default(&cp);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json") && i + 1 < argc) out_path = argv[++i];
@@ -264,6 +271,19 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else if (!strcmp(argv[i], "--ta-only")) ta_only = 1;
         else if (!strcmp(argv[i], "--pairhuff")) with_ph = 1;
+        else if (!strcmp(argv[i], "--pipe-min-m") && i + 1 < argc) pipe_min_m = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--pipe") && i + 1 < argc) { // slices x decoder SMs, comma-separated: 4x8,8x16
+            pipe_cfgs.clear();
+            std::string list = argv[++i];
+            for (char *t = strtok(&list[0], ","); t; t = strtok(NULL, ",")) {
+                int sl = 0, sm = -1;
+                if (sscanf(t, "%dx%d", &sl, &sm) != 2 || sl < 1 || sl > 256 || sm < 0 || sm > 1024) {
+                    fprintf(stderr, "gpu_bench: --pipe takes SLICESxSMS,... (1..256 x 0..1024), not '%s'\n", t); return 2;
+                }
+                pipe_cfgs.push_back({sl, sm});
+            }
+            if (pipe_cfgs.empty()) { fprintf(stderr, "gpu_bench: --pipe needs at least one SLICESxSMS\n"); return 2; }
+        }
         else if (!strcmp(argv[i], "--plan") && i + 1 < argc) { plan_path = argv[++i]; if (!read_plan(plan_path, plan, plan_device)) return 2; }
         else if (!strcmp(argv[i], "--bm4-plan") && i + 1 < argc) { bm4_plan_path = argv[++i]; if (!read_bm4_plan(bm4_plan_path, bm4_plan, bm4_plan_device)) return 2; }
         else if (!strcmp(argv[i], "--lane-states") && i + 1 < argc) {
@@ -286,7 +306,7 @@ int main(int argc, char **argv)
             if (strcmp(m, "split16") && strcmp(m, "pair16")) { fprintf(stderr, "gpu_bench: --ta-model takes pair16 or split16, not '%s'\n", m); return 2; }
             cp.bf16_model = !strcmp(m, "split16") ? WZ_TA_MODEL_SPLIT16 : WZ_TA_MODEL_PAIR16;
         }
-        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--bm4-order rows|mma] [--plan FILE] [--bm4-plan FILE] [--ta-only] [--pairhuff] [--dump DIR]\n"); return 2; }
+        else { fprintf(stderr, "usage: gpu_bench [--json FILE] [--reps N] [--quick] [--ms M1,M2..] [--tile TxK] [--only SHAPE] [--ta-model pair16|split16] [--lane-states 1|2] [--order rows|mma] [--bm4-order rows|mma] [--plan FILE] [--bm4-plan FILE] [--ta-only] [--pairhuff] [--pipe SxK,..] [--pipe-min-m M] [--dump DIR]\n"); return 2; }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *why;
@@ -308,6 +328,10 @@ int main(int argc, char **argv)
     CK(cudaFree(ca)); CK(cudaFree(cb2));
     printf("copy bandwidth: %.0f GB/s (read+write); read %.0f GB/s\n", copy_bw / 1e9, read_bw / 1e9);
     cublasHandle_t h; CB(cublasCreate(&h));
+    wz_gpu_pipe *pipe; WZ(wz_gpu_pipe_create(&pipe));
+    for (auto &c : pipe_cfgs) // a config that would leave the GEMM no SM is refused here, not mid-run
+        if (c.second >= prop.multiProcessorCount) { fprintf(stderr, "gpu_bench: --pipe %dx%d: %d SMs on this card\n", c.first, c.second, prop.multiProcessorCount); return 2; }
+    int rows_exact = 1; // every codec's row-range decode (the pipelined path's producer) equals its whole decode
     json_t *jshapes = json_array();
     std::vector<double> layer_cublas(Ms.size(), 0), layer_fused(Ms.size(), 0), layer_floor(Ms.size(), 0);
     // Fixed-length baselines: bitmap (3-bit, ZipServ-style) and bitmap4 (4-bit nibbles).
@@ -444,6 +468,26 @@ int main(int argc, char **argv)
             printf("%-8s %-7s %.4f bits/w | decode %s %.1f us = %.0f GB/s bf16 out, %.0f%% of copy roofline\n", S.name, FLN[f], bgap[f].total,
                    bexact[f] ? "bit-exact" : "MISMATCH", bdec_us[f], 2.0 * n / bdec_us[f] / 1e3, 100.0 * (bdec_bytes[f] / copy_bw * 1e6) / bdec_us[f]);
         }
+        // The row-range decode (the pipelined path's producer): 7 slices, every
+        // other one on 8 SMs' worth of blocks, each at its rows of the
+        // poisoned output, must give the whole matrix bit for bit.
+        auto rows_exact_of = [&](const wz_gpu_rows_src &src) {
+            CK(cudaMemset(dDec, 0xff, n * 2));
+            const uint64_t units = (src.rows + src.align - 1) / src.align;
+            for (uint64_t j = 0; j < 7; j++) {
+                const uint64_t r0 = units * j / 7 * src.align, r1 = std::min<uint64_t>(units * (j + 1) / 7 * src.align, src.rows);
+                if (r0 < r1) WZ(src.decode_rows(src.g, r0, r1, dDec + r0 * S.in, j % 2 ? 8 : 0, 0));
+            }
+            CK(cudaDeviceSynchronize());
+            CK(cudaMemcpy(back.data(), dDec, n * 2, cudaMemcpyDeviceToHost));
+            return memcmp(back.data(), W.data(), n * 2) == 0;
+        };
+        int shape_rows_exact = rows_exact_of(wz_gpu_ta_rows_src(g));
+        WZ(wz_gpu_ta_check(g));
+        for (int f = 0; f < 2 && !ta_only; f++) shape_rows_exact &= rows_exact_of(wz_gpu_bm_rows_src(gb[f]));
+        printf("%-8s row-range decode (7 slices): %s\n", S.name, shape_rows_exact ? "bit-exact" : "MISMATCH");
+        rows_exact &= shape_rows_exact;
+        all_exact &= shape_rows_exact;
         int phexact = 1;
         double phdec_us = 1;
         if (ph_on) {
@@ -497,8 +541,9 @@ int main(int argc, char **argv)
             // path the bitmap4 plan (--bm4-plan) names for this (shape, M), else
             // the fastest of this run (the run-time autotune); the JSON keeps
             // every path's time.
+            const bool pipe_on = M >= pipe_min_m;
             const int b4ok[B4_NPATHS] = {!ta_only && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WARP), !ta_only && wz_gpu_bm_path_ok(gb[1], M, WZ_BM_WGMMA),
-                                         !ta_only};
+                                         !ta_only, !ta_only && pipe_on};
             int b4sel = -1; // the bitmap4 path bfused(1) runs; -1: the library's automatic choice
             auto bfused = [&](int f) {
                 if (f == 1 && b4sel == B4_WARP) wz_gpu_bm_gemm(gb[f], dX, M, dY, dAcc, WZ_BM_WARP, 0);
@@ -554,13 +599,34 @@ int main(int argc, char **argv)
             errs[1] = check([&] { cublas(dW); });
             for (int f = 0; f < 2; f++) errs[2 + f] = ta_only ? 0 : check([&] { bfused(f); });
             for (b4sel = 0; b4sel < B4_NPATHS; b4sel++)
-                if (b4ok[b4sel]) errs[3] = std::max(errs[3], check([&] { bfused(1); }));
+                if (b4ok[b4sel] && b4sel != B4_PIPE) errs[3] = std::max(errs[3], check([&] { bfused(1); })); // pipelined: its sweep below
             b4sel = -1;
             const double err_ph = ph_on ? check(phrun) : 0;
             max_err_fused = std::max(max_err_fused, err_ph);
             max_err_fused = std::max(max_err_fused, std::max(errs[0], std::max(errs[2], errs[3]))); max_err_cublas = std::max(max_err_cublas, errs[1]);
+            // The pipelined path (kernels/pipeline.cu) from pipe_min_m tokens:
+            // every config of the sweep checked against fp64 and timed; the
+            // path's time is the fastest config's (a run-time choice, like
+            // the fastest path where no plan names one).
+            struct PipeRun { double us = 0; int sl = 0, sm = 0; json_t *sweep = NULL; };
+            auto pipe_sweep = [&](const wz_gpu_rows_src &src) {
+                PipeRun r;
+                r.sweep = json_array();
+                for (auto &c : pipe_cfgs) {
+                    auto run = [&] { WZ(wz_gpu_pipe_gemm(pipe, &src, dX, M, dY, c.first, c.second, 0)); };
+                    const double e = check(run), t = tm.median_us(run, reps);
+                    max_err_fused = std::max(max_err_fused, std::isfinite(e) ? e : INFINITY);
+                    json_array_append_new(r.sweep, json_pack("{s:i, s:i, s:f, s:o}", "slices", c.first, "dec_sms", c.second, "us", t, "rel_err", json_err(e)));
+                    if (!r.us || t < r.us) { r.us = t; r.sl = c.first; r.sm = c.second; }
+                }
+                return r;
+            };
+            PipeRun ta_pipe, b4_pipe;
+            if (pipe_on) ta_pipe = pipe_sweep(wz_gpu_ta_rows_src(g));
+            if (b4ok[B4_PIPE]) b4_pipe = pipe_sweep(wz_gpu_bm_rows_src(gb[1]));
             double t_cublas = tm.median_us([&] { cublas(dW); }, reps);
             double t_fused = tm.median_us(fused, reps), t_mma = 0, t_dc = 0;
+            const double t_ta_dc = ta_fused ? 0 : t_fused; // decode + cuBLAS where it is the only other path
             const PlanRow *pm = plan_find(plan, S.name, M);
             const char *best = path;
             if (both) {
@@ -575,14 +641,22 @@ int main(int argc, char **argv)
                 else use_fused = 1;
                 max_err_fused = std::max(max_err_fused, err_alt);
             }
+            if (pm && pm->path == "pipelined" && !pipe_on) {
+                fprintf(stderr, "gpu_bench: plan row %s M=%d names pipelined, which runs from --pipe-min-m %d tokens\n", S.name, M, pipe_min_m);
+                return 2;
+            }
+            if (pipe_on) { // the pipelined path: the plan's choice, else where it is the fastest
+                if (ta_pipe.us < (both ? std::min(t_mma, t_dc) : t_fused)) best = "pipelined";
+                if (pm ? pm->path == "pipelined" : ta_pipe.us < t_fused) { t_fused = ta_pipe.us; path = "pipelined"; }
+            }
             double t_bm[2] = {1, 1}, t_df = 1, t_nz = 1; // --ta-only: placeholders, not written to the JSON
-            double t_b4[B4_NPATHS] = {0, 0, 0}, t_ph = 1;
+            double t_b4[B4_NPATHS] = {0, 0, 0, 0}, t_ph = 1;
             int b4fast = -1, b4used = -1;
             if (!ta_only) {
                 t_bm[0] = tm.median_us([&] { bfused(0); }, reps);
                 for (b4sel = 0; b4sel < B4_NPATHS; b4sel++)
                     if (b4ok[b4sel]) {
-                        t_b4[b4sel] = tm.median_us([&] { bfused(1); }, reps);
+                        t_b4[b4sel] = b4sel == B4_PIPE ? b4_pipe.us : tm.median_us([&] { bfused(1); }, reps);
                         if (b4fast < 0 || t_b4[b4sel] < t_b4[b4fast]) b4fast = b4sel;
                     }
                 b4sel = -1;
@@ -627,6 +701,10 @@ int main(int argc, char **argv)
                         json_object_set_new(jr, key, json_real(t_b4[k]));
                         printf(" | %s %.1f us", B4_NAME[k], t_b4[k]);
                     }
+                if (b4ok[B4_PIPE]) {
+                    json_object_set_new(jr, "bitmap4_pipelined_cfg", json_pack("{s:i, s:i}", "slices", b4_pipe.sl, "dec_sms", b4_pipe.sm));
+                    json_object_set_new(jr, "bitmap4_pipelined_sweep", b4_pipe.sweep);
+                }
                 json_object_set_new(jr, "bitmap4_path", json_string(B4_NAME[b4used]));
                 json_object_set_new(jr, "bitmap4_fastest", json_string(B4_NAME[b4fast]));
                 printf(" | ran %s (%s)\n", B4_NAME[b4used], b4p ? "plan" : "fastest");
@@ -635,6 +713,14 @@ int main(int argc, char **argv)
                 json_object_set_new(jr, "tile_ans_mma_us", json_real(t_mma));
                 json_object_set_new(jr, "tile_ans_decode_cublas_us", json_real(t_dc));
                 printf("           tile-ans fused-mma %8.1f us | decode+cublas %8.1f us\n", t_mma, t_dc);
+            } else if (t_ta_dc > 0) json_object_set_new(jr, "tile_ans_decode_cublas_us", json_real(t_ta_dc));
+            if (pipe_on) {
+                json_object_set_new(jr, "tile_ans_pipelined_us", json_real(ta_pipe.us));
+                json_object_set_new(jr, "tile_ans_pipelined_cfg", json_pack("{s:i, s:i}", "slices", ta_pipe.sl, "dec_sms", ta_pipe.sm));
+                json_object_set_new(jr, "tile_ans_pipelined_sweep", ta_pipe.sweep);
+                printf("           pipelined: tile-ans %8.1f us (%d slices, %d SMs)", ta_pipe.us, ta_pipe.sl, ta_pipe.sm);
+                if (b4ok[B4_PIPE]) printf(" | bitmap4 %8.1f us (%d slices, %d SMs)", b4_pipe.us, b4_pipe.sl, b4_pipe.sm);
+                printf("\n");
             }
             if (!ta_only) {
                 if (ph_on) {
@@ -662,6 +748,7 @@ int main(int argc, char **argv)
                                                  "decode_gbps_bf16_out", 2.0 * n / dec_us / 1e3, "decode_pct_copy_roofline",
                                                  100.0 * (dec_bytes / copy_bw * 1e6) / dec_us, "encode_s", enc_s, "by_M", jm));
         json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "order", json_string(tv.order == WZ_TA_ORDER_MMA ? "mma" : "rows"));
+        json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "decode_rows_bit_exact", json_boolean(shape_rows_exact));
         json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "read_floor_us",
                             json_pack("{s:f, s:f, s:f}", "bf16", rfl[0], "tile_ans", rfl[1], "bitmap4", rfl[2]));
         if (!ta_only) json_object_set_new(json_array_get(jshapes, json_array_size(jshapes) - 1), "dfloat11",
@@ -742,6 +829,13 @@ int main(int argc, char **argv)
 #define WZ_NVEXTRA ""
 #endif
     json_object_set_new(root, "read_bandwidth_gbps", json_real(read_bw / 1e9)); // read_floor_us of 1 GB
+    { // the pipelined path: its sweep, and the GPU memory its two slice buffers took at most (held beside the compressed weights)
+        json_t *jc = json_array();
+        for (auto &c : pipe_cfgs) json_array_append_new(jc, json_pack("[i,i]", c.first, c.second));
+        json_object_set_new(root, "pipelined", json_pack("{s:i, s:o, s:I, s:b}", "min_M", pipe_min_m, "configs_slices_sms", jc, "buffer_bytes",
+                                                         (json_int_t)wz_gpu_pipe_buffer_bytes(pipe), "decode_rows_bit_exact", rows_exact));
+    }
+    wz_gpu_pipe_free(pipe);
     { // how many clusters of k the wgmma GEMM's blocks fit at once (WZ_WG_CLU uses a cluster only where all of a launch's fit)
         json_t *jc = json_object();
         const int cm[2] = {64, 256};

@@ -123,9 +123,9 @@ __device__ __forceinline__ const uint8_t *bm_esc_base(const BmArgs &a, uint64_t 
 __global__ void __launch_bounds__(BM_WARPS * 32) bm_decode_kernel(BmArgs a, uint16_t *out)
 {
     int lane = threadIdx.x & 31;
-    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = (a.br1 - a.br0) * units_c;
     for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + threadIdx.x / 32; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
-        uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
+        uint64_t br = a.br0 + u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc);
         uint64_t row = br * 32 + lane;
         BmBlock nx = bm_load(a, br * a.bc + bc0, lane);
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
@@ -210,9 +210,9 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uin
     bm4_lut(lut, a.base);
     const auto ex = bm4_src(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
-    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = ((a.rows + 31) / 32) * units_c;
+    uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = (a.br1 - a.br0) * units_c;
     for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
-        uint64_t br = u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc), row = br * 32 + lane;
+        uint64_t br = a.br0 + u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc), row = br * 32 + lane;
         Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load();
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
@@ -691,25 +691,53 @@ static BmArgs bm_args(const wz_gpu_bm *g)
     a.corr = g->d_escx ? (const uint2 *)(g->d_escx + g->corr_off) : NULL;
     a.rows = g->h.rows; a.cols = g->h.cols; a.bc = (g->h.cols + 31) / 32; a.base = g->h.base; a.width = g->h.width; a.order = g->order;
     a.chunk = BM_CHUNK;
+    a.br0 = 0; a.br1 = (g->h.rows + 31) / 32;
     a.sk = SplitK{};
     return a;
 }
 
-static int bm_grid(const BmArgs &a)
+static int bm_grid(const BmArgs &a, int max_sms = 0)
 {
-    uint64_t units = ((a.rows + 31) / 32) * ((a.bc + BM_CHUNK - 1) / BM_CHUNK), blocks = (units + BM_WARPS - 1) / BM_WARPS;
-    uint64_t cap = (uint64_t)wz_sm_count() * 16;
+    uint64_t units = (a.br1 - a.br0) * ((a.bc + BM_CHUNK - 1) / BM_CHUNK), blocks = (units + BM_WARPS - 1) / BM_WARPS;
+    uint64_t cap = (uint64_t)(max_sms > 0 && max_sms < wz_sm_count() ? max_sms : wz_sm_count()) * 16;
     return (int)(blocks < cap ? blocks : cap);
+}
+
+// Rows r0..r1-1 into d_out, (r1 - r0) x cols (kernels.h). The kernels
+// write row r at out + r * cols for the rows of their block-rows only, so
+// they get d_out moved back by r0 rows: an address never dereferenced
+// outside [d_out, d_out + (r1 - r0) * cols).
+extern "C" wz_err wz_gpu_bm_decode_rows(const wz_gpu_bm *g, uint64_t r0, uint64_t r1, uint16_t *d_out, int max_sms, void *stream)
+{
+    BmArgs a = bm_args(g);
+    if (r0 % 32 || r0 >= r1 || r1 > a.rows || (r1 % 32 && r1 != a.rows))
+        return wz_fail(WZ_ERR_ARG, "bitmap decode: rows %llu..%llu of %llu (block-rows of 32)", (unsigned long long)r0, (unsigned long long)r1,
+                       (unsigned long long)a.rows);
+    a.br0 = r0 / 32; a.br1 = (r1 + 31) / 32;
+    uint16_t *out = (uint16_t *)((uintptr_t)d_out - (uintptr_t)(r0 * a.cols * sizeof(uint16_t)));
+    cudaStream_t s = (cudaStream_t)stream;
+    const int grid = bm_grid(a, max_sms);
+    if (a.width == 4 && a.order == WZ_TA_ORDER_MMA) bm4_decode_kernel<WZ_TA_ORDER_MMA><<<grid, BM_WARPS * 32, 0, s>>>(a, out);
+    else if (a.width == 4) bm4_decode_kernel<WZ_TA_ORDER_ROWS><<<grid, BM_WARPS * 32, 0, s>>>(a, out);
+    else bm_decode_kernel<<<grid, BM_WARPS * 32, 0, s>>>(a, out);
+    CU(cudaGetLastError(), "bm_decode_kernel launch");
+    return WZ_OK;
 }
 
 extern "C" wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream)
 {
-    BmArgs a = bm_args(g);
-    if (a.width == 4 && a.order == WZ_TA_ORDER_MMA) bm4_decode_kernel<WZ_TA_ORDER_MMA><<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
-    else if (a.width == 4) bm4_decode_kernel<WZ_TA_ORDER_ROWS><<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
-    else bm_decode_kernel<<<bm_grid(a), BM_WARPS * 32, 0, (cudaStream_t)stream>>>(a, d_out);
-    CU(cudaGetLastError(), "bm_decode_kernel launch");
-    return WZ_OK;
+    return wz_gpu_bm_decode_rows(g, 0, g->h.rows, d_out, 0, stream);
+}
+
+static wz_err bm_rows(const void *g, uint64_t r0, uint64_t r1, uint16_t *d_out, int max_sms, void *stream)
+{
+    return wz_gpu_bm_decode_rows((const wz_gpu_bm *)g, r0, r1, d_out, max_sms, stream);
+}
+
+extern "C" wz_gpu_rows_src wz_gpu_bm_rows_src(const wz_gpu_bm *g)
+{
+    wz_gpu_rows_src r = {bm_rows, g, g->h.rows, g->h.cols, 32, g->h.dtype == WZ_DT_BF16};
+    return r;
 }
 
 // The fused kernels this blob has for M: bitmap.cu's warp kernels, the

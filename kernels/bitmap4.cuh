@@ -17,6 +17,7 @@ struct BmArgs {
     uint64_t rows, cols, bc; /* bc = blocks per block-row */
     uint32_t base, width, order;
     uint32_t chunk;          /* bm4_mma_kernel: blocks per warp unit (frag_grid) */
+    uint64_t br0, br1;       /* the decode kernels: block-rows br0..br1-1 (wz_gpu_bm_decode_rows); the others take all */
     SplitK sk;               /* bm4_mma_kernel: split-K sums and the in-kernel epilogue (gpu_common.cuh) */
 };
 

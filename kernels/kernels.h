@@ -28,6 +28,12 @@ size_t wz_gpu_ta_bytes(const wz_gpu_ta *g); /* compressed bytes on the device */
 
 /* Standalone decode to a bf16/fp16 row-major matrix in device memory. */
 wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream);
+/* Rows r0..r1-1 only, into d_out as a (r1 - r0) x cols matrix: r0 a
+ * multiple of wz_gpu_ta_row_align (the tile height), r1 too or the last row
+ * + 1; at most max_sms SMs' worth of blocks (0: the whole device). The
+ * producer of the pipelined path (wz_gpu_pipe_gemm). */
+wz_err wz_gpu_ta_decode_rows(const wz_gpu_ta *g, uint64_t r0, uint64_t r1, uint16_t *d_out, int max_sms, void *stream);
+uint32_t wz_gpu_ta_row_align(const wz_gpu_ta *g);
 /* Fused Y[M, rows] = X[M, cols] . W^T, bf16 in/out, fp32 accumulation.
  * d_acc: M*rows floats of scratch for the CUDA-core GEMVs; the tensor-core
  * paths keep their own split-K sums in the matrix object (zero between
@@ -47,6 +53,8 @@ wz_err wz_gpu_bm_upload(const uint8_t *blob, size_t len, wz_gpu_bm **out);
 void wz_gpu_bm_free(wz_gpu_bm *g);
 size_t wz_gpu_bm_bytes(const wz_gpu_bm *g);
 wz_err wz_gpu_bm_decode(const wz_gpu_bm *g, uint16_t *d_out, void *stream);
+/* Rows r0..r1-1 only (block-rows of 32), as wz_gpu_ta_decode_rows. */
+wz_err wz_gpu_bm_decode_rows(const wz_gpu_bm *g, uint64_t r0, uint64_t r1, uint16_t *d_out, int max_sms, void *stream);
 /* M in {1,2,4,8} (CUDA cores); bitmap4 also 9..64 (tensor cores); bitmap4
  * in the MMA order: every M in 1..64 on tensor cores. wz_gpu_bm_fused_ok
  * says which. */
@@ -71,6 +79,33 @@ wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M, uint16_t *
  * at once (a tile split in k parts runs as one cluster where all fit), or
  * -1 where the runtime cannot say (no GPU, k outside 1..8). */
 int wz_gpu_bm4_wg_cluster_fit(int M, int k);
+
+/* The pipelined path (kernels/pipeline.cu): decode + cuBLAS with the
+ * decode hidden behind the GEMM. W's rows go in `slices` slices of whole
+ * tiles; slice j + 1 is decoded on dec_sms SMs (a stream of higher
+ * priority) into one of two bf16 buffers while cuBLAS multiplies slice j
+ * on the others (cublasSetSmCountTarget), so past the first slice's decode
+ * only what the GEMM loses to the decoder's SMs is added. slices = 1 is
+ * plain decode + cuBLAS. dec_sms = 0: the decoder is not confined (both
+ * kernels share the device as the scheduler places them). Y[M, rows] =
+ * X[M, cols] . W^T, bf16 in and out, fp32 accumulation (cuBLAS). A pipe
+ * holds the two buffers (grown to the largest slice asked for), a cuBLAS
+ * handle, a stream and events; calls on one pipe are ordered on `stream`. */
+typedef struct wz_gpu_pipe wz_gpu_pipe;
+typedef struct {
+    wz_err (*decode_rows)(const void *g, uint64_t r0, uint64_t r1, uint16_t *d_out, int max_sms, void *stream);
+    const void *g;
+    uint64_t rows, cols;
+    uint32_t align; /* slice boundaries fall on multiples of this many rows */
+    int bf16;       /* 0: the GEMM refuses (cuBLAS is asked for bf16) */
+} wz_gpu_rows_src;
+wz_gpu_rows_src wz_gpu_ta_rows_src(const wz_gpu_ta *g);
+wz_gpu_rows_src wz_gpu_bm_rows_src(const wz_gpu_bm *g);
+wz_err wz_gpu_pipe_create(wz_gpu_pipe **out);
+void wz_gpu_pipe_free(wz_gpu_pipe *p);
+size_t wz_gpu_pipe_buffer_bytes(const wz_gpu_pipe *p); /* the two slice buffers as allocated now */
+wz_err wz_gpu_pipe_gemm(wz_gpu_pipe *p, const wz_gpu_rows_src *src, const uint16_t *d_x, int M, uint16_t *d_y, int slices, int dec_sms,
+                        void *stream);
 
 /* The pairhuff codec (Huffman-coded exponent pairs, warp-interleaved
  * segments; kernels/pairhuff.cu): same contract. The fused GEMV takes

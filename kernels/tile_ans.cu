@@ -144,7 +144,7 @@ __global__ void __launch_bounds__(WARPS * 32) ta_decode_kernel(TaArgs a, uint16_
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint32_t lt = (1u << lane) - 1;
     uint32_t steps = a.T * a.K / 32, groups_per_rg = a.K / 16;
-    for (uint64_t k = (uint64_t)blockIdx.x * WARPS + warp; k < a.ntiles; k += (uint64_t)gridDim.x * WARPS) {
+    for (uint64_t k = a.k0 + (uint64_t)blockIdx.x * WARPS + warp; k < a.k1; k += (uint64_t)gridDim.x * WARPS) {
         WarpDec d;
         dec_begin(d, a, k, lane, rings[warp]);
         uint64_t ti = k / a.tiles_c, tj = k % a.tiles_c;
@@ -255,6 +255,7 @@ static TaArgs args_of(const wz_gpu_ta *g)
     a.ilp = g->ilp;
     a.order = g->order;
     a.rows = g->h.rows; a.cols = g->h.cols; a.ntiles = g->ntiles; a.nwords = g->h.nwords;
+    a.k0 = 0; a.k1 = g->ntiles;
     a.T = g->h.tile_rows; a.K = g->h.tile_cols; a.tiles_c = g->h.tiles_c; a.prob_bits = g->h.prob_bits;
     a.bf16 = g->h.dtype == WZ_DT_BF16;
     a.err = g->d_err;
@@ -262,22 +263,48 @@ static TaArgs args_of(const wz_gpu_ta *g)
     return a;
 }
 
-static int grid_for(uint64_t ntiles)
+static int grid_for(uint64_t ntiles, int max_sms = 0)
 {
     int sms = wz_sm_count();
+    if (max_sms > 0 && max_sms < sms) sms = max_sms;
     uint64_t blocks = (ntiles + WARPS - 1) / WARPS, cap = (uint64_t)sms * 8; // 8 blocks x 8 warps = 64 warps/SM max
     return (int)(blocks < cap ? blocks : cap);
 }
 
-extern "C" wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream)
+// Rows r0..r1-1 into d_out, (r1 - r0) x cols (kernels.h): the tiles of
+// those tile-rows, which write row r at out + r * cols, so they get d_out
+// moved back by r0 rows (an address never dereferenced outside the slice).
+extern "C" wz_err wz_gpu_ta_decode_rows(const wz_gpu_ta *g, uint64_t r0, uint64_t r1, uint16_t *d_out, int max_sms, void *stream)
 {
     TaArgs a = args_of(g);
-    int grid = grid_for(a.ntiles);
+    if (r0 % a.T || r0 >= r1 || r1 > a.rows || (r1 % a.T && r1 != a.rows))
+        return wz_fail(WZ_ERR_ARG, "tile-ans decode: rows %llu..%llu of %llu (tile-rows of %u)", (unsigned long long)r0, (unsigned long long)r1,
+                       (unsigned long long)a.rows, a.T);
+    a.k0 = r0 / a.T * a.tiles_c; a.k1 = (r1 + a.T - 1) / a.T * a.tiles_c;
+    uint16_t *out = (uint16_t *)((uintptr_t)d_out - (uintptr_t)(r0 * a.cols * sizeof(uint16_t)));
     cudaStream_t s = (cudaStream_t)stream;
-    if (a.pair) return ta_pair_decode(a, d_out, s);
-    ta_decode_kernel<<<grid, WARPS * 32, 0, s>>>(a, d_out);
+    if (a.pair) return ta_pair_decode(a, out, max_sms, s);
+    ta_decode_kernel<<<grid_for(a.k1 - a.k0, max_sms), WARPS * 32, 0, s>>>(a, out);
     CU(cudaGetLastError(), "ta_decode_kernel launch");
     return WZ_OK;
+}
+
+extern "C" wz_err wz_gpu_ta_decode(const wz_gpu_ta *g, uint16_t *d_out, void *stream)
+{
+    return wz_gpu_ta_decode_rows(g, 0, g->h.rows, d_out, 0, stream);
+}
+
+extern "C" uint32_t wz_gpu_ta_row_align(const wz_gpu_ta *g) { return g->h.tile_rows; }
+
+static wz_err ta_rows(const void *g, uint64_t r0, uint64_t r1, uint16_t *d_out, int max_sms, void *stream)
+{
+    return wz_gpu_ta_decode_rows((const wz_gpu_ta *)g, r0, r1, d_out, max_sms, stream);
+}
+
+extern "C" wz_gpu_rows_src wz_gpu_ta_rows_src(const wz_gpu_ta *g)
+{
+    wz_gpu_rows_src r = {ta_rows, g, g->h.rows, g->h.cols, g->h.tile_rows, g->h.dtype == WZ_DT_BF16};
+    return r;
 }
 
 extern "C" int wz_gpu_ta_fused_ok(const wz_gpu_ta *g, int M)

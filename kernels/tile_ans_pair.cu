@@ -16,6 +16,7 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 #include <algorithm>
+#include <climits>
 extern "C" {
 #include "codecs/codecs.h"
 #include "codecs/rans/rans.h"
@@ -335,7 +336,7 @@ __global__ void __launch_bounds__(PW * 32, 2) ta_pair_decode_kernel(TaArgs a, ui
     const int lane = W.lane, warp = W.warp;
     const uint32_t lt = W.lt, groups = W.groups, per_rg = W.per_rg;
     const bool pairable = a.cols % 8 == 0 && per_rg % 2 == 0;
-    for (uint64_t k = W.first(); k < a.ntiles; k += W.stride()) {
+    for (uint64_t k = a.k0 + W.first(); k < a.k1; k += W.stride()) {
         PairTile<ILP> t;
         t.begin(a, k, groups, lane, S.ring[warp]);
         const uint64_t r0 = t.r0, c0 = t.c0;
@@ -615,19 +616,20 @@ static wz_err set_smem(K kernel, size_t bytes)
                        : (a.ilp == 2 ? F<0, 2>(__VA_ARGS__) : F<0, 1>(__VA_ARGS__)))
 
 template <int PB, int ILP>
-static wz_err decode_pb(const TaArgs &a, uint16_t *out, cudaStream_t s)
+static wz_err decode_pb(const TaArgs &a, uint16_t *out, int max_sms, cudaStream_t s)
 {
     auto kern = a.order == WZ_TA_ORDER_MMA ? ta_pair_decode_kernel<PB, ILP, WZ_TA_ORDER_MMA> : ta_pair_decode_kernel<PB, ILP, WZ_TA_ORDER_ROWS>;
     const size_t smem = sizeof(PairSmemDec);
     WZ_TRY(set_smem(kern, smem));
-    kern<<<pair_grid(a.ntiles), PW * 32, smem, s>>>(a, out);
+    const int grid = std::min(pair_grid(a.k1 - a.k0), max_sms > 0 ? 2 * max_sms : INT_MAX); // 2 blocks an SM (launch bounds)
+    kern<<<grid, PW * 32, smem, s>>>(a, out);
     CU(cudaGetLastError(), "ta_pair_decode_kernel launch");
     return WZ_OK;
 }
 
-wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, cudaStream_t s)
+wz_err ta_pair_decode(const TaArgs &a, uint16_t *out, int max_sms, cudaStream_t s)
 {
-    return PAIR_DISPATCH(decode_pb, a, out, s);
+    return PAIR_DISPATCH(decode_pb, a, out, max_sms, s);
 }
 
 template <int M>

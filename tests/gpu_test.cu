@@ -200,6 +200,85 @@ static void test_bitmap(const wz_codec *codec, uint64_t r, uint64_t c, double si
     wz_gpu_bm_free(g);
 }
 
+// The pipelined path's parts on one codec's matrix: the row-range decode
+// gives the original rows bit for bit (aligned slices, the last one short,
+// a capped grid), refuses slices off the tile grid or past the matrix, and
+// the pipelined GEMM matches fp64 for slice counts that do and do not
+// divide the tile-rows (more slices than tile-rows too), confined and not,
+// at small and large M; a decoder that would take every SM is refused.
+static void test_pipe(const wz_gpu_rows_src &src, const std::vector<uint16_t> &w, const char *what)
+{
+    const uint64_t r = src.rows, c = src.cols, A = src.align;
+    uint16_t *d; cudaMalloc(&d, r * c * 2);
+    std::vector<uint16_t> back(r * c);
+    const uint64_t units = (r + A - 1) / A;
+    const uint64_t cuts[][2] = {{0, r}, {0, A}, {A, std::min(r, 3 * A)}, {(units - 1) * A, r}, {units / 2 * A, r}};
+    for (auto &k : cuts) {
+        if (k[0] >= k[1]) continue;
+        for (int sms : {0, 3}) {
+            const uint64_t n = (k[1] - k[0]) * c;
+            cudaMemset(d, 0xff, r * c * 2);
+            EXPECT(src.decode_rows(src.g, k[0], k[1], d, sms, 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess, "%s decode rows %llu..%llu: %s", what,
+                   (unsigned long long)k[0], (unsigned long long)k[1], wz_err_detail());
+            cudaMemcpy(back.data(), d, r * c * 2, cudaMemcpyDeviceToHost);
+            EXPECT(memcmp(back.data(), &w[k[0] * c], n * 2) == 0, "%s rows %llu..%llu (%d SMs) not bit-exact", what, (unsigned long long)k[0],
+                   (unsigned long long)k[1], sms);
+            bool untouched = true; // nothing written past the slice
+            for (uint64_t i = n; i < r * c; i++) untouched &= back[i] == 0xffff;
+            EXPECT(untouched, "%s rows %llu..%llu wrote past the slice", what, (unsigned long long)k[0], (unsigned long long)k[1]);
+        }
+    }
+    EXPECT(src.decode_rows(src.g, 1, r, d, 0, 0) == WZ_ERR_ARG, "%s: a slice off the tile grid accepted", what);
+    EXPECT(src.decode_rows(src.g, 0, r + 1, d, 0, 0) == WZ_ERR_ARG, "%s: a slice past the matrix accepted", what);
+    EXPECT(src.decode_rows(src.g, A, A, d, 0, 0) == WZ_ERR_ARG, "%s: an empty slice accepted", what);
+    if (units > 2) EXPECT(src.decode_rows(src.g, 0, A + 1, d, 0, 0) == WZ_ERR_ARG, "%s: a slice ending inside a tile-row accepted", what);
+    cudaFree(d);
+    wz_gpu_pipe *p;
+    EXPECT(wz_gpu_pipe_create(&p) == WZ_OK, "pipe create: %s", wz_err_detail());
+    int sms = 0;
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
+    const int cfg[][2] = {{1, 0}, {3, 2}, {4, 0}, {7, 8}, {1000, 16}};
+    for (int M : {1, 5, 64, 130})
+        for (auto &k : cfg) {
+            double e = gemv_check(w, r, c, M, [&](const uint16_t *dx, uint16_t *dy, float *) {
+                return wz_gpu_pipe_gemm(p, &src, dx, M, dy, k[0], k[1], 0) == WZ_OK && cudaDeviceSynchronize() == cudaSuccess;
+            });
+            EXPECT(e < 1e-2, "%s pipelined M=%d slices %d SMs %d rel.err %.3e (%s)", what, M, k[0], k[1], e, wz_err_detail());
+        }
+    EXPECT(wz_gpu_pipe_gemm(p, &src, (const uint16_t *)nullptr, 1, nullptr, 2, sms, 0) == WZ_ERR_ARG, "%s: a decoder on every SM accepted", what);
+    EXPECT(wz_gpu_pipe_buffer_bytes(p) >= 2 * ((r + A - 1) / A * A) * c, "%s: pipe buffers smaller than one whole-matrix slice", what);
+    wz_gpu_pipe_free(p);
+}
+
+static void test_pipe_codecs(uint64_t r, uint64_t c)
+{
+    std::vector<uint16_t> w = weights(r * c, 0.5, 1); // escapes in many tiles
+    for (int ord : {WZ_TA_ORDER_ROWS, WZ_TA_ORDER_MMA}) {
+        g_order = ord;
+        auto b = encode(w, r, c, 32, 256);
+        g_order = WZ_TA_ORDER_ROWS;
+        wz_gpu_ta *g;
+        if (wz_gpu_ta_upload(b.data(), b.size(), &g) != WZ_OK) { EXPECT(0, "upload %s", wz_err_detail()); continue; }
+        test_pipe(wz_gpu_ta_rows_src(g), w, ord ? "tile-ans (mma)" : "tile-ans (rows)");
+        EXPECT(wz_gpu_ta_check(g) == WZ_OK, "tile-ans stream check after the pipelined runs");
+        wz_gpu_ta_free(g);
+    }
+    for (int k = 0; k < 3; k++) {
+        const wz_codec *codec = k ? &wz_codec_bitmap4 : &wz_codec_bitmap;
+        wz_codec_params pp; wz_codec_params_default(&pp); pp.order = k == 2 ? WZ_TA_ORDER_MMA : WZ_TA_ORDER_ROWS;
+        wz_codec_input in = {WZ_DT_BF16, r, c, w.data()};
+        std::vector<uint8_t> b(codec->bound(&pp, &in));
+        size_t len;
+        wz_gpu_bm *g;
+        if (codec->encode(&pp, &in, b.data(), b.size(), &len, NULL) != WZ_OK || wz_gpu_bm_upload(b.data(), len, &g) != WZ_OK) {
+            EXPECT(0, "%s encode/upload %s", codec->name, wz_err_detail());
+            continue;
+        }
+        test_pipe(wz_gpu_bm_rows_src(g), w, k == 2 ? "bitmap4 (mma)" : codec->name);
+        wz_gpu_bm_free(g);
+    }
+}
+
 // pairhuff: the warp schedule on the GPU against the CPU codec — decode bit
 // for bit (edge blocks, an odd column count, escapes, partial segments,
 // more segments than resident warps), the fused GEMV at M = 1..8 on fresh
@@ -385,6 +464,8 @@ int main()
     // bitmap4 in the MMA order (v2 blobs): decode by stmatrix, every M on
     // tensor cores; edge blocks, odd row stride, escapes, many units.
 bitmap4:
+    test_pipe_codecs(1000, 512); // 31 whole tile-rows and one of 8 rows
+    test_pipe_codecs(64, 301);   // two tile-rows, an odd row stride
     test_bitmap(&wz_codec_bitmap4, 256, 512, 0.02, WZ_TA_ORDER_MMA);
     test_bitmap(&wz_codec_bitmap4, 128, 256, 3.0, WZ_TA_ORDER_MMA);   // wgmma (every M): escapes in most blocks
     test_bitmap(&wz_codec_bitmap4, 128, 256, 1e-30, WZ_TA_ORDER_MMA); // and everywhere
