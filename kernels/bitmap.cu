@@ -202,16 +202,16 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm_gemv_kernel(BmArgs a, const 
 // sectors) instead of 32 rows x 16 bytes. ORD = WZ_TA_ORDER_MMA: a lane's
 // pairs are A fragments (two 16-column halves), staged by stmatrix
 // (kernels/mma_rows32.cuh, as tile-ans's MMA-order decoder).
-template <int ORD>
-__global__ void __launch_bounds__(BM_WARPS * 32) bm4_decode_kernel(BmArgs a, uint16_t *out)
+template <int ORD, int NW = BM_WARPS>
+__global__ void __launch_bounds__(NW * 32) bm4_decode_kernel(BmArgs a, uint16_t *out)
 {
     __shared__ __align__(1024) uint32_t lut[256]; // aligned: bm4_lut_entry ORs its offset in
-    __shared__ __align__(16) uint32_t stage[BM_WARPS][32][ORD == WZ_TA_ORDER_MMA ? 16 : 17]; // rows: +1 word, conflict-free row writes
+    __shared__ __align__(16) uint32_t stage[NW][32][ORD == WZ_TA_ORDER_MMA ? 16 : 17]; // rows: +1 word, conflict-free row writes
     bm4_lut(lut, a.base);
     const auto ex = bm4_src(lut, a.base);
     int lane = threadIdx.x & 31, warp = threadIdx.x / 32;
     uint64_t units_c = (a.bc + BM_CHUNK - 1) / BM_CHUNK, nunits = (a.br1 - a.br0) * units_c;
-    for (uint64_t u = (uint64_t)blockIdx.x * BM_WARPS + warp; u < nunits; u += (uint64_t)gridDim.x * BM_WARPS) {
+    for (uint64_t u = (uint64_t)blockIdx.x * NW + warp; u < nunits; u += (uint64_t)gridDim.x * NW) {
         uint64_t br = a.br0 + u / units_c, bc0 = (u % units_c) * BM_CHUNK, bc1 = min(bc0 + BM_CHUNK, a.bc), row = br * 32 + lane;
         Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load();
@@ -696,6 +696,9 @@ static BmArgs bm_args(const wz_gpu_bm *g)
     return a;
 }
 
+#ifndef BM4_PACK_WARPS
+#define BM4_PACK_WARPS 20 // the confined decode's warps a block: 20 x 32 x 76 registers fill 3/4 of an SM's (a GEMM block needs them all), 40 KB of stage
+#endif
 static int bm_grid(const BmArgs &a, int max_sms = 0)
 {
     uint64_t units = (a.br1 - a.br0) * ((a.bc + BM_CHUNK - 1) / BM_CHUNK), blocks = (units + BM_WARPS - 1) / BM_WARPS;
@@ -717,7 +720,17 @@ extern "C" wz_err wz_gpu_bm_decode_rows(const wz_gpu_bm *g, uint64_t r0, uint64_
     uint16_t *out = (uint16_t *)((uintptr_t)d_out - (uintptr_t)(r0 * a.cols * sizeof(uint16_t)));
     cudaStream_t s = (cudaStream_t)stream;
     const int grid = bm_grid(a, max_sms);
-    if (a.width == 4 && a.order == WZ_TA_ORDER_MMA) bm4_decode_kernel<WZ_TA_ORDER_MMA><<<grid, BM_WARPS * 32, 0, s>>>(a, out);
+    if (max_sms > 0 && a.width == 4 && a.order == WZ_TA_ORDER_MMA) {
+        // Confined (the pipelined path): one block of BM4_PACK_WARPS warps an
+        // SM, whose registers (~76 a thread) leave no room for a GEMM block
+        // or a second one, so the decode holds exactly max_sms SMs; blocks of
+        // 8 warps would land one an SM on up to 16 max_sms SMs, each
+        // keeping a GEMM block out (measured: the GEMM lost more than the
+        // decode cost).
+        const uint64_t units = (a.br1 - a.br0) * ((a.bc + BM_CHUNK - 1) / BM_CHUNK);
+        const int pg = (int)std::min<uint64_t>((units + BM4_PACK_WARPS - 1) / BM4_PACK_WARPS, (uint64_t)std::min(max_sms, wz_sm_count()));
+        bm4_decode_kernel<WZ_TA_ORDER_MMA, BM4_PACK_WARPS><<<pg, BM4_PACK_WARPS * 32, 0, s>>>(a, out);
+    } else if (a.width == 4 && a.order == WZ_TA_ORDER_MMA) bm4_decode_kernel<WZ_TA_ORDER_MMA><<<grid, BM_WARPS * 32, 0, s>>>(a, out);
     else if (a.width == 4) bm4_decode_kernel<WZ_TA_ORDER_ROWS><<<grid, BM_WARPS * 32, 0, s>>>(a, out);
     else bm_decode_kernel<<<grid, BM_WARPS * 32, 0, s>>>(a, out);
     CU(cudaGetLastError(), "bm_decode_kernel launch");

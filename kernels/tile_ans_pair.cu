@@ -619,9 +619,13 @@ template <int PB, int ILP>
 static wz_err decode_pb(const TaArgs &a, uint16_t *out, int max_sms, cudaStream_t s)
 {
     auto kern = a.order == WZ_TA_ORDER_MMA ? ta_pair_decode_kernel<PB, ILP, WZ_TA_ORDER_MMA> : ta_pair_decode_kernel<PB, ILP, WZ_TA_ORDER_ROWS>;
-    const size_t smem = sizeof(PairSmemDec);
+    // Confined (max_sms > 0, the pipelined path): one block an SM, held to
+    // max_sms SMs by asking for more than half an SM's shared memory (two
+    // blocks of 16 warps would land one an SM on twice as many SMs, each
+    // keeping a GEMM block out).
+    const size_t smem = max_sms > 0 ? std::max(sizeof(PairSmemDec), wz_smem_optin() / 2 + 1024) : sizeof(PairSmemDec);
     WZ_TRY(set_smem(kern, smem));
-    const int grid = std::min(pair_grid(a.k1 - a.k0), max_sms > 0 ? 2 * max_sms : INT_MAX); // 2 blocks an SM (launch bounds)
+    const int grid = std::min(pair_grid(a.k1 - a.k0), max_sms > 0 ? max_sms : INT_MAX);
     kern<<<grid, PW * 32, smem, s>>>(a, out);
     CU(cudaGetLastError(), "ta_pair_decode_kernel launch");
     return WZ_OK;
