@@ -249,7 +249,7 @@ int main(int argc, char **argv)
     // The pipelined path's sweep (slices x decoder SMs; 0 SMs: not confined)
     // from this many tokens: below, the GEMM is bound by the same memory the
     // decode needs, so hiding one behind the other cannot pay (--pipe-min-m).
-    std::vector<std::pair<int, int>> pipe_cfgs = {{4, 8}, {4, 16}, {8, 8}, {8, 16}, {8, 32}, {8, 0}};
+    std::vector<std::pair<int, int>> pipe_cfgs = {{4, 8}, {4, 16}, {4, 32}}; // the v50 sweeps' winners (results/gpu-bench-v50-pipe-*)
     int pipe_min_m = 256;
     wz_codec_params cp; wz_codec_params_default(&cp);
     for (int i = 1; i < argc; i++) {
@@ -817,7 +817,17 @@ int main(int argc, char **argv)
     printf("all decoders bit-exact: %s; max rel.err fused %.2e, cuBLAS %.2e\n", all_exact ? "yes" : "NO", max_err_fused, max_err_cublas);
     char date[64]; time_t now = time(NULL); strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     std::string cmd; for (int i = 0; i < argc; i++) { cmd += i ? " " : ""; cmd += argv[i]; }
+    // The commit: WZ_COMMIT, else the .commit file the device scripts carry
+    // beside the working tree (a bare run there has no git), else unknown.
     const char *commit = getenv("WZ_COMMIT");
+    char commit_file[64] = "";
+    if (!commit || !*commit) {
+        FILE *cf = fopen(".commit", "r");
+        if (cf) {
+            if (fscanf(cf, "%40[0-9a-f]", commit_file) == 1 && strlen(commit_file) == 40) commit = commit_file;
+            fclose(cf);
+        }
+    }
     json_t *prov = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:s, s:s, s:s, s:s}", "device", prop.name, "sms", prop.multiProcessorCount,
                              "driver", drv, "runtime", rt, "sm_clock_khz", clk, "mem_clock_khz", memclk, "commit", commit ? commit : "unknown",
                              "command", cmd.c_str(), "date", date, "data", "synthetic (Qwen2.5-14B layer shapes, gaussian rows with lognormal scales and outlier columns)");
