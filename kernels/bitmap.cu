@@ -392,6 +392,13 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef WZ_BM4_XCORR_MAX_M
 #define WZ_BM4_XCORR_MAX_M 4
 #endif
+// Diagnostic (v50; wrong products by design, never a default): the M <= 8
+// kernel's split-K atomics (the unit's flush and the escapes' corrections)
+// for token 0 only (1) or for none (2): what the reductions' atomics cost
+// at M = 2..4, where a unit adds M x 32 sums and an escape M.
+#ifndef WZ_BM4_RED_DIAG
+#define WZ_BM4_RED_DIAG 0
+#endif
 template <int NT, bool ODD, int ORD, bool XC = false>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
@@ -470,13 +477,14 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
                     for (int n = 0; n < NT; n++) bq[h][n][0] = bn[h][n][0], bq[h][n][1] = bn[h][n][1];
         }
         if (lane == 0) WZ_TRACE_MAX(2);
-        mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
+        const int Mred = WZ_BM4_RED_DIAG == 1 ? min(M, 1) : WZ_BM4_RED_DIAG == 2 ? 0 : M; // M but in the diagnostic
+        mma_flush<NT>(c, a.sk.acc, a.rows, Mred, br * 32, lane);
         if (XC) // the escaped weights' products, as more sums of their rows (before the count below)
             for (uint32_t e = ce0 + lane; e < ce1; e += 32) {
                 if (e >= ce0 + 32) ce = __ldg(a.corr + e); // past the first 32: rare
                 const float w = __uint_as_float(ce.y & 0xffff0000u);
                 const uint64_t row = br * 32 + (ce.y & 31);
-                for (int m = 0; m < M; m++) {
+                for (int m = 0; m < Mred; m++) {
                     const uint16_t xb16 = __ldg(X + (uint64_t)m * a.cols + ce.x);
                     atomicAdd(a.sk.acc + (uint64_t)m * a.rows + row, __uint_as_float((uint32_t)xb16 << 16) * w);
                 }
