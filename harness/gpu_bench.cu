@@ -249,7 +249,7 @@ int main(int argc, char **argv)
     // The pipelined path's sweep (slices x decoder SMs; 0 SMs: not confined)
     // from this many tokens: below, the GEMM is bound by the same memory the
     // decode needs, so hiding one behind the other cannot pay (--pipe-min-m).
-    std::vector<std::pair<int, int>> pipe_cfgs = {{4, 8}, {4, 16}, {4, 32}}; // the v50 sweeps' winners (results/gpu-bench-v50-pipe-*)
+    std::vector<std::pair<int, int>> pipe_cfgs = {{4, 8}, {4, 16}, {4, 32}, {8, 0}}; // the v50 sweeps' winners (results/gpu-bench-v50-pipe-*)
     int pipe_min_m = 256;
     wz_codec_params cp; wz_codec_params_default(&cp);
     for (int i = 1; i < argc; i++) {

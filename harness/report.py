@@ -99,15 +99,18 @@ if gpu:
     # bitmap4's plan: the path per (shape, M) and every path's time.
     b4rows = [(sh["name"], b) for sh in gpu["shapes"] for b in sh["by_M"] if "bitmap4_path" in b and "bitmap4_decode_cublas_us" in b]
     if b4rows:
-        w("bitmap4's path per shape and M%s (us: warp kernel / wgmma GEMM / decode + cuBLAS; - where the path does not exist):\n"
+        w("bitmap4's path per shape and M%s (us: warp kernel / wgmma GEMM / decode + cuBLAS / pipelined decode behind cuBLAS, the fastest of "
+          "its sweep; - where the path does not exist):\n"
           % (" from the autotuned plan `%s` (`harness/autotune.py --bitmap4`: the fastest path, mean of two full runs)" % gpu["bm4_plan"]
              if gpu.get("bm4_plan") else " (the fastest of this run)"))
-        w("| shape | M | path | warp | wgmma | decode + cuBLAS | cuBLAS |")
-        w("|---|---|---|---|---|---|---|")
+        w("| shape | M | path | warp | wgmma | decode + cuBLAS | pipelined | cuBLAS |")
+        w("|---|---|---|---|---|---|---|---|")
         f = lambda b, k: "%.1f" % b[k] if k in b else "-"
         for name, b in b4rows:
-            w("| %s | %d | %s | %s | %s | %s | %.1f |" % (name, b["M"], b["bitmap4_path"], f(b, "bitmap4_warp_us"), f(b, "bitmap4_wgmma_us"),
-                                                      f(b, "bitmap4_decode_cublas_us"), b["cublas_us"]))
+            pc = b.get("bitmap4_pipelined_cfg")
+            pipe = f(b, "bitmap4_pipelined_us") + (" (%d x %d SMs)" % (pc["slices"], pc["dec_sms"]) if pc else "")
+            w("| %s | %d | %s | %s | %s | %s | %s | %.1f |" % (name, b["M"], b["bitmap4_path"], f(b, "bitmap4_warp_us"), f(b, "bitmap4_wgmma_us"),
+                                                           f(b, "bitmap4_decode_cublas_us"), pipe, b["cublas_us"]))
         w("")
     # Past M = 64 bitmap4 also runs decoded inside a wgmma GEMM (v43): from
     # the main run where it times that path at every M (v46), else the
@@ -121,17 +124,22 @@ if gpu:
     if wg:
         w("Large M, bitmap4 decoded inside a Hopper wgmma GEMM (`kernels/bm4_wgmma.cu`) against its decode + cuBLAS and cuBLAS, "
           "whole layer (sum of the four shapes; us):\n")
-        w("| M | cuBLAS | bitmap4 wgmma | speed-up | bitmap4 decode + cuBLAS | speed-up |")
-        w("|---|---|---|---|---|---|")
+        w("| M | cuBLAS | bitmap4 wgmma | speed-up | bitmap4 decode + cuBLAS | speed-up | bitmap4 pipelined | speed-up |")
+        w("|---|---|---|---|---|---|---|---|")
         for mi, l in enumerate(wg["layer"]):
             rows = [sh["by_M"][mi] for sh in wg["shapes"]]
             if not all(FK in r for r in rows) or l["M"] <= 64:
                 continue
             cb, fu, dc = (sum(r[k] for r in rows) for k in ("cublas_us", FK, "bitmap4_decode_cublas_us"))
             wg_rows.append((l["M"], cb, fu, dc))
-            w("| %d | %.1f | %.1f | %.2fx | %.1f | %.2fx |" % (l["M"], cb, fu, cb / fu, dc, cb / dc))
+            pp = sum(r["bitmap4_pipelined_us"] for r in rows) if all("bitmap4_pipelined_us" in r for r in rows) else None
+            w("| %d | %.1f | %.1f | %.2fx | %.1f | %.2fx | %s | %s |" % (l["M"], cb, fu, cb / fu, dc, cb / dc, "%.1f" % pp if pp else "-",
+                                                                     "%.2fx" % (cb / pp) if pp else "-"))
         w("\nSource: `results/%s` (%s); outputs checked against fp64 before timing, all decoders bit-exact: %s. "
-          "`kernels/NOTES.md` v43 gives what bounds it.\n" % (os.path.basename(wgs[-1]), prov_line(wg), "yes" if wg["all_bit_exact"] else "NO"))
+          "`kernels/NOTES.md` v43 gives what bounds it. Pipelined (v50, `kernels/pipeline.cu`): W's rows in slices, slice j + 1 decoded on a "
+          "few SMs while cuBLAS multiplies slice j on the rest; the fastest of its sweep of slices x decoder SMs (per shape: `bitmap4_pipelined_sweep`). "
+          "It loses to plain decode + cuBLAS: cuBLAS on a quarter of the rows and fewer SMs loses more than the decode it hides (NOTES v50).\n"
+          % (os.path.basename(wgs[-1]), prov_line(wg), "yes" if wg["all_bit_exact"] else "NO"))
     with open(os.path.join(PD, "gpu-decode.tsv"), "w") as f:
         f.write("# shape tile-ans bitmap bitmap4 dfloat11 neuzip (GB/s of bf16 written)\n")
         for sh in gpu["shapes"]:

@@ -392,10 +392,11 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef WZ_BM4_XCORR_MAX_M
 #define WZ_BM4_XCORR_MAX_M 4
 #endif
-// Diagnostic (v50; wrong products by design, never a default): the M <= 8
-// kernel's split-K atomics (the unit's flush and the escapes' corrections)
-// for token 0 only (1) or for none (2): what the reductions' atomics cost
-// at M = 2..4, where a unit adds M x 32 sums and an escape M.
+// Diagnostic (v50; wrong products by design, never a default): 1 — the
+// M <= 8 kernel's split-K atomics (the unit's flush and the escapes'
+// corrections) for token 0 only: what the reductions' atomics cost at
+// M = 2..4, where a unit adds M x 32 sums and an escape M. (Dropping them
+// all let ptxas remove the whole loop, whose sums went nowhere: no timing.)
 #ifndef WZ_BM4_RED_DIAG
 #define WZ_BM4_RED_DIAG 0
 #endif
@@ -477,7 +478,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
                     for (int n = 0; n < NT; n++) bq[h][n][0] = bn[h][n][0], bq[h][n][1] = bn[h][n][1];
         }
         if (lane == 0) WZ_TRACE_MAX(2);
-        const int Mred = WZ_BM4_RED_DIAG == 1 ? min(M, 1) : WZ_BM4_RED_DIAG == 2 ? 0 : M; // M but in the diagnostic
+        const int Mred = WZ_BM4_RED_DIAG ? min(M, 1) : M; // M but in the diagnostic
         mma_flush<NT>(c, a.sk.acc, a.rows, Mred, br * 32, lane);
         if (XC) // the escaped weights' products, as more sums of their rows (before the count below)
             for (uint32_t e = ce0 + lane; e < ce1; e += 32) {
@@ -529,14 +530,6 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #define WZ_BM4_XS_RS8 0 // 1: M = 33..64 splits each block's rows between two warps (16 warps a block); an A/B for v40
 #endif
 #define BM4_XS_RS_NT8 (WZ_BM4_XS_RS8 ? 2 : 1)
-// XS_EPI (v50): the split-K epilogue inside bm4_xs_kernel at M = 9..16
-// (RS = 1): a warp counts itself in after its unit's atomics and the last
-// one writes Y and re-zeroes the sums (splitk_finish), instead of the
-// re-zeroing conversion launch after the kernel (v35 measured the in-kernel
-// form +3.5% at M = 16 in bm4_mma_kernel, before this kernel existed).
-#ifndef WZ_BM4_XS_EPI
-#define WZ_BM4_XS_EPI 0
-#endif
 #ifndef WZ_BM4_XS_RS2
 #define WZ_BM4_XS_RS2 0 // 1: the row split at M = 9..16 too (16 warps a block, 2 blocks an SM at <= 64 registers); an A/B for v40
 #endif
@@ -615,7 +608,6 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
             }
         }
         mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
-        if (WZ_BM4_XS_EPI && a.sk.cnt) splitk_finish(a.sk, a.rows, M, br * 32, lane); // XS_EPI: the unit that completes the block-row writes Y
     }
     asm volatile("cp.async.wait_group 0;\n" ::);
     if ((threadIdx.x & 31) == 0) WZ_TRACE_MAX(7);
@@ -689,7 +681,6 @@ static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
     pick_chunk(a, rgroups, 4, BM4_XS_MAX_CHUNK, [&](uint32_t ch) { return (uint64_t)wz_sm_count() * per_sm[ch]; }); // a unit is a block's
     const uint64_t units = rgroups * ((a.bc + a.chunk - 1) / a.chunk);
     const int grid = (int)std::min<uint64_t>(units, (uint64_t)wz_sm_count() * per_sm[a.chunk]);
-    a.sk.parts = (unsigned)((a.bc + a.chunk - 1) / a.chunk); // units per block-row (the in-kernel epilogue's count, XS_EPI)
     kern<<<grid, threads, 2 * 8 * NT * (64 * a.chunk + 16), s>>>(a, X, M);
     WZ_TRACE_DUMP("xs", a.rows, a.cols, M, (unsigned)grid);
     return WZ_OK;
@@ -811,8 +802,7 @@ extern "C" wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         // Activations staged in shared memory where rows are 16-byte aligned (v38).
         const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;
         // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
-        const bool xs_epi = xs && WZ_BM4_XS_EPI && M > 8 && M <= 16 && BM4_XS_RS_NT2 == 1;
-        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, (M <= 8 && !xs) || xs_epi, d_acc, d_y, s));
+        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8 && !xs, d_acc, d_y, s));
         if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? (bm4_xs_launch<2, BM4_XS_RS_NT2>(a, d_x, M, s))
                        : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : (bm4_xs_launch<8, BM4_XS_RS_NT8>(a, d_x, M, s)));
         else if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
