@@ -706,7 +706,7 @@ static BmArgs bm_args(const wz_gpu_bm *g)
 }
 
 #ifndef BM4_PACK_WARPS
-#define BM4_PACK_WARPS 20 // the confined decode's warps a block: 20 x 32 x 76 registers fill 3/4 of an SM's (a GEMM block needs them all), 40 KB of stage
+#define BM4_PACK_WARPS 20 // the confined decode's warps a block: 640 threads x 66 registers (ptxas) = 42 K of an SM's 64 K, so neither a GEMM block (it needs them all) nor a second decode block fits; 40 KB of stage
 #endif
 static int bm_grid(const BmArgs &a, int max_sms = 0)
 {
@@ -731,8 +731,8 @@ extern "C" wz_err wz_gpu_bm_decode_rows(const wz_gpu_bm *g, uint64_t r0, uint64_
     const int grid = bm_grid(a, max_sms);
     if (max_sms > 0 && a.width == 4 && a.order == WZ_TA_ORDER_MMA) {
         // Confined (the pipelined path): one block of BM4_PACK_WARPS warps an
-        // SM, whose registers (~76 a thread) leave no room for a GEMM block
-        // or a second one, so the decode holds exactly max_sms SMs; blocks of
+        // SM, whose registers leave no room for a GEMM block or a second
+        // one, so the decode holds exactly max_sms SMs; blocks of
         // 8 warps would land one an SM on up to 16 max_sms SMs, each
         // keeping a GEMM block out (measured: the GEMM lost more than the
         // decode cost).

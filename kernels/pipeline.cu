@@ -17,6 +17,13 @@
 // buffer), GEMM j for decode j. cublasSetSmCountTarget asks cuBLAS for
 // kernels sized to the SMs the decoder leaves (a heuristics hint: cuBLAS
 // picks kernels for that many SMs; the scheduler does the rest).
+//
+// Measured on H100 (kernels/NOTES.md v50): slower than plain decode +
+// cuBLAS on the Qwen2.5-14B shapes at M = 256..4096 but gate_up at 4096
+// (-2..-6%, within cuBLAS's own run-to-run spread there). A confined SM
+// decodes ~10 G weights/s, as counted, but cuBLAS on a quarter of the rows
+// and fewer SMs loses more waves than the decode it hides (+23% on qkv at
+// 4096). Kept as a measured path: gpu_bench sweeps it in every full run.
 #include <cuda_runtime.h>
 #include <cublas_v2.h>
 #include <stdint.h>
