@@ -392,6 +392,18 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #ifndef WZ_BM4_XCORR_MAX_M
 #define WZ_BM4_XCORR_MAX_M 4
 #endif
+// TM4 (v50, with XC at M <= 4): the split-K sums token-minor, 4 to a row,
+// so a unit's flush and an escape's correction each add a row's tokens with
+// one vector atomic (mma_flush_tm4) instead of M scalar ones; the epilogue
+// reads them back as one float4 a row (splitk_finish<true>). v50's
+// WZ_BM4_RED_DIAG: the M > 1 atomics cost 3-5 us of the M = 4 layer.
+#ifndef WZ_BM4_TM4
+#define WZ_BM4_TM4 0
+#endif
+// It needs the in-kernel epilogue (the conversion launch reads token-major
+// sums) and at most 4 tokens where corrections run.
+#define BM4_TM4_ON (WZ_BM4_TM4 && WZ_SPLITK_EPI)
+static_assert(!BM4_TM4_ON || WZ_BM4_XCORR_MAX_M <= 4, "WZ_BM4_TM4 holds 4 tokens a row");
 // Diagnostic (v50; wrong products by design, never a default): 1 — the
 // M <= 8 kernel's split-K atomics (the unit's flush and the escapes'
 // corrections) for token 0 only: what the reductions' atomics cost at
@@ -479,19 +491,28 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         }
         if (lane == 0) WZ_TRACE_MAX(2);
         const int Mred = WZ_BM4_RED_DIAG ? min(M, 1) : M; // M but in the diagnostic
-        mma_flush<NT>(c, a.sk.acc, a.rows, Mred, br * 32, lane);
+        constexpr bool TM4 = XC && NT == 1 && BM4_TM4_ON;
+        if constexpr (TM4) mma_flush_tm4(c, a.sk.acc, a.rows, br * 32, lane);
+        else mma_flush<NT>(c, a.sk.acc, a.rows, Mred, br * 32, lane);
         if (XC) // the escaped weights' products, as more sums of their rows (before the count below)
             for (uint32_t e = ce0 + lane; e < ce1; e += 32) {
                 if (e >= ce0 + 32) ce = __ldg(a.corr + e); // past the first 32: rare
                 const float w = __uint_as_float(ce.y & 0xffff0000u);
                 const uint64_t row = br * 32 + (ce.y & 31);
-                for (int m = 0; m < Mred; m++) {
-                    const uint16_t xb16 = __ldg(X + (uint64_t)m * a.cols + ce.x);
-                    atomicAdd(a.sk.acc + (uint64_t)m * a.rows + row, __uint_as_float((uint32_t)xb16 << 16) * w);
-                }
+                if constexpr (TM4) {
+                    float f[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+                    for (int m = 0; m < 4; m++)
+                        if (m < M) f[m] = __uint_as_float((uint32_t)__ldg(X + (uint64_t)m * a.cols + ce.x) << 16) * w;
+                    atomicAdd((float4 *)a.sk.acc + row, make_float4(f[0], f[1], f[2], f[3]));
+                } else
+                    for (int m = 0; m < Mred; m++) {
+                        const uint16_t xb16 = __ldg(X + (uint64_t)m * a.cols + ce.x);
+                        atomicAdd(a.sk.acc + (uint64_t)m * a.rows + row, __uint_as_float((uint32_t)xb16 << 16) * w);
+                    }
             }
         if (lane == 0) WZ_TRACE_MAX(3);
-        splitk_finish(a.sk, a.rows, M, br * 32, lane); // the unit that completes the block-row writes Y (v35)
+        splitk_finish<TM4>(a.sk, a.rows, M, br * 32, lane); // the unit that completes the block-row writes Y (v35)
     }
     if (lane == 0) WZ_TRACE_MAX(7);
 }
@@ -802,7 +823,8 @@ extern "C" wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         // Activations staged in shared memory where rows are 16-byte aligned (v38).
         const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;
         // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
-        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, M, M <= 8 && !xs, d_acc, d_y, s));
+        // (M <= 4 with TM4: the sums take 4 rows' worth, token-minor.)
+        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, BM4_TM4_ON && M <= 4 ? 4 : M, M <= 8 && !xs, d_acc, d_y, s));
         if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? (bm4_xs_launch<2, BM4_XS_RS_NT2>(a, d_x, M, s))
                        : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : (bm4_xs_launch<8, BM4_XS_RS_NT8>(a, d_x, M, s)));
         else if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);

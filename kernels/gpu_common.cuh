@@ -86,6 +86,10 @@ __device__ __forceinline__ unsigned wz_count(unsigned *p)
     asm volatile("atom.acq_rel.gpu.global.add.u32 %0, [%1], 1;" : "=r"(old) : "l"(p) : "memory");
     return old;
 }
+// TM4: the sums are token-minor, 4 to a row (acc[4 row + m], M <= 4: the
+// M <= 4 kernel's layout, bitmap.cu WZ_BM4_TM4), read and re-zeroed as one
+// float4 a row.
+template <bool TM4 = false>
 __device__ __forceinline__ void splitk_finish(const SplitK &sk, uint64_t rows, int M, uint64_t r0, int lane)
 {
     if (!sk.cnt || r0 >= rows) return; // padding rows of a tile: no sums, no count (every tile skips them alike)
@@ -97,7 +101,18 @@ __device__ __forceinline__ void splitk_finish(const SplitK &sk, uint64_t rows, i
     wz_fence_sum(); // and every other contribution before the reads
     if (WZ_FENCE_AR) __syncwarp();
     const uint64_t row = r0 + lane;
-    if (row < rows)
+    if (TM4 && row < rows) {
+        float4 *p = (float4 *)sk.acc + row;
+        const float4 v = __ldcg(p);
+        const float f[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+        for (int m = 0; m < 4; m++) // constant indices: f stays in registers
+            if (m < M) {
+                __nv_bfloat16 b = __float2bfloat16_rn(f[m]);
+                sk.y[(uint64_t)m * rows + row] = *(uint16_t *)&b;
+            }
+        __stcg(p, make_float4(0.f, 0.f, 0.f, 0.f));
+    } else if (row < rows)
         for (int m = 0; m < M; m++) {
             float *p = sk.acc + (uint64_t)m * rows + row;
             __nv_bfloat16 b = __float2bfloat16_rn(__ldcg(p));

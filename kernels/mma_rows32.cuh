@@ -133,6 +133,27 @@ __device__ __forceinline__ void mma_flush16(float (&c)[NT][4], float *acc, uint6
     }
 }
 
+// One n-tile (M <= 4) into token-minor sums, 4 to a row (acc[4 row + m]):
+// lane 4q holds tokens 0-1 of rows q and q + 8, lane 4q + 1 tokens 2-3
+// (tokens M..3 are zero: B's padding rows), so lane 4q takes its
+// neighbour's and adds each row's four with one vector atomic
+// (REDG.ADD.F32x4): 32 a unit where the token-major form makes 32 M.
+__device__ __forceinline__ void mma_flush_tm4(float (&c)[2][1][4], float *acc, uint64_t rows, uint64_t r0, int lane)
+{
+#pragma unroll
+    for (int hh = 0; hh < 2; hh++) {
+        float p[4];
+#pragma unroll
+        for (int i = 0; i < 4; i++) p[i] = __shfl_down_sync(0xffffffffu, c[hh][0][i], 1);
+        const uint64_t row = r0 + 16 * hh + lane / 4;
+        if ((lane & 3) == 0) {
+            if (row < rows) atomicAdd((float4 *)acc + row, make_float4(c[hh][0][0], c[hh][0][1], p[0], p[1]));
+            if (row + 8 < rows) atomicAdd((float4 *)acc + row + 8, make_float4(c[hh][0][2], c[hh][0][3], p[2], p[3]));
+        }
+        c[hh][0][0] = c[hh][0][1] = c[hh][0][2] = c[hh][0][3] = 0.f;
+    }
+}
+
 // The same for rows r0 .. r0+31 (two m-tiles).
 template <int NT>
 __device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, int M, uint64_t r0, int lane)
