@@ -397,8 +397,13 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 // one vector atomic (mma_flush_tm4) instead of M scalar ones; the epilogue
 // reads them back as one float4 a row (splitk_finish<true>). v50's
 // WZ_BM4_RED_DIAG: the M > 1 atomics cost 3-5 us of the M = 4 layer.
+// Same-call A/B on H100 (layer, two rounds, results/gpu-bench-v50-tm4-*;
+// gpu_test passed): M = 4 176.9 / 177.1 us against 182.7 / 184.2 (-3.6%),
+// M = 2 174.3 / 175.8 against 177.5 / 178.2 (-1.5%), but M = 1 174.4 /
+// 175.4 against 172.5 / 172.1 (+1.5%: a vector atomic moves 16 bytes for
+// the one token). So it runs from M = 2.
 #ifndef WZ_BM4_TM4
-#define WZ_BM4_TM4 0
+#define WZ_BM4_TM4 1
 #endif
 // It needs the in-kernel epilogue (the conversion launch reads token-major
 // sums) and at most 4 tokens where corrections run.
@@ -412,7 +417,7 @@ static_assert(!BM4_TM4_ON || WZ_BM4_XCORR_MAX_M <= 4, "WZ_BM4_TM4 holds 4 tokens
 #ifndef WZ_BM4_RED_DIAG
 #define WZ_BM4_RED_DIAG 0
 #endif
-template <int NT, bool ODD, int ORD, bool XC = false>
+template <int NT, bool ODD, int ORD, bool XC = false, bool TM = false>
 __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS : NT == 2 ? BM4_MMA_NT2_BLOCKS : NT == 4 ? 2 : 1)
     bm4_mma_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
@@ -491,7 +496,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         }
         if (lane == 0) WZ_TRACE_MAX(2);
         const int Mred = WZ_BM4_RED_DIAG ? min(M, 1) : M; // M but in the diagnostic
-        constexpr bool TM4 = XC && NT == 1 && BM4_TM4_ON;
+        constexpr bool TM4 = XC && TM && NT == 1 && BM4_TM4_ON; // (the launch asks for it at M = 2..4)
         if constexpr (TM4) mma_flush_tm4(c, a.sk.acc, a.rows, br * 32, lane);
         else mma_flush<NT>(c, a.sk.acc, a.rows, Mred, br * 32, lane);
         if (XC) // the escaped weights' products, as more sums of their rows (before the count below)
@@ -671,7 +676,9 @@ static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
     const bool mma = a.order == WZ_TA_ORDER_MMA, odd = a.cols % 2;
     // the table gives code 15 exponent 0 (bm4_lut); the arithmetic does not
     const bool xc = WZ_BM4_XCORR && !WZ_BM4_ARITH && NT == 1 && M <= WZ_BM4_XCORR_MAX_M && mma && a.corr;
-    auto kern = xc ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA, NT == 1> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA, NT == 1>)
+    const bool tm = xc && BM4_TM4_ON && M >= 2; // token-minor sums (TM4) from 2 tokens (wz_gpu_bm_gemm sized them: 4 a row)
+    auto kern = tm ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA, NT == 1, true> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA, NT == 1, true>)
+              : xc ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA, NT == 1> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA, NT == 1>)
               : mma ? (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_MMA> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_MMA>)
                     : (odd ? bm4_mma_kernel<NT, true, WZ_TA_ORDER_ROWS> : bm4_mma_kernel<NT, false, WZ_TA_ORDER_ROWS>);
     const int grid = frag_grid(kern, a);
@@ -823,8 +830,8 @@ extern "C" wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         // Activations staged in shared memory where rows are 16-byte aligned (v38).
         const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;
         // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
-        // (M <= 4 with TM4: the sums take 4 rows' worth, token-minor.)
-        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, BM4_TM4_ON && M <= 4 ? 4 : M, M <= 8 && !xs, d_acc, d_y, s));
+        // (M = 2..4 with TM4: the sums take 4 rows' worth, token-minor.)
+        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, BM4_TM4_ON && M >= 2 && M <= 4 ? 4 : M, M <= 8 && !xs, d_acc, d_y, s));
         if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? (bm4_xs_launch<2, BM4_XS_RS_NT2>(a, d_x, M, s))
                        : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : (bm4_xs_launch<8, BM4_XS_RS_NT8>(a, d_x, M, s)));
         else if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
