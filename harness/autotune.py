@@ -18,7 +18,8 @@ import os
 import sys
 
 
-B4_PATHS = (("warp", "bitmap4_warp_us"), ("wgmma", "bitmap4_wgmma_us"), ("decode+cublas", "bitmap4_decode_cublas_us"))
+B4_PATHS = (("warp", "bitmap4_warp_us"), ("wgmma", "bitmap4_wgmma_us"), ("decode+cublas", "bitmap4_decode_cublas_us"),
+            ("pipelined", "bitmap4_pipelined_us"))
 
 
 def load_runs(paths, plan_key, what):
@@ -55,7 +56,7 @@ def bitmap4_plan(out, paths):
     if runs is None:
         return 2
     lines = header(f"# bitmap4 plan for {dev}: harness/autotune.py --bitmap4 from {len(runs)} gpu_bench runs", runs,
-                   "per (shape, M) the path with the smallest mean time over the runs (us: warp / wgmma / decode+cublas, - where absent)")
+                   "per (shape, M) the path with the smallest mean time over the runs (us: warp / wgmma / decode+cublas / pipelined, - where absent)")
     rows = []
     for s0 in runs[0][1]["shapes"]:
         name = s0["name"]

@@ -271,13 +271,19 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--tile") && i + 1 < argc) sscanf(argv[++i], "%ux%u", &cp.tile_rows, &cp.tile_cols);
         else if (!strcmp(argv[i], "--ta-only")) ta_only = 1;
         else if (!strcmp(argv[i], "--pairhuff")) with_ph = 1;
-        else if (!strcmp(argv[i], "--pipe-min-m") && i + 1 < argc) pipe_min_m = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--pipe-min-m") && i + 1 < argc) {
+            const char *m = argv[++i];
+            char *end;
+            const long v = strtol(m, &end, 10);
+            if (end == m || *end || v < 1 || v > 65536) { fprintf(stderr, "gpu_bench: --pipe-min-m takes 1..65536, not '%s'\n", m); return 2; }
+            pipe_min_m = (int)v;
+        }
         else if (!strcmp(argv[i], "--pipe") && i + 1 < argc) { // slices x decoder SMs, comma-separated: 4x8,8x16
             pipe_cfgs.clear();
             std::string list = argv[++i];
             for (char *t = strtok(&list[0], ","); t; t = strtok(NULL, ",")) {
-                int sl = 0, sm = -1;
-                if (sscanf(t, "%dx%d", &sl, &sm) != 2 || sl < 1 || sl > 256 || sm < 0 || sm > 1024) {
+                int sl = 0, sm = -1, used = 0;
+                if (sscanf(t, "%dx%d%n", &sl, &sm, &used) != 2 || t[used] || sl < 1 || sl > 256 || sm < 0 || sm > 1024) {
                     fprintf(stderr, "gpu_bench: --pipe takes SLICESxSMS,... (1..256 x 0..1024), not '%s'\n", t); return 2;
                 }
                 pipe_cfgs.push_back({sl, sm});

@@ -46,16 +46,19 @@ def run(name, t, dev="GPU X", plan=None):
                                                          for M, ts in ms.items()]} for sh, ms in t.items()]
     json.dump({"provenance": {"device": dev, "commit": "c0ffee", "date": "2026-01-01T00:00:00Z"}, "bm4_plan": plan,
                "shapes": shapes, "layer": []}, open(os.path.join(d, name), "w"))
-W, G, D = "bitmap4_warp_us", "bitmap4_wgmma_us", "bitmap4_decode_cublas_us"
-run("b4a.json", {"qkv": {1: {W: 9.0, G: 9.5, D: 30.0}, 64: {W: 20.0, G: 12.0, D: 25.0}, 256: {G: 40.0, D: 30.0}}})
-run("b4b.json", {"qkv": {1: {W: 9.4, G: 8.8, D: 30.0}, 64: {W: 19.0, G: 12.5, D: 25.0}, 256: {G: 40.0, D: 31.0}}})
+W, G, D, P = "bitmap4_warp_us", "bitmap4_wgmma_us", "bitmap4_decode_cublas_us", "bitmap4_pipelined_us"
+run("b4a.json", {"qkv": {1: {W: 9.0, G: 9.5, D: 30.0}, 64: {W: 20.0, G: 12.0, D: 25.0}, 256: {G: 40.0, D: 30.0, P: 31.0},
+                         4096: {G: 90.0, D: 80.0, P: 78.0}}})
+run("b4b.json", {"qkv": {1: {W: 9.4, G: 8.8, D: 30.0}, 64: {W: 19.0, G: 12.5, D: 25.0}, 256: {G: 40.0, D: 31.0, P: 31.5},
+                         4096: {G: 90.0, D: 80.0, P: 79.0}}})
 run("b4c.json", {"qkv": {1: {W: 9.0, G: 9.5, D: 30.0}}}, dev="GPU Y")
 run("b4p.json", {"qkv": {1: {W: 9.0, G: 9.5, D: 30.0}}}, plan="kernels/plan-bm4.tsv")
 PY
 if python3 harness/autotune.py --bitmap4 "$d/b4.tsv" "$d/b4a.json" "$d/b4b.json" > /dev/null; then
     grep -qP '^qkv\t128\t256\t1\twgmma$' "$d/b4.tsv" && ok "bitmap4 M=1: wgmma (mean 9.15 against warp 9.2)" || bad "bitmap4 M=1 row: $(grep -P '\t1\t' "$d/b4.tsv")"
     grep -qP '^qkv\t128\t256\t64\twgmma$' "$d/b4.tsv" && ok "bitmap4 M=64: wgmma" || bad "bitmap4 M=64 row: $(grep -P '\t64\t' "$d/b4.tsv")"
-    grep -qP '^qkv\t128\t256\t256\tdecode\+cublas$' "$d/b4.tsv" && ok "bitmap4 M=256: decode+cublas (no warp path)" || bad "bitmap4 M=256 row: $(grep -P '\t256\t' "$d/b4.tsv")"
+    grep -qP '^qkv\t128\t256\t256\tdecode\+cublas$' "$d/b4.tsv" && ok "bitmap4 M=256: decode+cublas (no warp path; pipelined slower)" || bad "bitmap4 M=256 row: $(grep -P '\t256\t' "$d/b4.tsv")"
+    grep -qP '^qkv\t128\t256\t4096\tpipelined$' "$d/b4.tsv" && ok "bitmap4 M=4096: pipelined (mean 78.5 against 80)" || bad "bitmap4 M=4096 row: $(grep -P '\t4096\t' "$d/b4.tsv")"
 else bad "autotune.py --bitmap4 failed on two valid runs"; fi
 python3 harness/autotune.py --bitmap4 "$d/x.tsv" "$d/b4a.json" "$d/b4c.json" > /dev/null 2>&1 && bad "bitmap4: runs from two devices accepted" || ok "bitmap4: runs from two devices refused"
 python3 harness/autotune.py --bitmap4 "$d/x.tsv" "$d/b4a.json" "$d/b4p.json" > /dev/null 2>&1 && bad "bitmap4: a run made with a plan accepted" || ok "bitmap4: a run made with a plan refused"
@@ -63,6 +66,10 @@ if [ -x "$B" ]; then
     printf 'qkv 7168 5120 1 mma\n' > "$d/badb4.tsv"
     out=$("$B" --bm4-plan "$d/badb4.tsv" 2>&1); rc=$?
     [ $rc -eq 2 ] && ok "gpu_bench --bm4-plan with an unknown path -> rc 2: $(head -n 1 <<<"$out")" || bad "gpu_bench --bm4-plan bad path -> rc $rc: $out"
+    for args in "--pipe 4x" "--pipe 0x8" "--pipe 4x-1" "--pipe ," "--pipe 4x8,x" "--pipe 4x8y" "--pipe-min-m 0" "--pipe-min-m 9z"; do
+        out=$("$B" $args 2>&1); rc=$?
+        [ $rc -eq 2 ] && ok "gpu_bench $args -> rc 2: $(head -n 1 <<<"$out")" || bad "gpu_bench $args -> rc $rc: $out"
+    done
     printf 'qkv 7168 5120 32x256 3 1 fused-gemv\n' > "$d/bad.tsv"
     printf 'qkv 7168 5120 32x256 2 cols 1 fused-mma\n' > "$d/badorder.tsv"
     for args in "--plan $d/bad.tsv" "--plan $d/badorder.tsv" "--plan $d/none.tsv" "--ms 0" "--ms 1,x" "--lane-states 3" "--order cols"; do
