@@ -560,7 +560,21 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
 #define WZ_BM4_XS_RS2 0 // 1: the row split at M = 9..16 too (16 warps a block, 2 blocks an SM at <= 64 registers); an A/B for v40
 #endif
 #define BM4_XS_RS_NT2 (WZ_BM4_XS_RS2 ? 2 : 1)
-template <int NT, int RS>
+// Staged for the next device session (v50e: written and compiled, NOT YET
+// RUN; both off). TM16: at M = 9..16 the split-K sums token-minor, 16 to
+// a row, a unit's flush in vector atomics (mma_flush_tm: 128 a unit instead
+// of 512) and a token-minor conversion launch (wz_launch_tm_to_bf16_zero).
+// XCORR_XS: bm4_mma_kernel's escape corrections here (v49l's form, +5.5%
+// with 16 scalar atomics an escape), the activations from the unit's
+// staged buffer; with TM16 an escape's 16 products go as 4 vector atomics.
+#ifndef WZ_BM4_TM16
+#define WZ_BM4_TM16 0
+#endif
+#ifndef WZ_BM4_XCORR_XS
+#define WZ_BM4_XCORR_XS 0
+#endif
+#define BM4_TM16_ON (WZ_BM4_TM16 && WZ_SPLITK_EPI && BM4_XS_RS_NT2 == 1)
+template <int NT, int RS, bool XC = false, bool TM = false>
 __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1) : NT == 1 ? 3 : NT == 2 ? BM4_XS_NT2_BLOCKS : NT == 4 ? 2 : BM4_XS_NT8_BLOCKS)
     bm4_xs_kernel(BmArgs a, const uint16_t *__restrict__ X, int M)
 {
@@ -615,15 +629,21 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
         mma_zero(c);
         Bm4Cursor<> cur(a, br * a.bc + bc0, lane);
         Bm4Block nx = cur.load(); // one block ahead (two measured no faster at M = 64, v38c)
+        uint32_t ce0 = 0, ce1 = 0;
+        uint2 ce = make_uint2(0, 0);
+        if (XC) { // the unit's corrections (bm4_mma_kernel's XC)
+            ce0 = __ldg(a.esc_off + br * a.bc + bc0), ce1 = __ldg(a.esc_off + br * a.bc + bc1);
+            if (ce0 + lane < ce1) ce = __ldg(a.corr + ce0 + lane);
+        }
         for (uint64_t bcx = bc0; bcx < bc1; bcx++) {
             Bm4Block k = nx;
             cur.next();
             if (bcx + 1 < bc1) nx = cur.load();
             if (WZ_BM4_L2PF && bcx + 1 + WZ_BM4_L2PF < bc1) cur.prefetch_l2<WZ_BM4_L2PF>();
-            uint32_t fl[4];
-            bool esc;
-            const uint8_t *eb;
-            bm4_escapes(a, k, lane, fl, esc, eb);
+            uint32_t fl[4] = {0, 0, 0, 0};
+            bool esc = false;
+            const uint8_t *eb = a.esc;
+            if (!XC) bm4_escapes(a, k, lane, fl, esc, eb);
 #pragma unroll
             for (int h = 0; h < 2; h++) {
                 uint32_t bq[NT][2];
@@ -633,7 +653,35 @@ __global__ void __launch_bounds__(BM_WARPS * RS * 32, RS == 2 ? (NT <= 2 ? 2 : 1
                 mma_frags32_k16<NT>(v, bq, c);
             }
         }
-        mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
+        if constexpr (TM) mma_flush_tm<NT>(c, a.sk.acc, a.rows, br * 32, lane);
+        else mma_flush<NT>(c, a.sk.acc, a.rows, M, br * 32, lane);
+        if (XC) // token m's column j of the unit sits at 16 rs m + 2 j of the staged buffer
+            for (uint32_t e = ce0 + lane; e < ce1; e += 32) {
+                if (e >= ce0 + 32) ce = __ldg(a.corr + e); // past the first 32: rare
+                const float w = __uint_as_float(ce.y & 0xffff0000u);
+                const uint64_t row = br * 32 + (ce.y & 31);
+                const uint32_t xa = xs_s + 16 * buf * bufsz + 2 * (uint32_t)(ce.x - bc0 * 32);
+                if constexpr (TM) {
+                    constexpr int W = 8 * NT;
+#pragma unroll
+                    for (int q = 0; q < W / 4; q++) {
+                        if (4 * q >= M) break;
+                        float f[4];
+#pragma unroll
+                        for (int i = 0; i < 4; i++) {
+                            uint16_t xb16 = 0;
+                            if (4 * q + i < M) asm volatile("ld.shared.u16 %0, [%1];" : "=h"(xb16) : "r"(xa + 16 * rs * (uint32_t)(4 * q + i)));
+                            f[i] = __uint_as_float((uint32_t)xb16 << 16) * w;
+                        }
+                        atomicAdd((float4 *)(a.sk.acc + row * W + 4 * q), make_float4(f[0], f[1], f[2], f[3]));
+                    }
+                } else
+                    for (int m = 0; m < M; m++) {
+                        uint16_t xb16;
+                        asm volatile("ld.shared.u16 %0, [%1];" : "=h"(xb16) : "r"(xa + 16 * rs * (uint32_t)m));
+                        atomicAdd(a.sk.acc + (uint64_t)m * a.rows + row, __uint_as_float((uint32_t)xb16 << 16) * w);
+                    }
+            }
     }
     asm volatile("cp.async.wait_group 0;\n" ::);
     if ((threadIdx.x & 31) == 0) WZ_TRACE_MAX(7);
@@ -690,10 +738,10 @@ static void bm4_mma_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 // bm4_xs_kernel's grid: all blocks resident, the unit length (4..16 block
 // columns; the activation buffers, and so the blocks an SM, depend on it)
 // by frag_grid's measure (pick_chunk).
-template <int NT, int RS = 1>
+template <int NT, int RS = 1, bool XC = false, bool TM = false>
 static wz_err bm4_xs_launch(BmArgs a, const uint16_t *X, int M, cudaStream_t s)
 {
-    auto kern = bm4_xs_kernel<NT, RS>;
+    auto kern = bm4_xs_kernel<NT, RS, XC, TM>;
     constexpr int threads = BM_WARPS * RS * 32;
     const uint64_t brows = (a.rows + 31) / 32, rgroups = (brows + BM_WARPS - 1) / BM_WARPS;
     // Blocks an SM per unit length: a property of the kernel and its shared
@@ -832,7 +880,16 @@ extern "C" wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
         // (M = 2..4 with TM4: the sums take 4 rows' worth, token-minor.)
         WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, BM4_TM4_ON && M >= 2 && M <= 4 ? 4 : M, M <= 8 && !xs, d_acc, d_y, s));
-        if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? (bm4_xs_launch<2, BM4_XS_RS_NT2>(a, d_x, M, s))
+        const bool xs16 = xs && M > 8 && M <= 16, tm16 = xs16 && BM4_TM16_ON;
+        const bool xc16 = xs16 && WZ_BM4_XCORR_XS && !WZ_BM4_ARITH && BM4_XS_RS_NT2 == 1 && a.corr;
+        if (tm16) { // v50e (not yet run): token-minor sums, 16 a row
+            WZ_TRY(splitk_reserve(*g->sk, a.rows, 16));
+            a.sk.acc = g->sk->acc;
+            WZ_TRY(xc16 ? (bm4_xs_launch<2, 1, true, true>(a, d_x, M, s)) : (bm4_xs_launch<2, 1, false, true>(a, d_x, M, s)));
+            CU(cudaGetLastError(), "bm4_xs_kernel launch");
+            return splitk_end_tm(a.sk, a.rows, M, 16, s);
+        }
+        if (xs) WZ_TRY(M <= 8 ? bm4_xs_launch<1>(a, d_x, M, s) : M <= 16 ? (xc16 ? bm4_xs_launch<2, 1, true>(a, d_x, M, s) : bm4_xs_launch<2, BM4_XS_RS_NT2>(a, d_x, M, s))
                        : M <= 32 ? bm4_xs_launch<4>(a, d_x, M, s) : (bm4_xs_launch<8, BM4_XS_RS_NT8>(a, d_x, M, s)));
         else if (M <= 8) bm4_mma_launch<1>(a, d_x, M, s);
         else if (M <= 16) bm4_mma_launch<2>(a, d_x, M, s);

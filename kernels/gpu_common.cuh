@@ -196,6 +196,12 @@ static inline wz_err splitk_begin(SplitKBuf &b, SplitK &sk, uint64_t rows, int M
 // After it: Y by the conversion kernel unless the kernel wrote it.
 wz_err wz_launch_f32_to_bf16(const float *in, uint16_t *out, uint64_t n, cudaStream_t s);
 wz_err wz_launch_f32_to_bf16_zero(float *in, uint16_t *out, uint64_t n, cudaStream_t s);
+// Token-minor sums (W to a row, WZ_BM4_TM16) to Y, re-zeroed.
+wz_err wz_launch_tm_to_bf16_zero(float *acc, uint16_t *y, uint64_t rows, int M, int W, cudaStream_t s);
+static inline wz_err splitk_end_tm(const SplitK &sk, uint64_t rows, int M, int W, cudaStream_t s)
+{
+    return sk.cnt ? WZ_OK : wz_launch_tm_to_bf16_zero(sk.acc, sk.y, rows, M, W, s);
+}
 static inline wz_err splitk_end(const SplitK &sk, uint64_t rows, int M, cudaStream_t s)
 {
     if (sk.cnt) return WZ_OK;

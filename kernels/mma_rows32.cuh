@@ -154,6 +154,33 @@ __device__ __forceinline__ void mma_flush_tm4(float (&c)[2][1][4], float *acc, u
     }
 }
 
+// NT n-tiles into token-minor sums, W = 8 NT to a row (acc[W row + m]):
+// lanes 4q and 4q + 2 take their odd neighbours' two tokens and add tokens
+// 8n .. 8n + 3 and 8n + 4 .. 8n + 7 of each of their rows with one vector
+// atomic: 8 NT a unit-row pair of lanes, where the token-major form makes
+// 32 M a unit (the M = 9..16 kernel's WZ_BM4_TM16; tokens past M are zero:
+// B's padding rows).
+template <int NT>
+__device__ __forceinline__ void mma_flush_tm(float (&c)[2][NT][4], float *acc, uint64_t rows, uint64_t r0, int lane)
+{
+    constexpr int W = 8 * NT;
+#pragma unroll
+    for (int hh = 0; hh < 2; hh++)
+#pragma unroll
+        for (int n = 0; n < NT; n++) {
+            float p[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) p[i] = __shfl_down_sync(0xffffffffu, c[hh][n][i], 1);
+            const uint64_t row = r0 + 16 * hh + lane / 4;
+            const int t = 8 * n + 2 * (lane & 3); // 8n or 8n + 4 in the lanes that add
+            if ((lane & 1) == 0) {
+                if (row < rows) atomicAdd((float4 *)(acc + row * W + t), make_float4(c[hh][n][0], c[hh][n][1], p[0], p[1]));
+                if (row + 8 < rows) atomicAdd((float4 *)(acc + (row + 8) * W + t), make_float4(c[hh][n][2], c[hh][n][3], p[2], p[3]));
+            }
+            c[hh][n][0] = c[hh][n][1] = c[hh][n][2] = c[hh][n][3] = 0.f;
+        }
+}
+
 // The same for rows r0 .. r0+31 (two m-tiles).
 template <int NT>
 __device__ __forceinline__ void mma_flush(float (&c)[2][NT][4], float *acc, uint64_t rows, int M, uint64_t r0, int lane)

@@ -243,6 +243,32 @@ static wz_err convert(float *in, uint16_t *out, uint64_t n, int zero, cudaStream
     return WZ_OK;
 }
 wz_err wz_launch_f32_to_bf16(const float *in, uint16_t *out, uint64_t n, cudaStream_t s) { return convert((float *)in, out, n, 0, s); }
+
+// Token-minor sums, W to a row (acc[W row + m], W a multiple of 4), to Y
+// (M x rows, token-major): a thread a row, one float4 a group of 4 tokens,
+// re-zeroed; groups wholly past M were never added to (zero already).
+__global__ void wz_tm_to_bf16_zero_kernel(float *acc, uint16_t *y, uint64_t rows, int M, int W)
+{
+    for (uint64_t r = blockIdx.x * (uint64_t)blockDim.x + threadIdx.x; r < rows; r += (uint64_t)gridDim.x * blockDim.x)
+        for (int q = 0; 4 * q < M && 4 * q < W; q++) {
+            float4 *p = (float4 *)(acc + r * W) + q;
+            const float4 v = *p;
+            const float f[4] = {v.x, v.y, v.z, v.w};
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+                if (4 * q + i < M) {
+                    __nv_bfloat16 b = __float2bfloat16_rn(f[i]);
+                    y[(uint64_t)(4 * q + i) * rows + r] = *(uint16_t *)&b;
+                }
+            *p = make_float4(0.f, 0.f, 0.f, 0.f);
+        }
+}
+wz_err wz_launch_tm_to_bf16_zero(float *acc, uint16_t *y, uint64_t rows, int M, int W, cudaStream_t s)
+{
+    wz_tm_to_bf16_zero_kernel<<<(int)((rows + 255) / 256 < 4096 ? (rows + 255) / 256 : 4096), 256, 0, s>>>(acc, y, rows, M, W);
+    CU(cudaGetLastError(), "token-minor convert launch");
+    return WZ_OK;
+}
 wz_err wz_launch_f32_to_bf16_zero(float *in, uint16_t *out, uint64_t n, cudaStream_t s) { return convert(in, out, n, 1, s); }
 
 static TaArgs args_of(const wz_gpu_ta *g)
