@@ -394,7 +394,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32) bm4_gemv_kernel(BmArgs a, const
 #endif
 // TM4 (v50, with XC at M <= 4): the split-K sums token-minor, 4 to a row,
 // so a unit's flush and an escape's correction each add a row's tokens with
-// one vector atomic (mma_flush_tm4) instead of M scalar ones; the epilogue
+// one vector atomic (mma_flush_tm<1, 4>) instead of M scalar ones; the epilogue
 // reads them back as one float4 a row (splitk_finish<true>). v50's
 // WZ_BM4_RED_DIAG: the M > 1 atomics cost 3-5 us of the M = 4 layer.
 // Same-call A/B on H100 (layer, two rounds, results/gpu-bench-v50-tm4-*;
@@ -497,7 +497,7 @@ __global__ void __launch_bounds__(BM_WARPS * 32, NT == 1 ? BM4_FRAG_NT1_BLOCKS :
         if (lane == 0) WZ_TRACE_MAX(2);
         const int Mred = WZ_BM4_RED_DIAG ? min(M, 1) : M; // M but in the diagnostic
         constexpr bool TM4 = XC && TM && NT == 1 && BM4_TM4_ON; // (the launch asks for it at M = 2..4)
-        if constexpr (TM4) mma_flush_tm4(c, a.sk.acc, a.rows, br * 32, lane);
+        if constexpr (TM4) mma_flush_tm<1, 4>(c, a.sk.acc, a.rows, br * 32, lane);
         else mma_flush<NT>(c, a.sk.acc, a.rows, Mred, br * 32, lane);
         if (XC) // the escaped weights' products, as more sums of their rows (before the count below)
             for (uint32_t e = ce0 + lane; e < ce1; e += 32) {
@@ -878,13 +878,12 @@ extern "C" wz_err wz_gpu_bm_gemm(const wz_gpu_bm *g, const uint16_t *d_x, int M,
         // Activations staged in shared memory where rows are 16-byte aligned (v38).
         const bool xs = WZ_BM4_XS && a.order == WZ_TA_ORDER_MMA && M >= WZ_BM4_XS_MIN_M && a.cols % 8 == 0 && ((uintptr_t)d_x & 15) == 0;
         // The epilogue in the kernel where it won (bm4_mma_kernel at NT = 1: -5%), else the re-zeroing conversion (v35).
-        // (M = 2..4 with TM4: the sums take 4 rows' worth, token-minor.)
-        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, BM4_TM4_ON && M >= 2 && M <= 4 ? 4 : M, M <= 8 && !xs, d_acc, d_y, s));
         const bool xs16 = xs && M > 8 && M <= 16, tm16 = xs16 && BM4_TM16_ON;
         const bool xc16 = xs16 && WZ_BM4_XCORR_XS && !WZ_BM4_ARITH && BM4_XS_RS_NT2 == 1 && a.corr;
+        // (Token-minor sums take W rows' worth: 4 at M = 2..4 with TM4, 16 with TM16.)
+        const int sum_rows = tm16 ? 16 : BM4_TM4_ON && M >= 2 && M <= 4 ? 4 : M;
+        WZ_TRY(splitk_begin(*g->sk, a.sk, a.rows, sum_rows, M <= 8 && !xs, d_acc, d_y, s));
         if (tm16) { // v50e (not yet run): token-minor sums, 16 a row
-            WZ_TRY(splitk_reserve(*g->sk, a.rows, 16));
-            a.sk.acc = g->sk->acc;
             WZ_TRY(xc16 ? (bm4_xs_launch<2, 1, true, true>(a, d_x, M, s)) : (bm4_xs_launch<2, 1, false, true>(a, d_x, M, s)));
             CU(cudaGetLastError(), "bm4_xs_kernel launch");
             return splitk_end_tm(a.sk, a.rows, M, 16, s);

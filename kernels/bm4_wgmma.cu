@@ -648,6 +648,25 @@ static wz_err xmap_make(const uint16_t *d_x, uint64_t cols, int M, uint32_t box_
     return WZ_OK;
 }
 
+// Clusters of k blocks of the kernel the GEMM runs at M that the device
+// holds at once (cudaOccupancyMaxActiveClusters), or -1 where it cannot
+// say: what decides whether a tile's parts run as a cluster (WZ_WG_CLU).
+template <int MT, int NP, int NC>
+static int wg_cluster_fit(int k)
+{
+    using C = WgCfg<MT, NP, NC>;
+    auto kern = bm4_wg_kernel<MT, NP, NC>;
+    if (cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM) != cudaSuccess) return cudaGetLastError(), -1;
+    cudaLaunchConfig_t cfg = {};
+    cudaLaunchAttribute at[1];
+    at[0].id = cudaLaunchAttributeClusterDimension;
+    at[0].val.clusterDim.x = (unsigned)k; at[0].val.clusterDim.y = 1; at[0].val.clusterDim.z = 1;
+    cfg.gridDim = dim3((unsigned)(k * 64)); cfg.blockDim = dim3(C::THREADS); cfg.dynamicSmemBytes = C::SMEM;
+    cfg.attrs = at; cfg.numAttrs = 1;
+    int n = -1;
+    if (cudaOccupancyMaxActiveClusters(&n, kern, &cfg) != cudaSuccess) return cudaGetLastError(), -1;
+    return n;
+}
 template <int MT, int NP, int NC>
 static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream_t s)
 {
@@ -690,9 +709,9 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
         at[0].id = cudaLaunchAttributeClusterDimension;
         at[0].val.clusterDim.x = (unsigned)parts; at[0].val.clusterDim.y = 1; at[0].val.clusterDim.z = 1;
         cfg.attrs = at; cfg.numAttrs = 1;
-        static int fit[9] = {-1, -1, -1, -1, -1, -1, -1, -1, -1}; // clusters of k that fit at once: a property of the kernel and the device (one a process, as wz_sm_count), asked once
-        if (fit[parts] < 0 && cudaOccupancyMaxActiveClusters(&fit[parts], kern, &cfg) != cudaSuccess) { cudaGetLastError(); fit[parts] = 0; }
-        if ((uint64_t)fit[parts] >= w.tiles) w.clu = (uint32_t)parts;
+        static int fit[9] = {-2, -2, -2, -2, -2, -2, -2, -2, -2}; // clusters of k that fit at once: a property of the kernel and the device (one a process, as wz_sm_count), asked once
+        if (fit[parts] == -2) fit[parts] = wg_cluster_fit<MT, NP, NC>((int)parts); // -1 (the runtime cannot say): no cluster
+        if (fit[parts] >= 0 && (uint64_t)fit[parts] >= w.tiles) w.clu = (uint32_t)parts;
         else cfg.attrs = NULL, cfg.numAttrs = 0;
     }
     CU(cudaLaunchKernelEx(&cfg, kern, map, w), "bm4_wg_kernel launch");
@@ -700,25 +719,6 @@ static wz_err wg_launch(WgArgs w, const uint16_t *d_x, SplitKBuf &sk, cudaStream
     return WZ_OK;
 }
 
-// Clusters of k blocks of the kernel the GEMM runs at M that the device
-// holds at once (cudaOccupancyMaxActiveClusters), or -1 where it cannot
-// say: what decides whether a tile's parts run as a cluster (WZ_WG_CLU).
-template <int MT, int NP, int NC>
-static int wg_cluster_fit(int k)
-{
-    using C = WgCfg<MT, NP, NC>;
-    auto kern = bm4_wg_kernel<MT, NP, NC>;
-    if (cudaFuncSetAttribute(kern, cudaFuncAttributeMaxDynamicSharedMemorySize, C::SMEM) != cudaSuccess) return cudaGetLastError(), -1;
-    cudaLaunchConfig_t cfg = {};
-    cudaLaunchAttribute at[1];
-    at[0].id = cudaLaunchAttributeClusterDimension;
-    at[0].val.clusterDim.x = (unsigned)k; at[0].val.clusterDim.y = 1; at[0].val.clusterDim.z = 1;
-    cfg.gridDim = dim3((unsigned)(k * 64)); cfg.blockDim = dim3(C::THREADS); cfg.dynamicSmemBytes = C::SMEM;
-    cfg.attrs = at; cfg.numAttrs = 1;
-    int n = -1;
-    if (cudaOccupancyMaxActiveClusters(&n, kern, &cfg) != cudaSuccess) return cudaGetLastError(), -1;
-    return n;
-}
 extern "C" int wz_gpu_bm4_wg_cluster_fit(int M, int k)
 {
     if (k < 1 || k > 8 || wz_sm_count() <= 0) return -1;

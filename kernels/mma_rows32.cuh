@@ -133,37 +133,17 @@ __device__ __forceinline__ void mma_flush16(float (&c)[NT][4], float *acc, uint6
     }
 }
 
-// One n-tile (M <= 4) into token-minor sums, 4 to a row (acc[4 row + m]):
-// lane 4q holds tokens 0-1 of rows q and q + 8, lane 4q + 1 tokens 2-3
-// (tokens M..3 are zero: B's padding rows), so lane 4q takes its
-// neighbour's and adds each row's four with one vector atomic
-// (REDG.ADD.F32x4): 32 a unit where the token-major form makes 32 M.
-__device__ __forceinline__ void mma_flush_tm4(float (&c)[2][1][4], float *acc, uint64_t rows, uint64_t r0, int lane)
-{
-#pragma unroll
-    for (int hh = 0; hh < 2; hh++) {
-        float p[4];
-#pragma unroll
-        for (int i = 0; i < 4; i++) p[i] = __shfl_down_sync(0xffffffffu, c[hh][0][i], 1);
-        const uint64_t row = r0 + 16 * hh + lane / 4;
-        if ((lane & 3) == 0) {
-            if (row < rows) atomicAdd((float4 *)acc + row, make_float4(c[hh][0][0], c[hh][0][1], p[0], p[1]));
-            if (row + 8 < rows) atomicAdd((float4 *)acc + row + 8, make_float4(c[hh][0][2], c[hh][0][3], p[2], p[3]));
-        }
-        c[hh][0][0] = c[hh][0][1] = c[hh][0][2] = c[hh][0][3] = 0.f;
-    }
-}
-
-// NT n-tiles into token-minor sums, W = 8 NT to a row (acc[W row + m]):
-// lanes 4q and 4q + 2 take their odd neighbours' two tokens and add tokens
-// 8n .. 8n + 3 and 8n + 4 .. 8n + 7 of each of their rows with one vector
-// atomic: 8 NT a unit-row pair of lanes, where the token-major form makes
-// 32 M a unit (the M = 9..16 kernel's WZ_BM4_TM16; tokens past M are zero:
-// B's padding rows).
-template <int NT>
+// NT n-tiles into token-minor sums, W to a row (acc[W row + m]; W = 8 NT,
+// or 4 for one n-tile of at most 4 tokens): lanes 4q and 4q + 2 take their
+// odd neighbours' two tokens and add tokens 8n .. 8n + 3 and 8n + 4 ..
+// 8n + 7 of each of their rows with one vector atomic (REDG.ADD.F32x4),
+// the latter only where W holds them: 4 NT atomics a lane at most, where
+// the token-major form makes 32 M a unit (bitmap.cu's WZ_BM4_TM4, W = 4,
+// and WZ_BM4_TM16, W = 16; tokens past M are zero: B's padding rows).
+template <int NT, int W = 8 * NT>
 __device__ __forceinline__ void mma_flush_tm(float (&c)[2][NT][4], float *acc, uint64_t rows, uint64_t r0, int lane)
 {
-    constexpr int W = 8 * NT;
+    static_assert(W == 8 * NT || (NT == 1 && W == 4), "token-minor width");
 #pragma unroll
     for (int hh = 0; hh < 2; hh++)
 #pragma unroll
@@ -173,7 +153,7 @@ __device__ __forceinline__ void mma_flush_tm(float (&c)[2][NT][4], float *acc, u
             for (int i = 0; i < 4; i++) p[i] = __shfl_down_sync(0xffffffffu, c[hh][n][i], 1);
             const uint64_t row = r0 + 16 * hh + lane / 4;
             const int t = 8 * n + 2 * (lane & 3); // 8n or 8n + 4 in the lanes that add
-            if ((lane & 1) == 0) {
+            if ((lane & 1) == 0 && t < W) {
                 if (row < rows) atomicAdd((float4 *)(acc + row * W + t), make_float4(c[hh][n][0], c[hh][n][1], p[0], p[1]));
                 if (row + 8 < rows) atomicAdd((float4 *)(acc + (row + 8) * W + t), make_float4(c[hh][n][2], c[hh][n][3], p[2], p[3]));
             }
